@@ -1,0 +1,82 @@
+"""Shared helpers of the benchmarks: fresh platforms on SQLite and PostgreSQL, a synthetic city
+with linked citizens, memory readings and percentiles."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from carbonledger import clock, db
+from carbonledger.accounts import service as accounts
+from carbonledger.config import Settings
+from carbonledger.ingest.signing import public_key_b64
+from carbonledger.platform import Platform
+from carbonledger.simulate import city
+from carbonledger.simulate.population import enrol
+
+PG_ADMIN = os.environ.get("CARBONLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def rss_mib() -> float:
+    """Resident memory of this process now."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(share * 1000) - 1]
+
+
+@contextmanager
+def fresh_platform(backend: str, **settings: object) -> Iterator[Platform]:
+    """An empty platform on `backend` in a temporary data directory, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="carbonledger-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        if backend == "sqlite":
+            platform = Platform.open(Settings(data_dir=data_dir, **settings))  # type: ignore[arg-type]
+            yield platform
+            platform.close()
+            return
+        name = f"carbonledger_bench_{os.getpid()}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        platform = Platform.open(Settings(data_dir=data_dir, database_url=url, **settings))  # type: ignore[arg-type]
+        try:
+            yield platform
+        finally:
+            platform.close()
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def add_partners(platform: Platform) -> dict[str, Ed25519PrivateKey]:
+    keys = {}
+    with db.write(platform.engine) as conn:
+        for profile in city.PARTNERS:
+            key = Ed25519PrivateKey.generate()
+            accounts.add_partner(conn, profile.id, profile.name, public_key_b64(key), profile.role,
+                                 clock.now())
+            keys[profile.id] = key
+    return keys
+
+
+def populate(platform: Platform, citizens: int, linked_share: float, seed: int = 7) -> dict[str, Ed25519PrivateKey]:
+    """Partners of the synthetic city, `citizens` people, the first `linked_share` of them
+    linked at every data partner."""
+    keys = add_partners(platform)
+    enrol(platform, seed, citizens, int(citizens * linked_share))
+    return keys

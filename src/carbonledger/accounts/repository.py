@@ -1,0 +1,110 @@
+"""SQL for partners, citizens, links, link codes and nonces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection, Row
+
+from carbonledger.accounts.tables import citizens, link_codes, links, nonces, partners
+from carbonledger.db import insert_ignore
+
+
+def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
+    return conn.execute(select(partners).where(partners.c.id == partner_id)).first()
+
+
+def insert_partner(conn: Connection, row: dict[str, Any]) -> bool:
+    return insert_ignore(conn, partners, [row]) == 1
+
+
+def set_partner(conn: Connection, partner_id: str, **values: Any) -> bool:
+    result = conn.execute(update(partners).where(partners.c.id == partner_id).values(**values))
+    return result.rowcount == 1
+
+
+def remember_nonce(conn: Connection, partner_id: str, nonce: str, now: datetime) -> bool:
+    """Record a nonce; False when this partner used it before (a replay)."""
+    row = {"partner_id": partner_id, "nonce": nonce, "seen_at": now}
+    return insert_ignore(conn, nonces, [row]) == 1
+
+
+def forget_nonces_before(conn: Connection, before: datetime) -> None:
+    conn.execute(delete(nonces).where(nonces.c.seen_at < before))
+
+
+def insert_citizens(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(citizens.insert(), rows)
+
+
+def citizen(conn: Connection, citizen_id: str) -> Row[Any] | None:
+    return conn.execute(select(citizens).where(citizens.c.id == citizen_id)).first()
+
+
+def citizen_by_hash(conn: Connection, column: str, value: bytes) -> Row[Any] | None:
+    return conn.execute(select(citizens).where(citizens.c[column] == value)).first()
+
+
+def set_citizen(conn: Connection, citizen_id: str, **values: Any) -> None:
+    conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(**values))
+
+
+def insert_link_code(conn: Connection, row: dict[str, Any]) -> bool:
+    return insert_ignore(conn, link_codes, [row]) == 1
+
+
+def link_code(conn: Connection, code: str) -> Row[Any] | None:
+    return conn.execute(select(link_codes).where(link_codes.c.code == code)).first()
+
+
+def use_link_code(conn: Connection, code: str, now: datetime) -> bool:
+    """Mark a code used; False when another request used it first."""
+    result = conn.execute(
+        update(link_codes)
+        .where(link_codes.c.code == code, link_codes.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+def link_of_user(conn: Connection, partner_id: str, user: str) -> Row[Any] | None:
+    return conn.execute(
+        select(links).where(links.c.partner_id == partner_id, links.c.partner_user == user)
+    ).first()
+
+
+def delete_links(conn: Connection, partner_id: str, *, user: str | None = None,
+                 citizen_id: str | None = None) -> int:
+    condition = links.c.partner_id == partner_id
+    if user is not None:
+        condition &= links.c.partner_user == user
+    if citizen_id is not None:
+        condition &= links.c.citizen_id == citizen_id
+    return conn.execute(delete(links).where(condition)).rowcount
+
+
+def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(links.insert(), rows)
+
+
+def linked_citizens(
+    conn: Connection, partner_id: str, users: Iterable[str]
+) -> dict[str, tuple[str, bytes]]:
+    """partner user → (citizen id, pseudonym key) for the linked, undeleted ones."""
+    wanted = list(set(users))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(links.c.partner_user, citizens.c.id, citizens.c.pseudonym_key)
+        .join(citizens, citizens.c.id == links.c.citizen_id)
+        .where(
+            links.c.partner_id == partner_id,
+            links.c.partner_user.in_(wanted),
+            citizens.c.status == "active",
+        )
+    )
+    return {row.partner_user: (row.id, row.pseudonym_key) for row in rows}

@@ -1,0 +1,79 @@
+"""Tables of partners, citizens, partner-user links, link codes and request nonces."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from carbonledger.db import UTCDateTime, metadata
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("rate_limit_per_minute", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('data', 'merchant', 'both')", name="role"),
+    CheckConstraint("status IN ('active', 'suspended')", name="status"),
+)
+
+citizens = Table(
+    "citizens",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    # Personal data: names and phones encrypted, phone and ID number also keyed-hashed for lookup.
+    Column("name_enc", LargeBinary),
+    Column("phone_enc", LargeBinary),
+    Column("phone_hash", LargeBinary(32), unique=True),
+    Column("id_number_hash", LargeBinary(32), unique=True),
+    Column("birth_date", Date),
+    # Destroying this key makes the citizen's log leaves impossible to tie back to them.
+    Column("pseudonym_key", LargeBinary(32)),
+    Column("password_hash", String(200)),
+    Column("region", String(6), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime),
+    CheckConstraint("status IN ('active', 'deleted')", name="status"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("partner_id", String(64), ForeignKey("partners.id"), primary_key=True),
+    Column("partner_user", String(128), primary_key=True),
+    Column("citizen_id", String(26), ForeignKey("citizens.id"), nullable=False),
+    Column("linked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("partner_id", "citizen_id"),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code", String(8), primary_key=True),
+    Column("citizen_id", String(26), ForeignKey("citizens.id"), nullable=False),
+    Column("partner_id", String(64), ForeignKey("partners.id"), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("partner_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+)

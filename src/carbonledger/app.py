@@ -1,0 +1,68 @@
+"""The web application: one FastAPI app serving the partner API, the public log and (later) the
+pages, with one handler that renders every domain error as `{"error": {code, message}}`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from carbonledger import __version__
+from carbonledger.errors import CarbonLedgerError, RateLimited
+from carbonledger.ingest import endpoints as ingest_endpoints
+from carbonledger.ingest.ratelimit import RateLimiter
+from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.platform import Platform
+from carbonledger.ticker import run_ticker
+
+
+def _render(error: CarbonLedgerError) -> JSONResponse:
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    return JSONResponse(error.body(), status_code=error.status, headers=headers)
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, CarbonLedgerError)
+    return _render(error)
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    return _render(CarbonLedgerError(str(error.detail), code=code, status=error.status_code))
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
+    )
+    return _render(CarbonLedgerError(problems or "the request is malformed", code="invalid_request"))
+
+
+def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
+    """The app for `platform`; `background` runs the checkpoint and housekeeping ticker."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with run_ticker(platform, enabled=background):
+            yield
+
+    app = FastAPI(
+        title="Carbon Ledger",
+        version=__version__,
+        description="A city's carbon-inclusion platform: partner API and public log.",
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    app.state.limiter = RateLimiter()
+    app.add_exception_handler(CarbonLedgerError, _domain_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(ingest_endpoints.router)
+    app.include_router(log_endpoints.router)
+    return app

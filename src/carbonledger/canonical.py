@@ -1,0 +1,53 @@
+"""The one canonical encoding: RFC 8785 JSON Canonicalization Scheme (JCS), UTF-8.
+
+Log leaves are hashed as bytes, so every encoder of a leaf must produce the same bytes. The fast
+path uses the standard library where it provably agrees with RFC 8785 (ASCII keys sort the same
+by code point and by UTF-16 unit; integers and floats in [1e-4, 1e16) print the same as
+ECMAScript's Number-to-String once integral floats are written as integers); anything else goes
+through the reference implementation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+_SAFE_INTEGER = 2**53
+_encode = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
+
+
+def _fast(value: Any) -> Any:
+    """`value` with integral floats as ints, or raise LookupError where the fast path may differ."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.isascii():
+                raise LookupError
+            out[key] = _fast(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [_fast(item) for item in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if abs(value) >= _SAFE_INTEGER:
+            raise LookupError
+        return value
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < _SAFE_INTEGER:
+            return int(value)
+        if 1e-4 <= abs(value) < 1e16:
+            return value
+    raise LookupError
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    try:
+        return _encode(_fast(value)).encode()
+    except LookupError:
+        return rfc8785.dumps(value)

@@ -1,0 +1,193 @@
+"""The `carbonledger` command: operator tools, the server, the demo, checks. Every command reads
+the same settings (`CARBONLEDGER_*`) and owns its transaction."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from carbonledger import clock, db
+from carbonledger.accounts import service as accounts
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.platform import Platform
+
+app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
+partner_app = typer.Typer(help="Partners: data providers and reward merchants.", no_args_is_help=True)
+citizen_app = typer.Typer(help="Citizens and their partner links.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(partner_app, name="partner")
+app.add_typer(citizen_app, name="citizen")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+
+
+def fail(error: CarbonLedgerError) -> None:
+    err.print(f"[red]error[/red] ({error.code}): {error.message}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the partner API, the public log and the pages."""
+    import uvicorn
+
+    Platform.open().close()  # bring the schema up to date once, before any worker starts
+    if workers > 1:
+        uvicorn.run("carbonledger.server:app", host=host, port=port, workers=workers,
+                    factory=True, log_level="warning")
+    else:
+        from carbonledger.server import app as make_app
+
+        uvicorn.run(make_app(), host=host, port=port, log_level="warning")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest version."""
+    Platform.open().close()
+    print("database schema is up to date")
+
+
+@partner_app.command("add")
+def partner_add(
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="e.g. mobike")],
+    name: Annotated[str, typer.Option(help="The partner's display name.")],
+    public_key: Annotated[str, typer.Option(help="Raw 32-byte Ed25519 public key, base64.")],
+    role: Annotated[str, typer.Option(help="data, merchant or both.")] = "data",
+) -> None:
+    """Register a partner with its request-signing key."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            accounts.add_partner(conn, partner_id, name, public_key, role, clock.now())
+    except CarbonLedgerError as error:
+        fail(error)
+    print(f"partner {partner_id} added ({role})")
+
+
+@partner_app.command("suspend")
+def partner_suspend(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Refuse every further request of a partner (403 partner_suspended)."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            accounts.set_partner_status(conn, partner_id, "suspended")
+    except CarbonLedgerError as error:
+        fail(error)
+    print(f"partner {partner_id} suspended")
+
+
+@partner_app.command("resume")
+def partner_resume(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Accept a suspended partner's requests again."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            accounts.set_partner_status(conn, partner_id, "active")
+    except CarbonLedgerError as error:
+        fail(error)
+    print(f"partner {partner_id} active")
+
+
+@citizen_app.command("add")
+def citizen_add(
+    name: Annotated[str, typer.Option(help="Real name.")],
+    phone: Annotated[str, typer.Option(help="Mobile number.")],
+    id_number: Annotated[str, typer.Option(help="18-character resident ID number.")],
+    region: Annotated[str | None, typer.Option(help="6-digit region code.")] = None,
+) -> None:
+    """Register a citizen; prints the citizen id."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            citizen_id = accounts.add_citizen(
+                conn, platform.keys, name=name, phone=phone, id_number=id_number,
+                region=region or platform.settings.region, now=clock.now(),
+            )
+    except CarbonLedgerError as error:
+        fail(error)
+    print(citizen_id)
+
+
+@citizen_app.command("link-code")
+def citizen_link_code(
+    citizen_id: Annotated[str, typer.Argument(metavar="CITIZEN_ID")],
+    partner_id: Annotated[str, typer.Argument(metavar="PARTNER_ID")],
+) -> None:
+    """Make a one-time code that links the citizen at the partner; prints the code."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            code = accounts.create_link_code(
+                conn, citizen_id, partner_id, clock.now(), platform.settings.link_code_minutes
+            )
+    except CarbonLedgerError as error:
+        fail(error)
+    print(code)
+
+
+@app.command()
+def verify(
+    url: Annotated[str | None, typer.Option(help="A deployment to verify over HTTP; "
+                                                "without it, the local database.")] = None,
+    state: Annotated[Path | None, typer.Option(help="Where the last verified checkpoint is kept.")] = None,
+) -> None:
+    """Verify the public log: signature, every leaf and tile, consistency with the last run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carbonledger.translog.sources import HttpSource, LocalSource
+    from carbonledger.translog.verify import VerifyError, verify as verify_log
+
+    if url:
+        source: HttpSource | LocalSource = HttpSource(url)
+        state = state or Path.home() / ".carbonledger" / "verify-state.json"
+    else:
+        platform = Platform.open()
+        source = LocalSource(platform.engine, platform.log_signer.verifier_key())
+        state = state or platform.settings.data_dir / "verify-state.json"
+    columns = (TextColumn("leaves"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("verify", total=None)
+        try:
+            result = verify_log(source, state, lambda done, total: progress.update(
+                task, completed=done, total=total))
+        except (VerifyError, LookupError) as error:
+            err.print(f"[red]verification failed[/red]: {error}")
+            raise typer.Exit(1) from None
+    print(result.summary())
+
+
+@app.command()
+def reverse(
+    record: Annotated[str, typer.Argument(metavar="RECORD", help="The platform's record id.")],
+    reason: Annotated[str, typer.Option(help="Why the credit is withdrawn (kept for audit).")],
+) -> None:
+    """Withdraw a credit after review: a reversal leaf, points clawed back, one transaction."""
+    from carbonledger.ingest.reversal import reverse as reverse_record
+    from carbonledger.translog.publisher import publish_and_cosign
+
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            index = reverse_record(conn, record, reason, clock.now())
+    except CarbonLedgerError as error:
+        fail(error)
+    publish_and_cosign(platform, clock.now())
+    print(f"record {record} reversed by leaf {index}")
+
+
+def main() -> None:
+    sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""One settings object for the whole platform, read from `CARBONLEDGER_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field is documented in README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="CARBONLEDGER_", frozen=True)
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file, keys and state live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means the SQLite file carbonledger.db in data_dir."
+    )
+    timezone: str = Field("Asia/Shanghai", description="The city's time zone; days are local days.")
+    region: str = Field("110000", description="Default region code (6 digits) for records without one.")
+    log_origin: str = Field("carbonledger.local/log", description="The log's name in checkpoints.")
+    retention_days: int = Field(30, description="How old a record may be, and how long pending waits.")
+    clock_skew_seconds: int = Field(300, description="How far in the future occurred_at may lie.")
+    request_window_seconds: int = Field(300, description="Allowed drift of X-Timestamp.")
+    nonce_ttl_seconds: int = Field(600, description="How long a nonce is remembered for replay.")
+    rate_limit_per_minute: int = Field(600, description="Signed requests a partner may make a minute.")
+    max_batch_records: int = Field(1000, description="Records a batch may carry.")
+    max_body_bytes: int = Field(2 * 1024 * 1024, description="Largest request body accepted.")
+    checkpoint_interval_seconds: float = Field(1.0, description="How often new leaves are signed.")
+    witnesses: str = Field(
+        "", description="Witnesses to ask for cosignatures: `VKEY=URL` entries separated by commas."
+    )
+    link_code_minutes: int = Field(10, description="How long a citizen's link code stays valid.")
+
+    @field_validator("region")
+    @classmethod
+    def _six_digits(cls, value: str) -> str:
+        if len(value) != 6 or not value.isdigit():
+            raise ValueError("region must be a 6-digit administrative division code")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def url(self) -> str:
+        """The database URL in SQLAlchemy form (psycopg 3 driver for PostgreSQL)."""
+        if not self.database_url:
+            return f"sqlite:///{self.data_dir / 'carbonledger.db'}"
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.data_dir / "secrets"

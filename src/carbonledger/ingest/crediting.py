@@ -1,0 +1,145 @@
+"""The credit stage shared by a new batch and by a link that releases pending records: dedupe
+and caps, quantification by the version in force, the log leaf, the points award.
+
+Runs under the sequencer lock, so the dedupe decisions and the log append are one serial step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.engine import Connection
+
+from carbonledger.accounts.protection import pseudonym
+from carbonledger.ingest import repository as repo
+from carbonledger.ingest.dedupe import Claim, Decision
+from carbonledger.methodology.catalogue import Catalogue
+from carbonledger.methodology.quantify import methodology_name, reduction_mg
+from carbonledger.points import ledger
+from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+from carbonledger.points.rules import AwardRules
+from carbonledger.translog import sequencer
+from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.sequencer import LogHead
+
+_MILLI = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A stored-or-about-to-be-stored record of a linked citizen, asking to be credited."""
+
+    record_id: str
+    partner_id: str
+    citizen_id: str
+    pseudonym_key: bytes
+    scenario: str
+    occurred_at: datetime
+    ended_at: datetime | None
+    quantity_milli: int
+    evidence_key: str | None
+    embodied_mg: int | None
+    region: str
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the credit stage decided for one candidate."""
+
+    decision: Decision
+    reduction_mg: int = 0
+    points: int = 0
+    methodology: str | None = None
+    leaf_index: int | None = None
+
+
+def credit(
+    conn: Connection,
+    catalogue: Catalogue,
+    rules: AwardRules,
+    head: LogHead,
+    candidates: Sequence[Candidate],
+    now: datetime,
+) -> tuple[list[Outcome], LogHead]:
+    """Decide every candidate in order, append the credits to the log, award their points."""
+    if not candidates:
+        return [], head
+    intervals = [c for c in candidates if c.ended_at is not None]
+    window = (
+        (min(c.occurred_at for c in intervals), max(c.ended_at for c in intervals if c.ended_at))
+        if intervals
+        else None
+    )
+    state = repo.load_dedupe(
+        conn,
+        (c.citizen_id for c in candidates),
+        (c.day for c in candidates),
+        window,
+        ((c.scenario, c.evidence_key) for c in candidates if c.evidence_key is not None),
+    )
+    outcomes: list[Outcome] = []
+    leaves: list[bytes] = []
+    transfers: list[Transfer] = []
+    accounts: dict[bytes, str] = {}
+    for candidate in candidates:
+        scenario = catalogue.scenario(candidate.scenario)
+        assert scenario is not None, "candidates are validated against the catalogue"
+        decision = state.decide(
+            Claim(
+                candidate.record_id,
+                candidate.citizen_id,
+                scenario,
+                candidate.day,
+                candidate.occurred_at,
+                candidate.ended_at,
+                candidate.quantity_milli,
+                candidate.evidence_key,
+            )
+        )
+        if decision.status != "accepted":
+            outcomes.append(Outcome(decision))
+            continue
+        version = catalogue.version_at(scenario.code, candidate.day)
+        grams_mg = reduction_mg(version, decision.credited_milli, candidate.embodied_mg)
+        points = rules.points_for(grams_mg)
+        leaf_index = head.size + len(leaves)
+        if candidate.pseudonym_key not in accounts:
+            accounts[candidate.pseudonym_key] = pseudonym(candidate.pseudonym_key)
+        name = methodology_name(scenario.code, version)
+        leaves.append(
+            Leaf(
+                kind="credit",
+                record=candidate.record_id,
+                partner=candidate.partner_id,
+                account=accounts[candidate.pseudonym_key],
+                scenario=scenario.code,
+                methodology=name,
+                quantity=decision.credited_milli / _MILLI,
+                unit=scenario.unit,
+                reduction_mg=grams_mg,
+                points=points,
+                day=candidate.day,
+                region=candidate.region,
+                time=candidate.occurred_at,
+            ).encode()
+        )
+        if points:
+            transfers.append(
+                Transfer(
+                    idempotency_key=f"award:{candidate.record_id}",
+                    kind="award",
+                    debit=ISSUANCE,
+                    credit=citizen_account(candidate.citizen_id),
+                    amount=points,
+                    leaf_index=leaf_index,
+                    record_id=candidate.record_id,
+                )
+            )
+        outcomes.append(Outcome(decision, grams_mg, points, name, leaf_index))
+    new_head = sequencer.append(conn, head, leaves, now)
+    repo.save_dedupe(conn, state)
+    ledger.post(conn, transfers, now)
+    return outcomes, new_head

@@ -1,0 +1,191 @@
+"""Partner API routes (PARTNER_API.md §2, §3) and the public scenario catalogue."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from carbonledger import clock, db
+from carbonledger.accounts import repository as accounts_repo
+from carbonledger.accounts import service as accounts
+from carbonledger.errors import InvalidInput, NotFound, TooLarge
+from carbonledger.ingest import pending, pipeline
+from carbonledger.ingest import repository as repo
+from carbonledger.ingest.auth import Caller, authenticate
+from carbonledger.ingest.results import summary
+from carbonledger.ingest.schemas import (
+    SIGNED_ERRORS,
+    BatchIn,
+    BatchResults,
+    ErrorOut,
+    LinkIn,
+    LinkOut,
+    RecordResult,
+)
+from carbonledger.platform import Platform
+from carbonledger.translog import sequencer
+
+router = APIRouter()
+
+
+def _platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the body is over the limit of {limit} bytes; send smaller batches")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the body is over the limit of {limit} bytes; send smaller batches")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def signed_call(request: Request) -> tuple[Caller, bytes, datetime]:
+    """Authenticate a partner request; return the caller, the raw body and the request time."""
+    platform = _platform(request)
+    body = await _read_body(request, platform.settings.max_body_bytes)
+    path = request.scope["raw_path"].decode("latin-1")
+    if request.scope.get("query_string"):
+        path += "?" + request.scope["query_string"].decode("latin-1")
+    now = clock.now()
+    caller = await run_in_threadpool(
+        authenticate, platform.engine, platform.settings, request.app.state.limiter,
+        dict(request.headers), request.method, path, body, now,
+    )
+    return caller, body, now
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput("the body is not valid UTF-8 JSON", code="invalid_batch") from None
+
+
+def _batch_records(body: bytes, limit: int) -> list[Any]:
+    data = _json_body(body)
+    if not isinstance(data, dict) or set(data) != {"records"}:
+        raise InvalidInput('the body must be {"records": [record, ...]}', code="invalid_batch")
+    items = data["records"]
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("records must be a list of 1 or more records", code="invalid_batch")
+    if len(items) > limit:
+        raise TooLarge(f"a batch carries at most {limit} records; this one has {len(items)}")
+    return items
+
+
+@router.post(
+    "/api/v1/records",
+    response_model=BatchResults,
+    responses={**SIGNED_ERRORS, 400: {"model": ErrorOut}, 413: {"model": ErrorOut}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    summary="Submit a signed batch of records",
+)
+async def post_records(request: Request) -> JSONResponse:
+    caller, body, now = await signed_call(request)
+    platform = _platform(request)
+    accounts.authorise_data_partner(caller.role, "active", caller.partner_id)
+    items = _batch_records(body, platform.settings.max_batch_records)
+    batch = pipeline.SignedBatch(
+        caller.partner_id, caller.request.timestamp, caller.request.nonce,
+        caller.request.signature, body,
+    )
+    results = await run_in_threadpool(
+        db.retrying, platform.engine,
+        lambda conn: pipeline.submit(conn, platform, batch, items, now),
+    )
+    return JSONResponse({"results": [r.to_wire() for r in results], "summary": summary(results)})
+
+
+@router.get(
+    "/api/v1/records/{external_id}",
+    response_model=RecordResult,
+    responses={**SIGNED_ERRORS, 404: {"model": ErrorOut}},
+    summary="The current result of one of this partner's records",
+)
+async def get_record(request: Request, external_id: str) -> JSONResponse:
+    caller, _, _ = await signed_call(request)
+    platform = _platform(request)
+
+    def find() -> Any:
+        with db.read(platform.engine) as conn:
+            return repo.result_of(conn, caller.partner_id, external_id)
+
+    result = await run_in_threadpool(find)
+    if result is None:
+        raise NotFound(f"this partner sent no record with external_id {external_id!r}",
+                       code="unknown_record")
+    return JSONResponse(result.to_wire())
+
+
+@router.post(
+    "/api/v1/links",
+    status_code=201,
+    response_model=LinkOut,
+    responses={**SIGNED_ERRORS, 404: {"model": ErrorOut}, 409: {"model": ErrorOut},
+               410: {"model": ErrorOut}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": LinkIn.model_json_schema()}}}},
+    summary="Link a partner user to a citizen with the citizen's one-time code",
+)
+async def post_link(request: Request) -> JSONResponse:
+    caller, body, now = await signed_call(request)
+    platform = _platform(request)
+    accounts.authorise_data_partner(caller.role, "active", caller.partner_id)
+    data = _json_body(body)
+    if not isinstance(data, dict) or set(data) != {"user", "code"}:
+        raise InvalidInput('the body must be {"user": "...", "code": "..."}', code="invalid_link")
+    user, code = data["user"], data["code"]
+    if not isinstance(user, str) or not 1 <= len(user) <= 128:
+        raise InvalidInput("user must be a string of 1 to 128 characters", code="invalid_link")
+    if not isinstance(code, str) or len(code) != 8:
+        raise InvalidInput("code must be the citizen's 8-character link code", code="invalid_link")
+
+    def work(conn: Any) -> int:
+        sequencer.lock(conn)
+        citizen_id = accounts.link(conn, caller.partner_id, user, code, now)
+        citizen = accounts_repo.citizen(conn, citizen_id)
+        assert citizen is not None
+        return pending.release(
+            conn, platform, caller.partner_id, user, (citizen_id, citizen.pseudonym_key), now
+        )
+
+    credited = await run_in_threadpool(db.retrying, platform.engine, work)
+    return JSONResponse(
+        {"user": user, "linked_at": now.isoformat(), "pending_credited": credited},
+        status_code=201,
+    )
+
+
+@router.delete(
+    "/api/v1/links/{user}",
+    status_code=204,
+    responses={**SIGNED_ERRORS, 404: {"model": ErrorOut}},
+    summary="Unlink a partner user; later records for it are pending again",
+)
+async def delete_link(request: Request, user: str) -> Response:
+    caller, _, _ = await signed_call(request)
+    platform = _platform(request)
+
+    def work(conn: Any) -> None:
+        accounts.unlink(conn, caller.partner_id, user)
+
+    await run_in_threadpool(db.retrying, platform.engine, work)
+    return Response(status_code=204)
+
+
+@router.get("/api/v1/scenarios", summary="The methodology catalogue (public)")
+async def get_scenarios(request: Request) -> JSONResponse:
+    return JSONResponse({"scenarios": _platform(request).catalogue.to_public()})

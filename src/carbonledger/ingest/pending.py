@@ -1,0 +1,93 @@
+"""Pending records (待关联): kept while the person has not linked this partner, credited when
+they do within the retention window, and `link_window_expired` after it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection, Row
+
+from carbonledger.ingest import repository as repo
+from carbonledger.ingest.crediting import Candidate, credit
+from carbonledger.ingest.pipeline import outcome_columns
+from carbonledger.ingest.results import Status
+from carbonledger.ingest.rollups import Rollups
+from carbonledger.platform import Platform
+from carbonledger.translog import sequencer
+
+_EXPIRED = {
+    "status": Status.REJECTED.value, "reason": "link_window_expired", "duplicate_of": None,
+    "reduction_mg": 0, "points": 0, "methodology": None, "leaf_index": None, "capped": False,
+    "credited_milli": None, "credited_at": None, "citizen_id": None,
+}
+
+
+def _key(row: Row[Any]) -> tuple[Any, str, str, str]:
+    return (row.day, row.region, row.scenario, row.partner_id)
+
+
+def release(
+    conn: Connection,
+    platform: Platform,
+    partner_id: str,
+    user: str,
+    citizen: tuple[str, bytes],
+    now: datetime,
+) -> int:
+    """Credit the partner user's pending records to the newly linked citizen, oldest first;
+    return how many were credited. The caller holds the sequencer lock."""
+    head = sequencer.head(conn)
+    cutoff = now - timedelta(days=platform.settings.retention_days)
+    rows = repo.pending_records(conn, partner_id, user)
+    waiting = [row for row in rows if row.received_at >= cutoff]
+    changes = Rollups()
+    updates = _expire(rows, changes, cutoff)
+    citizen_id, pseudonym_key = citizen
+    candidates = [
+        Candidate(
+            record_id=row.id, partner_id=partner_id, citizen_id=citizen_id,
+            pseudonym_key=pseudonym_key, scenario=row.scenario, occurred_at=row.occurred_at,
+            ended_at=row.ended_at, quantity_milli=row.quantity_milli,
+            evidence_key=row.evidence_key, embodied_mg=row.embodied_mg, region=row.region,
+            day=row.day,
+        )
+        for row in waiting
+    ]
+    outcomes, _ = credit(
+        conn, platform.catalogue, platform.award_rules, head, candidates, now
+    )
+    credited = 0
+    for row, outcome in zip(waiting, outcomes, strict=True):
+        status = Status(outcome.decision.status)
+        changes.count(_key(row), Status.PENDING, -1)
+        changes.count(_key(row), status)
+        changes.credit(_key(row), outcome.reduction_mg, outcome.points)
+        updates.append({"record_id": row.id, "citizen_id": citizen_id,
+                        **outcome_columns(outcome, now)})
+        credited += status is Status.ACCEPTED
+    repo.update_outcomes(conn, updates)
+    repo.add_rollups(conn, changes)
+    return credited
+
+
+def _expire(rows: Sequence[Row[Any]], changes: Rollups, cutoff: datetime) -> list[dict[str, Any]]:
+    updates = []
+    for row in rows:
+        if row.received_at < cutoff:
+            changes.count(_key(row), Status.PENDING, -1)
+            changes.count(_key(row), Status.REJECTED)
+            updates.append({"record_id": row.id, **_EXPIRED})
+    return updates
+
+
+def expire(conn: Connection, platform: Platform, now: datetime) -> int:
+    """Reject every pending record whose link window has passed; return how many."""
+    cutoff = now - timedelta(days=platform.settings.retention_days)
+    rows = repo.pending_received_before(conn, cutoff)
+    changes = Rollups()
+    updates = _expire(rows, changes, cutoff)
+    repo.update_outcomes(conn, updates)
+    repo.add_rollups(conn, changes)
+    return len(updates)

@@ -1,0 +1,183 @@
+"""A partner's record (PARTNER_API.md §2) and its validation. Pure.
+
+Validation reports every problem of a record at once, so a partner fixes a batch in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from carbonledger.ingest.results import FieldError
+from carbonledger.methodology.catalogue import Catalogue
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_REGION = re.compile(r"^\d{6}$")
+_FIELDS = frozenset(
+    {"external_id", "user", "scenario", "occurred_at", "ended_at", "quantity", "region", "evidence"}
+)
+_MAX_QUANTITY = 1_000_000_000
+_MAX_ID = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A well-formed record; quantities in integer milli-units."""
+
+    external_id: str
+    user: str
+    scenario: str
+    occurred_at: datetime
+    ended_at: datetime | None
+    quantity: float
+    quantity_milli: int
+    region: str | None
+    evidence_key: str | None
+    embodied_mg: int | None
+    content_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A record that cannot be processed: `reason` is `invalid_field` or `unknown_scenario`."""
+
+    external_id: str | None
+    reason: str
+    errors: tuple[FieldError, ...]
+    content_hash: bytes | None
+
+
+def content_hash(raw: Any) -> bytes:
+    """A fingerprint of a record as sent, to tell a retry from a reused external_id."""
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _text(raw: dict[str, Any], name: str, errors: list[FieldError]) -> str | None:
+    value = raw.get(name)
+    if not isinstance(value, str) or not 1 <= len(value) <= _MAX_ID:
+        errors.append(FieldError(name, f"must be a string of 1 to {_MAX_ID} characters"))
+        return None
+    return value
+
+
+def _instant(raw: dict[str, Any], name: str, errors: list[FieldError]) -> datetime | None:
+    value = raw.get(name)
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        errors.append(
+            FieldError(name, "must be an RFC 3339 time with an offset, e.g. 2026-11-01T08:20:03+08:00")
+        )
+        return None
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        errors.append(FieldError(name, f"{value!r} is not a real date and time"))
+        return None
+
+
+def _quantity(raw: dict[str, Any], errors: list[FieldError]) -> tuple[float, int] | None:
+    value = raw.get("quantity")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        errors.append(FieldError("quantity", "must be a number"))
+        return None
+    if value <= 0:
+        errors.append(FieldError("quantity", "must be greater than 0"))
+        return None
+    if value > _MAX_QUANTITY:
+        errors.append(FieldError("quantity", f"must be at most {_MAX_QUANTITY}"))
+        return None
+    milli = round(value * 1000)
+    if milli == 0:
+        errors.append(FieldError("quantity", "must be at least 0.001"))
+        return None
+    return float(value), milli
+
+
+def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
+    """Check one record; return it in integer units, or every problem found."""
+    if not isinstance(raw, dict):
+        return Invalid(None, "invalid_field", (FieldError("", "a record must be a JSON object"),), None)
+    errors: list[FieldError] = []
+    errors.extend(
+        FieldError(name, "is not a field of a record")
+        for name in sorted(set(raw) - _FIELDS)
+    )
+    external_id = _text(raw, "external_id", errors)
+    user = _text(raw, "user", errors)
+    scenario_code = raw.get("scenario")
+    if not isinstance(scenario_code, str) or not scenario_code:
+        errors.append(FieldError("scenario", "must be a scenario code from GET /api/v1/scenarios"))
+        scenario_code = None
+    occurred_at = _instant(raw, "occurred_at", errors)
+    ended_at = _instant(raw, "ended_at", errors) if raw.get("ended_at") is not None else None
+    quantity = _quantity(raw, errors)
+    region = raw.get("region")
+    if region is not None and (not isinstance(region, str) or not _REGION.match(region)):
+        errors.append(FieldError("region", "must be a 6-digit administrative division code"))
+    evidence = raw.get("evidence")
+    if evidence is not None and not isinstance(evidence, dict):
+        errors.append(FieldError("evidence", "must be an object"))
+        evidence = None
+    evidence = evidence or {}
+
+    scenario = catalogue.scenario(scenario_code) if scenario_code else None
+    evidence_key: str | None = None
+    embodied_mg: int | None = None
+    if scenario is not None:
+        if scenario.dedupe_class == "interval":
+            if raw.get("ended_at") is None:
+                errors.append(FieldError("ended_at", f"is required for {scenario.code} (a trip)"))
+            elif occurred_at and ended_at and ended_at <= occurred_at:
+                errors.append(FieldError("ended_at", "must be later than occurred_at"))
+        if scenario.dedupe_class == "evidence_key":
+            key = evidence.get("key")
+            if not isinstance(key, str) or not 1 <= len(key) <= _MAX_ID:
+                errors.append(
+                    FieldError("evidence.key", f"is required for {scenario.code}: the order id, "
+                               "serial number or pickup id (1 to 128 characters)")
+                )
+            else:
+                evidence_key = key
+        if scenario.needs_embodied:
+            embodied = evidence.get("embodied_g")
+            if isinstance(embodied, bool) or not isinstance(embodied, int | float) or not (
+                math.isfinite(embodied) and embodied > 0
+            ):
+                errors.append(
+                    FieldError("evidence.embodied_g", "is required for secondhand: the item's "
+                               "production-phase emissions in grams, greater than 0")
+                )
+            else:
+                embodied_mg = round(embodied * 1000)
+
+    fingerprint = content_hash(raw)
+    if errors:
+        return Invalid(external_id, "invalid_field", tuple(errors), fingerprint)
+    if scenario is None:
+        return Invalid(
+            external_id,
+            "unknown_scenario",
+            (FieldError("scenario", f"{scenario_code!r} is not in the catalogue (GET /api/v1/scenarios)"),),
+            fingerprint,
+        )
+    assert external_id and user and occurred_at and quantity
+    return Record(
+        external_id=external_id,
+        user=user,
+        scenario=scenario.code,
+        occurred_at=occurred_at,
+        ended_at=ended_at,
+        quantity=quantity[0],
+        quantity_milli=quantity[1],
+        region=region,
+        evidence_key=evidence_key,
+        embodied_mg=embodied_mg,
+        content_hash=fingerprint,
+    )

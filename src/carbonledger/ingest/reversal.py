@@ -1,0 +1,59 @@
+"""Reversal of a credit after review (撤销): a reversal leaf in the log (negative grams and points,
+naming the leaf it reverses), the points clawed back from the citizen, the record marked
+`rejected` / `reversed`, the rollups corrected — all in the caller's one transaction.
+
+Points the citizen has already spent cannot be taken back without a negative balance, so the
+clawback takes what the balance holds; the reversal leaf carries exactly the points clawed back,
+so the log and the issuance account keep agreeing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from carbonledger.errors import Conflict, NotFound
+from carbonledger.ingest import repository as repo
+from carbonledger.ingest.results import Status
+from carbonledger.ingest.rollups import Rollups
+from carbonledger.points import ledger
+from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+from carbonledger.translog import sequencer
+from carbonledger.translog import repository as log_repo
+from carbonledger.translog.leaves import Leaf
+
+
+def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int:
+    """Reverse an accepted record's credit; return the reversal's leaf index."""
+    if not reason.strip():
+        raise Conflict("a reversal needs a reason", code="reason_required")
+    head = sequencer.lock(conn)
+    row = repo.record_by_id(conn, record_id)
+    if row is None:
+        raise NotFound(f"no record has the id {record_id!r}", code="unknown_record")
+    if row.status != Status.ACCEPTED.value or row.leaf_index is None:
+        raise Conflict(f"record {record_id} is {row.status} ({row.reason}); only an accepted "
+                       "credit can be reversed", code="not_reversible")
+    credit = Leaf.decode(log_repo.entry(conn, row.leaf_index))
+    balance = ledger.balance(conn, citizen_account(row.citizen_id))
+    clawed = min(row.points, max(balance, 0))
+    leaf_index = head.size
+    reversal = replace(credit, kind="reversal", reduction_mg=-credit.reduction_mg,
+                       points=-clawed, reverses=row.leaf_index)
+    sequencer.append(conn, head, [reversal.encode()], now)
+    if clawed:
+        ledger.post(conn, [Transfer(
+            idempotency_key=f"clawback:{record_id}", kind="clawback",
+            debit=citizen_account(row.citizen_id), credit=ISSUANCE, amount=clawed,
+            leaf_index=leaf_index, record_id=record_id, memo=reason.strip(),
+        )], now)
+    repo.mark_reversed(conn, record_id, leaf_index, reason.strip(), clawed, now)
+    changes = Rollups()
+    key = (row.day, row.region, row.scenario, row.partner_id)
+    changes.count(key, Status.ACCEPTED, -1)
+    changes.count(key, Status.REJECTED)
+    changes.credit(key, -row.reduction_mg, -clawed)
+    repo.add_rollups(conn, changes)
+    return leaf_index

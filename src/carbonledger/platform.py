@@ -1,0 +1,55 @@
+"""The platform as one object: settings, database engine, keys, methodology catalogue and award
+rules, opened once per process by an entry point (the web app or a CLI command)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from carbonledger import clock, db, migrate
+from carbonledger.config import Settings
+from carbonledger.db import make_engine
+from carbonledger.keys import Keys
+from carbonledger.methodology.catalogue import Catalogue
+from carbonledger.points import ledger
+from carbonledger.points.rules import AwardRules
+from carbonledger.translog import sequencer
+from carbonledger.translog.note import Signer, signer_from_private_bytes
+
+
+def bootstrap(engine: Engine) -> None:
+    """Create the rows every database needs: the empty log's head, the system point accounts."""
+    with db.write(engine) as conn:
+        sequencer.ensure_state(conn, clock.now())
+        ledger.open_system_accounts(conn, clock.now())
+
+
+@dataclass
+class Platform:
+    """Everything a request or a command needs besides its own input."""
+
+    settings: Settings
+    engine: Engine
+    keys: Keys
+    catalogue: Catalogue
+    award_rules: AwardRules = field(default_factory=AwardRules)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, upgrade: bool = True) -> Platform:
+        """Open the data directory (creating it and its keys on first use) and the database,
+        bringing its schema up to date unless `upgrade` is False."""
+        settings = settings or Settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.url)
+        if upgrade:
+            migrate.upgrade(engine)
+            bootstrap(engine)
+        return cls(settings, engine, Keys.load(settings.secrets_dir), Catalogue.load())
+
+    @property
+    def log_signer(self) -> Signer:
+        return signer_from_private_bytes(self.settings.log_origin, self.keys.log_seed)
+
+    def close(self) -> None:
+        self.engine.dispose()

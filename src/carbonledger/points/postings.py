@@ -1,0 +1,48 @@
+"""Transfers between point accounts: immutable, integer, double-entry. Pure.
+
+A transfer moves `amount` points from its `debit` account to its `credit` account, so the sum of
+all balances is always zero; the city's issuance account goes negative by the points in
+circulation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ISSUANCE = "issuance"
+
+
+def citizen_account(citizen_id: str) -> str:
+    return f"citizen:{citizen_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """One movement of points, traceable to what caused it (a log leaf, a record, a reference)."""
+
+    idempotency_key: str
+    kind: str
+    debit: str
+    credit: str
+    amount: int
+    leaf_index: int | None = None
+    record_id: str | None = None
+    ref: str | None = None
+    memo: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.amount <= 0:
+            raise ValueError(f"a transfer moves a positive number of points, not {self.amount}")
+        if self.debit == self.credit:
+            raise ValueError("a transfer needs two different accounts")
+
+
+def balance_changes(transfers: Iterable[Transfer]) -> dict[str, int]:
+    """The net change of each account's balance; the values always sum to zero."""
+    changes: dict[str, int] = defaultdict(int)
+    for transfer in transfers:
+        changes[transfer.debit] -= transfer.amount
+        changes[transfer.credit] += transfer.amount
+    return dict(changes)

@@ -1,0 +1,12 @@
+"""The ASGI entry point for `uvicorn --factory carbonledger.server:app` (one per worker)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from carbonledger.app import create_app
+from carbonledger.platform import Platform
+
+
+def app() -> FastAPI:
+    return create_app(Platform.open(upgrade=False))

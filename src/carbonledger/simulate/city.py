@@ -1,0 +1,234 @@
+"""Deterministic behaviour streams of a synthetic city. Pure: the same seed gives the same
+records, so a run can be repeated and an interrupted import resumed.
+
+Each citizen has a commute mode, one or two step counters and habits; each day brings commute
+peaks (fewer trips at weekends), a daily step total, orders and now and then a recycling pickup
+or an appliance. A share of trips is also reported by a map app (a cross-partner duplicate),
+people with two step counters report two totals, and a few records are implausible.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerProfile:
+    """A partner of the synthetic city and the scenarios it reports."""
+
+    id: str
+    name: str
+    role: str
+    scenarios: tuple[str, ...]
+
+
+PARTNERS: tuple[PartnerProfile, ...] = (
+    PartnerProfile("bikeshare", "城市单车 City Bikes", "data", ("cycling",)),
+    PartnerProfile("metro", "城市地铁 City Metro", "data", ("metro",)),
+    PartnerProfile("bus", "城市公交 City Bus", "data", ("bus",)),
+    PartnerProfile("maps-a", "甲地图 Maps A", "data", ("cycling", "metro", "bus")),
+    PartnerProfile("maps-b", "乙地图 Maps B", "data", ("cycling", "metro", "bus")),
+    PartnerProfile("steps-a", "健步甲 Steps A", "data", ("walking",)),
+    PartnerProfile("steps-b", "健步乙 Steps B", "data", ("walking",)),
+    PartnerProfile("food", "外卖平台 Food Delivery", "data", ("no_tableware", "clean_plate", "own_bag")),
+    PartnerProfile("bank", "城市银行 City Bank", "both", ("e_billing", "paperless", "online_meeting")),
+    PartnerProfile("recycler", "回收平台 Recycler", "data",
+                   ("clothes_recycling", "returned_box", "garbage_sorting", "secondhand")),
+    PartnerProfile("appliances", "家电商城 Appliance Store", "both", ("green_appliance",)),
+    PartnerProfile("motoring", "车主服务 Motoring", "data", ("nev_charging", "etc", "car_free_day")),
+    PartnerProfile("mall", "城市商圈 City Mall", "merchant", ()),
+)
+
+# Districts of one city (Beijing's codes), weighted roughly by population.
+DISTRICTS = (("110105", 5), ("110108", 5), ("110102", 2), ("110101", 1), ("110106", 3),
+             ("110114", 3), ("110112", 2), ("110115", 3))
+_MODES = (("cycling", 40), ("metro", 35), ("bus", 25))
+_MODE_PARTNER = {"cycling": "bikeshare", "metro": "metro", "bus": "bus"}
+
+
+def user_id(partner_id: str, citizen: int) -> str:
+    """The partner's own id for the synthetic citizen number `citizen`."""
+    return f"{partner_id}-u{citizen:07d}"
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Habits:
+    """What one synthetic citizen does."""
+
+    mode: str
+    district: str
+    commute_km: float
+    counters: tuple[str, ...]
+    map_app: str | None
+    orders_per_week: int
+
+
+def habits(seed: int, citizen: int) -> Habits:
+    rng = random.Random(seed * 1_000_003 + citizen)
+    counters = ("steps-a", "steps-b") if rng.random() < 0.3 else (rng.choice(("steps-a", "steps-b")),)
+    return Habits(
+        mode=_pick(rng, _MODES),
+        district=_pick(rng, DISTRICTS),
+        commute_km=round(rng.uniform(1.5, 9.0), 1),
+        counters=counters,
+        map_app=rng.choice(("maps-a", "maps-b")) if rng.random() < 0.5 else None,
+        orders_per_week=rng.randint(0, 7),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One record as one partner reports it."""
+
+    partner_id: str
+    record: dict[str, Any]
+
+
+class City:
+    """Behaviour streams of `citizens` synthetic people over days from `first_day`."""
+
+    def __init__(self, seed: int, citizens: int, zone: ZoneInfo, duplicate_share: float = 0.3,
+                 implausible_share: float = 0.005) -> None:
+        self.seed = seed
+        self.citizens = citizens
+        self.zone = zone
+        self.duplicate_share = duplicate_share
+        self.implausible_share = implausible_share
+
+    def day(self, day: date) -> Iterator[Report]:
+        """Every report of one local day, in time order per citizen."""
+        for citizen in range(self.citizens):
+            yield from self._citizen_day(citizen, day)
+
+    def days(self, first_day: date, count: int) -> Iterator[Report]:
+        for offset in range(count):
+            yield from self.day(first_day + timedelta(days=offset))
+
+    def _at(self, day: date, hour: float) -> datetime:
+        return datetime.combine(day, time(0), self.zone) + timedelta(hours=hour)
+
+    def _citizen_day(self, citizen: int, day: date) -> Iterator[Report]:
+        rng = random.Random(hash((self.seed, citizen, day.toordinal())) & 0xFFFFFFFF)
+        who = habits(self.seed, citizen)
+        weekend = day.weekday() >= 5
+        tag = f"{day:%Y%m%d}-{citizen}"
+        if rng.random() < (0.3 if weekend else 0.75):
+            for leg, hour in enumerate((rng.uniform(7, 9.5), rng.uniform(17, 19.5))):
+                yield from self._trip(rng, who, citizen, day, hour, f"{tag}-{leg}")
+        steps = rng.randint(2_000, 16_000)
+        for counter in who.counters:
+            total = max(500, int(steps * rng.uniform(0.9, 1.1)))
+            yield Report(counter, self._record(counter, citizen, f"{tag}-walk", "walking",
+                                               self._at(day, 21.5), total, who.district))
+        if rng.random() < who.orders_per_week / 7:
+            order = f"order-{tag}"
+            yield Report("food", self._record("food", citizen, f"{tag}-order", "no_tableware",
+                                              self._at(day, 12.2), 1, who.district, key=order))
+            if rng.random() < 0.1:  # the platform resends an order under a new id
+                yield Report("food", self._record("food", citizen, f"{tag}-order-again",
+                                                  "no_tableware", self._at(day, 12.3), 1,
+                                                  who.district, key=order))
+            yield Report("food", self._record("food", citizen, f"{tag}-plate", "clean_plate",
+                                              self._at(day, 12.9), 1, who.district))
+        yield from self._occasional(rng, who, citizen, day, tag)
+
+    def _trip(self, rng: random.Random, who: Habits, citizen: int, day: date, hour: float,
+              tag: str) -> Iterator[Report]:
+        mode = who.mode
+        minutes = who.commute_km / (14 if mode == "cycling" else 25) * 60 + rng.uniform(3, 10)
+        start = self._at(day, hour)
+        quantity: float = who.commute_km if mode == "cycling" else 1
+        if mode == "cycling" and rng.random() < self.implausible_share:
+            minutes = 3  # a scooter reported as a bike: implausible speed
+        partner = _MODE_PARTNER[mode]
+        yield Report(partner, self._trip_record(partner, citizen, tag, mode, start, minutes,
+                                                quantity, who.district))
+        if who.map_app and rng.random() < self.duplicate_share / 0.5:
+            shift = timedelta(minutes=rng.uniform(-2, 2))
+            map_quantity = round(quantity * rng.uniform(0.95, 1.05), 2) if mode == "cycling" else 1
+            yield Report(who.map_app, self._trip_record(who.map_app, citizen, tag, mode,
+                                                        start + shift, minutes, map_quantity,
+                                                        who.district))
+
+    def _occasional(self, rng: random.Random, who: Habits, citizen: int, day: date,
+                    tag: str) -> Iterator[Report]:
+        draw = rng.random()
+        district = who.district
+        if draw < 0.05:
+            yield Report("bank", self._record("bank", citizen, f"{tag}-bill", "e_billing",
+                                              self._at(day, 10), 1, district, key=f"bill-{tag}"))
+        elif draw < 0.07:
+            yield Report("recycler", self._record("recycler", citizen, f"{tag}-box", "returned_box",
+                                                  self._at(day, 18), 1, district, key=f"box-{tag}"))
+        elif draw < 0.08:
+            kg = round(rng.uniform(0.5, 6), 1)
+            yield Report("recycler", self._record("recycler", citizen, f"{tag}-sort",
+                                                  "garbage_sorting", self._at(day, 8), kg, district))
+        elif draw < 0.085:
+            kg = round(rng.uniform(1, 8), 1)
+            yield Report("recycler", self._record("recycler", citizen, f"{tag}-clothes",
+                                                  "clothes_recycling", self._at(day, 15), kg,
+                                                  district, key=f"pickup-{tag}"))
+        elif draw < 0.088:
+            yield Report("recycler", self._record(
+                "recycler", citizen, f"{tag}-2nd", "secondhand", self._at(day, 16), 1, district,
+                key=f"item-{tag}", embodied_g=rng.randint(2_000, 60_000)))
+        elif draw < 0.09:
+            yield Report("appliances", self._record(
+                "appliances", citizen, f"{tag}-fridge", "green_appliance", self._at(day, 14),
+                rng.randint(50, 400), district, key=f"serial-{tag}"))
+        elif draw < 0.10:
+            start = self._at(day, 20)
+            yield Report("motoring", self._trip_record("motoring", citizen, f"{tag}-ev",
+                                                       "nev_charging", start, 60,
+                                                       round(rng.uniform(10, 45), 1), district))
+        elif draw < 0.105:
+            yield Report("motoring", self._record("motoring", citizen, f"{tag}-etc", "etc",
+                                                  self._at(day, 9), 1, district, key=f"etc-{tag}"))
+        elif draw < 0.107:
+            yield Report("motoring", self._record("motoring", citizen, f"{tag}-carfree",
+                                                  "car_free_day", self._at(day, 7), 1, district))
+        elif draw < 0.12:
+            yield Report("bank", self._record("bank", citizen, f"{tag}-paper", "paperless",
+                                              self._at(day, 11), rng.randint(1, 30), district))
+        elif draw < 0.125:
+            yield Report("bank", self._record("bank", citizen, f"{tag}-meet", "online_meeting",
+                                              self._at(day, 15), 1, district, key=f"meet-{tag}"))
+        elif draw < 0.14:
+            yield Report("food", self._record("food", citizen, f"{tag}-bag", "own_bag",
+                                              self._at(day, 19), 1, district))
+
+    def _record(self, partner: str, citizen: int, tag: str, scenario: str, at: datetime,
+                quantity: float, region: str, key: str | None = None,
+                embodied_g: int | None = None) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "external_id": f"{partner}-{tag}",
+            "user": user_id(partner, citizen),
+            "scenario": scenario,
+            "occurred_at": at.isoformat(timespec="seconds"),
+            "quantity": quantity,
+            "region": region,
+        }
+        evidence: dict[str, Any] = {}
+        if key:
+            evidence["key"] = key
+        if embodied_g:
+            evidence["embodied_g"] = embodied_g
+        if evidence:
+            record["evidence"] = evidence
+        return record
+
+    def _trip_record(self, partner: str, citizen: int, tag: str, scenario: str, start: datetime,
+                     minutes: float, quantity: float, region: str) -> dict[str, Any]:
+        record = self._record(partner, citizen, f"{tag}-{scenario}", scenario, start, quantity, region)
+        record["ended_at"] = (start + timedelta(minutes=minutes)).isoformat(timespec="seconds")
+        return record

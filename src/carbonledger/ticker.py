@@ -1,0 +1,61 @@
+"""The server's background duties, once every `checkpoint_interval_seconds`: sign a checkpoint
+when new leaves exist (and ask the witnesses to cosign it), expire pending records whose link
+window has passed, forget nonces older than the replay window. Each duty is its own short
+transaction; several worker processes may run it at once without harm."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+
+from carbonledger import clock, db
+from carbonledger.accounts.repository import forget_nonces_before
+from carbonledger.ingest import pending
+from carbonledger.platform import Platform
+from carbonledger.translog import publisher
+
+log = logging.getLogger(__name__)
+_HOUSEKEEPING_EVERY = 60
+
+
+def tick(platform: Platform, count: int) -> None:
+    """One round of duties; housekeeping runs every minute, checkpoints every round."""
+    publisher.publish_and_cosign(platform, clock.now())
+    if count % _HOUSEKEEPING_EVERY == 0:
+        now = clock.now()
+        with db.write(platform.engine) as conn:
+            pending.expire(conn, platform, now)
+            forget_nonces_before(
+                conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds)
+            )
+
+
+@asynccontextmanager
+async def run_ticker(platform: Platform, *, enabled: bool = True) -> AsyncIterator[None]:
+    if not enabled:
+        yield
+        return
+
+    async def loop() -> None:
+        count = 0
+        while True:
+            try:
+                await run_in_threadpool(tick, platform, count)
+            except Exception:
+                # A failed round (a witness down, the database restarting) is retried next round.
+                log.exception("background duties failed; retrying next round")
+            count += 1
+            await asyncio.sleep(platform.settings.checkpoint_interval_seconds)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task

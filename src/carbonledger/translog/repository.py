@@ -1,0 +1,77 @@
+"""SQL of the log's read side and checkpoints: tiles, bundles, checkpoints, cosignatures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Row
+
+from carbonledger.db import insert_ignore
+from carbonledger.translog import tiles
+from carbonledger.translog.tables import checkpoints, cosignatures, log_bundles, log_tiles
+
+
+def tile(conn: Connection, level: int, index: int) -> bytes | None:
+    data: bytes | None = conn.execute(
+        select(log_tiles.c.data).where(log_tiles.c.level == level, log_tiles.c.idx == index)
+    ).scalar()
+    return data
+
+
+def bundle(conn: Connection, index: int) -> bytes | None:
+    data: bytes | None = conn.execute(
+        select(log_bundles.c.data).where(log_bundles.c.idx == index)
+    ).scalar()
+    return data
+
+
+def entry(conn: Connection, index: int) -> bytes:
+    """The leaf at `index` (it must exist)."""
+    data = bundle(conn, index // tiles.TILE_WIDTH)
+    if data is None:
+        raise LookupError(f"no entry bundle holds leaf {index}")
+    return tiles.decode_bundle(data)[index % tiles.TILE_WIDTH]
+
+
+def latest_checkpoint(conn: Connection) -> Row[Any] | None:
+    return conn.execute(select(checkpoints).order_by(checkpoints.c.size.desc()).limit(1)).first()
+
+
+def checkpoint_at(conn: Connection, size: int) -> Row[Any] | None:
+    return conn.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
+
+
+def all_checkpoints(conn: Connection) -> list[tuple[int, str]]:
+    rows = conn.execute(select(checkpoints.c.size, checkpoints.c.note).order_by(checkpoints.c.size))
+    return [(row.size, row.note) for row in rows]
+
+
+def insert_checkpoint(conn: Connection, size: int, root: bytes, note: str, now: datetime) -> bool:
+    row = {"size": size, "root": root, "note": note, "created_at": now}
+    return insert_ignore(conn, checkpoints, [row]) == 1
+
+
+def cosignature_lines(conn: Connection, size: int) -> list[str]:
+    return list(
+        conn.execute(
+            select(cosignatures.c.line)
+            .where(cosignatures.c.size == size)
+            .order_by(cosignatures.c.witness)
+        ).scalars()
+    )
+
+
+def last_cosigned_size(conn: Connection, witness: str) -> int:
+    size: int | None = conn.execute(
+        select(func.max(cosignatures.c.size)).where(cosignatures.c.witness == witness)
+    ).scalar()
+    return size or 0
+
+
+def insert_cosignature(
+    conn: Connection, size: int, witness: str, line: str, now: datetime
+) -> None:
+    row = {"size": size, "witness": witness, "line": line, "created_at": now}
+    insert_ignore(conn, cosignatures, [row])

@@ -1,0 +1,174 @@
+"""Verifying the log as an outsider would (`carbonledger verify`): check the checkpoint's
+signature, recompute every leaf hash and every tile from the entry bundles, compare them with the
+served tiles and the signed root, and check consistency with the checkpoint verified last time.
+
+The first discrepancy is named: a leaf index, a tile, or two inconsistent checkpoints.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from carbonledger.translog import merkle, tiles
+from carbonledger.translog.checkpoint import open_checkpoint
+from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.note import NoteError, parse_verifier_key
+
+
+class VerifyError(Exception):
+    """The log does not verify; the message names the first bad leaf, tile or checkpoint."""
+
+
+class Source(Protocol):
+    """Where the log is read from: a served deployment or the local database."""
+
+    def checkpoint(self) -> str: ...
+    def key(self) -> str: ...
+    def bundle(self, index: int, width: int) -> bytes: ...
+    def tile(self, level: int, index: int, width: int) -> bytes: ...
+    def consistency(self, first: int, size: int) -> list[bytes] | None: ...
+    def checkpoints(self) -> list[tuple[int, str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    size: int
+    root: bytes
+    previous: int | None
+    checkpoints: int
+
+    def summary(self) -> str:
+        text = (f"verified: {self.size} leaves, root {base64.b64encode(self.root).decode()}, "
+                f"{self.checkpoints} checkpoint(s) signed and consistent")
+        if self.previous is not None:
+            text += f", consistent with the checkpoint verified before (size {self.previous})"
+        return text
+
+
+def _load_state(path: Path) -> dict[str, object] | None:
+    try:
+        state: dict[str, object] = json.loads(path.read_text())
+        return state
+    except FileNotFoundError:
+        return None
+
+
+def _tile_check(source: Source, grown: dict[tuple[int, int], bytes], size: int,
+                final: bool) -> None:
+    """Compare recomputed tiles with the source's: full ones as they complete, partial ones at
+    the end."""
+    for (level, index), data in sorted(grown.items()):
+        width = len(data) // tiles.HASH_SIZE
+        if width < tiles.TILE_WIDTH and not final:
+            continue
+        served = source.tile(level, index, width)
+        if served == data:
+            continue
+        if level == 0:
+            for position in range(width):
+                at = slice(position * tiles.HASH_SIZE, (position + 1) * tiles.HASH_SIZE)
+                if served[at] != data[at]:
+                    leaf = index * tiles.TILE_WIDTH + position
+                    raise VerifyError(
+                        f"leaf {leaf}: its hash differs from tile 0/{index} "
+                        "(the stored leaf or the tile was changed)")
+        first = index * tiles.TILE_WIDTH ** (level + 1)
+        raise VerifyError(
+            f"tile {level}/{index} (leaves from {first}) differs from the hashes of its leaves; "
+            f"first bad leaf index ≥ {first}")
+
+
+def verify(
+    source: Source,
+    state_path: Path | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Verified:
+    """Verify everything up to the latest checkpoint; remember it in `state_path`."""
+    state = _load_state(state_path) if state_path else None
+    vkey = source.key().strip()
+    if state and state.get("key") != vkey:
+        raise VerifyError(f"the log's key changed from {state.get('key')} to {vkey}")
+    try:
+        verifier = parse_verifier_key(vkey)
+        checkpoint, _ = open_checkpoint(source.checkpoint(), verifier)
+    except NoteError as error:
+        raise VerifyError(f"checkpoint: {error}") from None
+
+    stored = dict(source.checkpoints())
+    wanted_roots = {size for size in stored if size <= checkpoint.size} | {checkpoint.size}
+    previous = int(str(state["size"])) if state else None
+    if previous is not None:
+        if previous > checkpoint.size:
+            raise VerifyError(f"checkpoints inconsistent: the log shrank from {previous} to "
+                              f"{checkpoint.size} leaves")
+        wanted_roots.add(previous)
+    roots = {0: merkle.EMPTY_ROOT}
+
+    edge: dict[int, bytes] = {}
+    size = 0
+    bundles = -(-checkpoint.size // tiles.TILE_WIDTH)
+    for index in range(bundles):
+        width = min(tiles.TILE_WIDTH, checkpoint.size - index * tiles.TILE_WIDTH)
+        try:
+            entries = tiles.decode_bundle(source.bundle(index, width))
+        except ValueError as error:
+            raise VerifyError(f"leaf {index * tiles.TILE_WIDTH}: entry bundle {index} is "
+                              f"malformed ({error})") from None
+        if len(entries) != width:
+            raise VerifyError(f"leaf {index * tiles.TILE_WIDTH + min(len(entries), width)}: "
+                              f"entry bundle {index} has {len(entries)} entries, not {width}")
+        hashes = []
+        for offset, entry in enumerate(entries):
+            try:
+                Leaf.decode(entry)
+            except ValueError as error:
+                raise VerifyError(f"leaf {index * tiles.TILE_WIDTH + offset}: {error}") from None
+            hashes.append(merkle.leaf_hash(entry))
+        # Roots at checkpoint sizes inside this bundle need the tree at that exact size.
+        for cut in sorted(s for s in wanted_roots if size < s <= size + width):
+            roots[cut] = tiles.append(size, edge, hashes[: cut - size]).root
+        grown = tiles.append(size, edge, hashes)
+        _tile_check(source, grown.tiles, grown.size, final=index == bundles - 1)
+        edge, size = grown.edge, grown.size
+        if progress:
+            progress(size, checkpoint.size)
+
+    root = roots.get(checkpoint.size, merkle.EMPTY_ROOT)
+    if root != checkpoint.root:
+        raise VerifyError(f"the entries do not produce the checkpoint's root at size "
+                          f"{checkpoint.size}; a leaf was changed")
+    for stored_size, note in sorted(stored.items()):
+        if stored_size > checkpoint.size:
+            continue
+        try:
+            older, _ = open_checkpoint(note, verifier)
+        except NoteError as error:
+            raise VerifyError(f"checkpoint at size {stored_size}: {error}") from None
+        if older.root != roots[stored_size]:
+            raise VerifyError(f"checkpoints inconsistent: the one at size {stored_size} does not "
+                              f"match the tree the latest ({checkpoint.size}) contains")
+    if state is not None and previous is not None:
+        before = base64.b64decode(str(state["root"]))
+        if roots[previous] != before:
+            raise VerifyError(f"checkpoints inconsistent: size {previous} verified before had "
+                              f"another root than the tree at size {checkpoint.size} contains")
+        proof = source.consistency(previous, checkpoint.size) if 0 < previous < checkpoint.size else None
+        if proof is not None:
+            try:
+                merkle.verify_consistency(previous, checkpoint.size, proof, before, checkpoint.root)
+            except merkle.ProofError as error:
+                raise VerifyError(f"checkpoints inconsistent: the served consistency proof "
+                                  f"{previous}→{checkpoint.size} fails: {error}") from None
+    if state_path:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        state_path.write_text(json.dumps({
+            "origin": checkpoint.origin, "key": vkey, "size": checkpoint.size,
+            "root": base64.b64encode(checkpoint.root).decode()}))
+    return Verified(checkpoint.size, checkpoint.root, previous, len(
+        [s for s in stored if s <= checkpoint.size]) or 1)
+

@@ -1,0 +1,92 @@
+"""Factories for test data: partners with keys, citizens with valid identifiers, links, records."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from carbonledger import clock, db
+from carbonledger.accounts import service as accounts
+from carbonledger.accounts.repository import citizen as citizen_row
+from carbonledger.ingest import pending
+from carbonledger.ingest.signing import public_key_b64
+from carbonledger.platform import Platform
+from carbonledger.simulate.population import synthetic_id_number, synthetic_phone
+from carbonledger.translog import sequencer
+
+_counter = itertools.count(1)
+
+
+def id_number(serial: int | None = None) -> str:
+    return synthetic_id_number(next(_counter) if serial is None else serial)
+
+
+def phone(serial: int | None = None) -> str:
+    return synthetic_phone(next(_counter) if serial is None else serial)
+
+
+@dataclass
+class TestPartner:
+    id: str
+    key: Ed25519PrivateKey
+
+
+def add_partner(platform: Platform, partner_id: str | None = None, role: str = "data") -> TestPartner:
+    partner_id = partner_id or f"partner-{next(_counter)}"
+    key = Ed25519PrivateKey.generate()
+    with db.write(platform.engine) as conn:
+        accounts.add_partner(conn, partner_id, partner_id.title(), public_key_b64(key), role, clock.now())
+    return TestPartner(partner_id, key)
+
+
+def add_citizen(platform: Platform) -> str:
+    serial = next(_counter)
+    with db.write(platform.engine) as conn:
+        return accounts.add_citizen(
+            conn, platform.keys, name=f"市民{serial}", phone=phone(serial),
+            id_number=id_number(serial), region=platform.settings.region, now=clock.now(),
+        )
+
+
+def link(platform: Platform, partner_id: str, user: str, citizen_id: str,
+         now: datetime | None = None) -> int:
+    """Link a partner user to a citizen the way the API does; return pending records credited."""
+    now = now or clock.now()
+    with db.write(platform.engine) as conn:
+        code = accounts.create_link_code(conn, citizen_id, partner_id, now, 10)
+    with db.write(platform.engine) as conn:
+        sequencer.lock(conn)
+        accounts.link(conn, partner_id, user, code, now)
+        row = citizen_row(conn, citizen_id)
+        assert row is not None
+        return pending.release(conn, platform, partner_id, user, (citizen_id, row.pseudonym_key), now)
+
+
+def record(
+    scenario: str = "cycling",
+    *,
+    user: str = "u-1",
+    start: datetime | None = None,
+    minutes: float = 20,
+    quantity: float = 4.2,
+    external_id: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A wire record; interval scenarios get `ended_at` = start + minutes."""
+    start = start or clock.now() - timedelta(hours=1)
+    body: dict[str, Any] = {
+        "external_id": external_id or f"r-{next(_counter)}-{random.randrange(10**9)}",
+        "user": user,
+        "scenario": scenario,
+        "occurred_at": start.isoformat(),
+        "quantity": quantity,
+    }
+    if scenario in ("cycling", "bus", "metro", "nev_charging"):
+        body["ended_at"] = (start + timedelta(minutes=minutes)).isoformat()
+    body.update(extra)
+    return body

@@ -1,0 +1,122 @@
+"""The pipeline on SQLite and PostgreSQL: invariants 1-6 of DESIGN.md on realistic batches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from carbonledger import clock, db
+from carbonledger.ingest import pending
+from carbonledger.ingest.results import Status
+from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.tables import records
+from carbonledger.platform import Platform
+from carbonledger.translog import publisher, sequencer
+from carbonledger.translog.leaves import Leaf
+from carbonledger.translog import repository as log_repo
+from tests import factories
+from tests.factories import record
+from tests.integration.helpers import points_balance, rollups_match_records, submit
+
+
+def test_exactly_once_across_resends(platform: Platform) -> None:
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "u-1", citizen)
+    batch = [record("cycling", start=clock.now() - timedelta(hours=h)) for h in range(1, 6)]
+    first = submit(platform, partner.id, batch)
+    for _ in range(3):
+        again = submit(platform, partner.id, batch)
+        assert [r.as_replay() for r in first] == again
+    with db.read(platform.engine) as conn:
+        stored = conn.execute(select(records.c.status)).scalars().all()
+    assert sorted(stored) == ["accepted"] * 5
+    balances = points_balance(platform)
+    assert balances[f"citizen:{citizen}"] == sum(r.points for r in first) == 5 * 214
+    rollups_match_records(platform)
+
+
+def test_same_trip_from_two_partners_is_credited_once(platform: Platform) -> None:
+    bike, maps = factories.add_partner(platform), factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, bike.id, "b", citizen)
+    factories.link(platform, maps.id, "m", citizen)
+    start = clock.now() - timedelta(hours=2)
+    [maps_first] = submit(platform, maps.id, [record("cycling", user="m", start=start)])
+    [bike_later] = submit(platform, bike.id, [record("cycling", user="b", start=start + timedelta(minutes=3))])
+    assert maps_first.status is Status.ACCEPTED
+    assert bike_later.status is Status.DUPLICATE and bike_later.duplicate_of == maps_first.record
+    rollups_match_records(platform)
+
+
+def test_pending_records_are_credited_when_linked_and_expire_after_the_window(platform: Platform) -> None:
+    partner = factories.add_partner(platform)
+    now = clock.now()
+    early = submit(platform, partner.id, [record("cycling", user="late", start=now - timedelta(hours=3))],
+                   now=now - timedelta(days=31))  # received 31 days ago
+    fresh = submit(platform, partner.id, [record("metro", user="late", quantity=1, start=now - timedelta(hours=2))])
+    assert early[0].status is Status.PENDING and fresh[0].status is Status.PENDING
+    citizen = factories.add_citizen(platform)
+    assert factories.link(platform, partner.id, "late", citizen, now=now) == 1
+    with db.read(platform.engine) as conn:
+        rows = {r.id: r for r in conn.execute(select(records))}
+    assert (rows[early[0].record].status, rows[early[0].record].reason) == ("rejected", "link_window_expired")
+    assert rows[fresh[0].record].status == "accepted" and rows[fresh[0].record].leaf_index is not None
+    rollups_match_records(platform)
+
+
+def test_scheduled_expiry_of_pending_records(platform: Platform) -> None:
+    partner = factories.add_partner(platform)
+    submit(platform, partner.id, [record("cycling", user="never")])
+    with db.write(platform.engine) as conn:
+        assert pending.expire(conn, platform, clock.now()) == 0
+    with db.write(platform.engine) as conn:
+        assert pending.expire(conn, platform, clock.now() + timedelta(days=31)) == 1
+    rollups_match_records(platform)
+
+
+def test_every_credit_is_a_leaf_and_names_its_methodology(platform: Platform) -> None:
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "u", citizen)
+    results = submit(platform, partner.id, [
+        record("cycling", user="u", start=clock.now() - timedelta(hours=3)),
+        record("walking", user="u", quantity=6000, start=clock.now() - timedelta(hours=2)),
+        record("returned_box", user="u", quantity=1, evidence={"key": "k-1"}),
+    ])
+    with db.read(platform.engine) as conn:
+        head = sequencer.head(conn)
+        leaves = [Leaf.decode(log_repo.entry(conn, r.leaf_index)) for r in results if r.leaf_index is not None]
+    assert head.size == 3 and [leaf.record for leaf in leaves] == [r.record for r in results]
+    assert [leaf.methodology for leaf in leaves] == ["cycling@2022-08", "walking@2022-08", "returned_box@2022-08"]
+    assert [leaf.points for leaf in leaves] == [r.points for r in results]
+    assert all(len(leaf.account) == 32 for leaf in leaves)
+
+
+def test_reversal_claws_back_and_appends_a_reversal_leaf(platform: Platform) -> None:
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "u", citizen)
+    [credit] = submit(platform, partner.id, [record("cycling", user="u")])
+    with db.write(platform.engine) as conn:
+        index = reverse(conn, credit.record or "", "the operator found a duplicate account", clock.now())
+    with db.read(platform.engine) as conn:
+        leaf = Leaf.decode(log_repo.entry(conn, index))
+    assert (leaf.kind, leaf.reverses, leaf.points, leaf.reduction_mg) == ("reversal", credit.leaf_index, -214, -214200)
+    assert points_balance(platform)[f"citizen:{citizen}"] == 0
+    rollups_match_records(platform)
+
+
+def test_checkpoint_is_published_for_new_leaves(platform: Platform) -> None:
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "u", citizen)
+    with db.write(platform.engine) as conn:
+        assert publisher.publish(conn, platform, clock.now()) == 0
+    submit(platform, partner.id, [record("cycling", user="u")])
+    with db.write(platform.engine) as conn:
+        assert publisher.publish(conn, platform, clock.now()) == 1
+        assert publisher.publish(conn, platform, clock.now()) is None
+        note = publisher.served_note(conn)
+    assert note is not None and note.startswith(f"{platform.settings.log_origin}\n1\n")
