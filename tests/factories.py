@@ -31,17 +31,17 @@ def phone(serial: int | None = None) -> str:
 
 
 @dataclass
-class TestPartner:
+class MadePartner:
     id: str
     key: Ed25519PrivateKey
 
 
-def add_partner(platform: Platform, partner_id: str | None = None, role: str = "data") -> TestPartner:
+def add_partner(platform: Platform, partner_id: str | None = None, role: str = "data") -> MadePartner:
     partner_id = partner_id or f"partner-{next(_counter)}"
     key = Ed25519PrivateKey.generate()
     with db.write(platform.engine) as conn:
         accounts.add_partner(conn, partner_id, partner_id.title(), public_key_b64(key), role, clock.now())
-    return TestPartner(partner_id, key)
+    return MadePartner(partner_id, key)
 
 
 def add_citizen(platform: Platform) -> str:

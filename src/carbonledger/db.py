@@ -134,12 +134,18 @@ def _insert(conn: Connection, table: Table) -> Any:
     return sqlite_insert(table)
 
 
-def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert the rows whose key is not there yet; return how many were inserted."""
-    if not rows:
-        return 0
-    result = conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
-    return result.rowcount
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows whose key is not there yet."""
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert one row unless its key exists; True when it was inserted."""
+    # RETURNING, not rowcount: drivers do not all report a row count for ON CONFLICT inserts.
+    key = list(table.primary_key.columns)
+    statement = _insert(conn, table).on_conflict_do_nothing().returning(*key)
+    return conn.execute(statement, row).first() is not None
 
 
 def upsert(

@@ -25,7 +25,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform,
 
 
 @pytest.fixture
-def partner(served: tuple[Platform, str]) -> Iterator[tuple[factories.TestPartner, PartnerClient]]:
+def partner(served: tuple[Platform, str]) -> Iterator[tuple[factories.MadePartner, PartnerClient]]:
     platform, url = served
     made = factories.add_partner(platform)
     with PartnerClient(url, made.id, made.key) as client:

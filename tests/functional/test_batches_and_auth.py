@@ -15,10 +15,10 @@ from carbonledger.accounts.repository import set_partner
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
-from tests.factories import TestPartner, record
+from tests.factories import MadePartner, record
 
 Served = tuple[Platform, str]
-Partnered = tuple[TestPartner, PartnerClient]
+Partnered = tuple[MadePartner, PartnerClient]
 
 
 def _error(response: httpx.Response) -> tuple[int, str]:

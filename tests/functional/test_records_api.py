@@ -12,10 +12,10 @@ from carbonledger import clock
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
-from tests.factories import TestPartner, record
+from tests.factories import MadePartner, record
 
 Served = tuple[Platform, str]
-Partnered = tuple[TestPartner, PartnerClient]
+Partnered = tuple[MadePartner, PartnerClient]
 
 
 def _linked(served: Served, partner: Partnered, user: str = "u-1") -> str:

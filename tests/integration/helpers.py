@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from carbonledger import clock, db
 from carbonledger.ingest import pipeline
 from carbonledger.ingest.results import Result
-from carbonledger.ingest.tables import records, rollups
+from carbonledger.ingest.tables import records, reversals, rollups
 from carbonledger.platform import Platform
 from carbonledger.points.tables import point_accounts, transfers
 
@@ -34,13 +34,15 @@ def rollups_match_records(platform: Platform) -> None:
                 if getattr(row, column):
                     stored[key + (column,)] += getattr(row, column)
         recomputed: Counter[tuple[Any, ...]] = Counter()
+        clawed = {row.record_id: row.points_clawed_back for row in conn.execute(select(reversals))}
         for row in conn.execute(select(records)):
             key = (row.day, row.region, row.scenario or "", row.partner_id)
             recomputed[key + (row.status,)] += 1
-            if row.reduction_mg:
+            if row.status == "accepted":
                 recomputed[key + ("reduction_mg",)] += row.reduction_mg
-            if row.points:
                 recomputed[key + ("points",)] += row.points
+            elif row.id in clawed:  # reversed: what was not clawed back stays issued
+                recomputed[key + ("points",)] += row.points - clawed[row.id]
     assert +stored == +recomputed
 
 

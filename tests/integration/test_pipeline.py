@@ -53,8 +53,9 @@ def test_same_trip_from_two_partners_is_credited_once(platform: Platform) -> Non
 def test_pending_records_are_credited_when_linked_and_expire_after_the_window(platform: Platform) -> None:
     partner = factories.add_partner(platform)
     now = clock.now()
-    early = submit(platform, partner.id, [record("cycling", user="late", start=now - timedelta(hours=3))],
-                   now=now - timedelta(days=31))  # received 31 days ago
+    received = now - timedelta(days=31)
+    early = submit(platform, partner.id, [record("cycling", user="late", start=received - timedelta(hours=3))],
+                   now=received)
     fresh = submit(platform, partner.id, [record("metro", user="late", quantity=1, start=now - timedelta(hours=2))])
     assert early[0].status is Status.PENDING and fresh[0].status is Status.PENDING
     citizen = factories.add_citizen(platform)

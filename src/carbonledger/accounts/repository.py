@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.accounts.tables import citizens, link_codes, links, nonces, partners
-from carbonledger.db import insert_ignore
+from carbonledger.db import insert_if_new
 
 
 def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
@@ -18,7 +18,7 @@ def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
 
 
 def insert_partner(conn: Connection, row: dict[str, Any]) -> bool:
-    return insert_ignore(conn, partners, [row]) == 1
+    return insert_if_new(conn, partners, row)
 
 
 def set_partner(conn: Connection, partner_id: str, **values: Any) -> bool:
@@ -29,7 +29,7 @@ def set_partner(conn: Connection, partner_id: str, **values: Any) -> bool:
 def remember_nonce(conn: Connection, partner_id: str, nonce: str, now: datetime) -> bool:
     """Record a nonce; False when this partner used it before (a replay)."""
     row = {"partner_id": partner_id, "nonce": nonce, "seen_at": now}
-    return insert_ignore(conn, nonces, [row]) == 1
+    return insert_if_new(conn, nonces, row)
 
 
 def forget_nonces_before(conn: Connection, before: datetime) -> None:
@@ -53,7 +53,7 @@ def set_citizen(conn: Connection, citizen_id: str, **values: Any) -> None:
 
 
 def insert_link_code(conn: Connection, row: dict[str, Any]) -> bool:
-    return insert_ignore(conn, link_codes, [row]) == 1
+    return insert_if_new(conn, link_codes, row)
 
 
 def link_code(conn: Connection, code: str) -> Row[Any] | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import insert_ignore
+from carbonledger.db import insert_ignore, insert_if_new
 from carbonledger.translog import tiles
 from carbonledger.translog.tables import checkpoints, cosignatures, log_bundles, log_tiles
 
@@ -50,7 +50,7 @@ def all_checkpoints(conn: Connection) -> list[tuple[int, str]]:
 
 def insert_checkpoint(conn: Connection, size: int, root: bytes, note: str, now: datetime) -> bool:
     row = {"size": size, "root": root, "note": note, "created_at": now}
-    return insert_ignore(conn, checkpoints, [row]) == 1
+    return insert_if_new(conn, checkpoints, row)
 
 
 def cosignature_lines(conn: Connection, size: int) -> list[str]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:35:53.869692
+Create Date: 2026-11-23 06:27:09.597358
 """
 
 from collections.abc import Sequence
@@ -150,6 +150,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_records_pending', ['partner_id', 'partner_user'], unique=False, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.create_index('uq_records_partner_external', ['partner_id', 'external_id'], unique=True)
 
+    op.create_table('reversals',
+    sa.Column('record_id', sa.String(length=26), nullable=False),
+    sa.Column('leaf_index', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('points_clawed_back', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('record_id', name=op.f('pk_reversals'))
+    )
     op.create_table('rollups',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('region', sa.String(length=6), nullable=False),
@@ -247,6 +255,7 @@ def downgrade() -> None:
 
     op.drop_table('transfers')
     op.drop_table('rollups')
+    op.drop_table('reversals')
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.drop_index('uq_records_partner_external')
         batch_op.drop_index('ix_records_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
