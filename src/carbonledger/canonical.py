@@ -38,8 +38,10 @@ def _fast(value: Any) -> Any:
             raise LookupError
         return value
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < _SAFE_INTEGER:
-            return int(value)
+        if value.is_integer():
+            if abs(value) < _SAFE_INTEGER:
+                return int(value)
+            raise LookupError  # ECMAScript prints the shortest digits padded with zeros
         if 1e-4 <= abs(value) < 1e16:
             return value
     raise LookupError
