@@ -27,7 +27,8 @@ def _fast(value: Any) -> Any:
         for key, item in value.items():
             if not isinstance(key, str) or not key.isascii():
                 raise LookupError
-            out[key] = _fast(item)
+            # Strings are the most common value and need no change.
+            out[key] = item if type(item) is str else _fast(item)
         return out
     if isinstance(value, list | tuple):
         return [_fast(item) for item in value]

@@ -165,3 +165,4 @@ def upsert(
     changes = {name: table.c[name] + statement.excluded[name] for name in add}
     changes.update({name: statement.excluded[name] for name in replace})
     conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), rows)
+
