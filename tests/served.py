@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -24,11 +25,15 @@ def free_port() -> int:
 @contextmanager
 def serve(platform: Platform, *, background: bool = True) -> Iterator[str]:
     """Serve `platform` over HTTP; yield the base URL."""
+    with serve_app(create_app(platform, background=background)) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port; yield the base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(platform, background=background), host="127.0.0.1", port=port,
-        log_level="warning", lifespan="on",
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -19,9 +19,11 @@ app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_
 partner_app = typer.Typer(help="Partners: data providers and reward merchants.", no_args_is_help=True)
 citizen_app = typer.Typer(help="Citizens and their partner links.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+witness_app = typer.Typer(help="A witness that cosigns the log's checkpoints.", no_args_is_help=True)
 app.add_typer(partner_app, name="partner")
 app.add_typer(citizen_app, name="citizen")
 app.add_typer(db_app, name="db")
+app.add_typer(witness_app, name="witness")
 
 err = Console(stderr=True)
 
@@ -183,6 +185,49 @@ def reverse(
         fail(error)
     publish_and_cosign(platform, clock.now())
     print(f"record {record} reversed by leaf {index}")
+
+
+@witness_app.command("serve")
+def witness_serve(
+    key: Annotated[Path, typer.Option(help="The witness's key file (created if absent, mode 0600).")],
+    log_key: Annotated[list[str], typer.Option(help="Verifier key of a log to witness (repeatable).")],
+    name: Annotated[str, typer.Option(help="The witness's name in its cosignatures.")] = "witness.local",
+    state: Annotated[Path | None, typer.Option(help="Where the latest cosigned checkpoints are kept.")] = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8100,
+) -> None:
+    """Serve C2SP tlog-witness add-checkpoint; prints the witness's verifier key first."""
+    import uvicorn
+
+    from carbonledger.translog.note import NoteError, parse_verifier_key
+    from carbonledger.translog.witness_server import WitnessState, create_witness_app, witness_signer
+
+    try:
+        logs = [parse_verifier_key(vkey) for vkey in log_key]
+    except NoteError as error:
+        err.print(f"[red]error[/red]: --log-key: {error}")
+        raise typer.Exit(1) from None
+    signer = witness_signer(key, name)
+    print(signer.verifier_key(), flush=True)
+    app_ = create_witness_app(signer, logs, WitnessState(state or key.with_suffix(".state.json")))
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
+@witness_app.command("key")
+def witness_key(
+    key: Annotated[Path, typer.Option(help="The witness's key file (created if absent).")],
+    name: Annotated[str, typer.Option(help="The witness's name.")] = "witness.local",
+) -> None:
+    """Print the witness's verifier key (give it to the log as `VKEY=URL`)."""
+    from carbonledger.translog.witness_server import witness_signer
+
+    print(witness_signer(key, name).verifier_key())
+
+
+@app.command("log-key")
+def log_key() -> None:
+    """Print the log's verifier key (what auditors and witnesses check checkpoints with)."""
+    print(Platform.open().log_signer.verifier_key())
 
 
 def main() -> None:

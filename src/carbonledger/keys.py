@@ -16,7 +16,8 @@ from pathlib import Path
 _KEY_BYTES = 32
 
 
-def _load_or_create(path: Path) -> bytes:
+def load_or_create_key(path: Path) -> bytes:
+    """The 32 random bytes in `path`, created with mode 0600 if the file does not exist."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -26,7 +27,7 @@ def _load_or_create(path: Path) -> bytes:
             # O_EXCL: when two processes start together, the first one's key wins for both.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return _load_or_create(path)
+            return load_or_create_key(path)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -48,10 +49,10 @@ class Keys:
     @classmethod
     def load(cls, directory: Path) -> Keys:
         return cls(
-            log_seed=_load_or_create(directory / "log.key"),
-            hash_key=_load_or_create(directory / "hash.key"),
-            data_key=_load_or_create(directory / "data.key"),
-            session_key=_load_or_create(directory / "session.key"),
+            log_seed=load_or_create_key(directory / "log.key"),
+            hash_key=load_or_create_key(directory / "hash.key"),
+            data_key=load_or_create_key(directory / "data.key"),
+            session_key=load_or_create_key(directory / "session.key"),
         )
 
     def __repr__(self) -> str:

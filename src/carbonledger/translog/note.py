@@ -91,7 +91,7 @@ def generate_signer(name: str, key_type: int = ED25519_TYPE) -> Signer:
 
 def parse_verifier_key(vkey: str) -> Verifier:
     """`<name>+<hex key id>+<base64(type ‖ public key)>`."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # base64 may contain "+" itself
     if len(parts) != 3:
         raise NoteError("a verifier key reads <name>+<hex key id>+<base64 key>")
     name, hex_id, encoded = parts

@@ -15,7 +15,7 @@ from carbonledger import db
 from carbonledger.platform import Platform
 from carbonledger.translog import checkpoint, proofs, sequencer, witness
 from carbonledger.translog import repository as repo
-from carbonledger.translog.note import Verifier, parse_verifier_key
+from carbonledger.translog.note import NoteError, Verifier, parse_verifier_key
 
 log = logging.getLogger(__name__)
 _WITNESS_TIMEOUT = 5.0
@@ -76,12 +76,24 @@ def cosign(platform: Platform, chosen: Witness, now: datetime) -> bool:
             log.warning("witness %s refused checkpoint %d: %d %s", chosen.verifier.name,
                         latest.size, response.status_code, response.text.strip())
             return False
-        lines = witness.parse_cosignature_response(response.content)
+        valid = [line for line in witness.parse_cosignature_response(response.content)
+                 if _is_cosignature(latest.note, line, chosen.verifier)]
+        if not valid:
+            log.warning("witness %s answered without a valid cosignature", chosen.verifier.name)
+            return False
         with db.write(platform.engine) as conn:
-            for line in lines:
+            for line in valid:
                 repo.insert_cosignature(conn, latest.size, chosen.verifier.name, line, now)
         return True
     return False
+
+
+def _is_cosignature(note: str, line: str, verifier: Verifier) -> bool:
+    try:
+        checkpoint.verify_cosignature(note + line, verifier)
+    except NoteError:
+        return False
+    return True
 
 
 def publish_and_cosign(platform: Platform, now: datetime) -> int | None:
