@@ -24,6 +24,7 @@ from carbonledger.methodology.catalogue import Scenario
 from carbonledger.methodology.quantify import apply_cap, daily_total_credit
 
 _CONFLICT_SLACK = timedelta(minutes=2)
+_ONE = 1000  # one record, in milli-units
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,11 @@ class DedupeState:
             credited = daily_total_credit(used, claim.quantity_milli, scenario.daily_cap_milli)
             capped = claim.quantity_milli > scenario.daily_cap_milli
             new_used = used + max(credited, 0)
+        elif scenario.cap_counts_records:
+            # A cap of whole records (one appliance a day): all of a record or nothing.
+            credited = claim.quantity_milli if used + _ONE <= scenario.daily_cap_milli else 0
+            capped = False
+            new_used = used + _ONE
         else:
             credited, capped = apply_cap(used, claim.quantity_milli, scenario.daily_cap_milli)
             new_used = used + credited

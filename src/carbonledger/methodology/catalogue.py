@@ -78,6 +78,7 @@ class Scenario:
     max_power_kw: int | None = None
     needs_embodied: bool = False
     max_embodied_g: int | None = None
+    cap_counts_records: bool = False
 
     def to_public(self) -> dict[str, Any]:
         bounds = {
@@ -95,6 +96,7 @@ class Scenario:
             "category": self.category, "category_zh": self.category_zh,
             "unit": self.unit, "unit_zh": self.unit_zh, "dedupe_class": self.dedupe_class,
             "dedupe_group": self.dedupe_group, "daily_cap": _units(self.daily_cap_milli),
+            "daily_cap_unit": "records" if self.cap_counts_records else self.unit,
             "bounds": bounds, "versions": [v.to_public() for v in self.versions],
         }
 
