@@ -120,6 +120,18 @@ def citizen_add(
     print(citizen_id)
 
 
+@citizen_app.command("delete")
+def citizen_delete(citizen_id: Annotated[str, typer.Argument(metavar="CITIZEN_ID")]) -> None:
+    """Delete a citizen's personal data and pseudonym key (their log leaves stay, unlinkable)."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            accounts.delete_citizen(conn, citizen_id, clock.now())
+    except CarbonLedgerError as error:
+        fail(error)
+    print(f"citizen {citizen_id} deleted")
+
+
 @citizen_app.command("link-code")
 def citizen_link_code(
     citizen_id: Annotated[str, typer.Argument(metavar="CITIZEN_ID")],

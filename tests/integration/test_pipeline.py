@@ -121,3 +121,26 @@ def test_checkpoint_is_published_for_new_leaves(platform: Platform) -> None:
         assert publisher.publish(conn, platform, clock.now()) is None
         note = publisher.served_note(conn)
     assert note is not None and note.startswith(f"{platform.settings.log_origin}\n1\n")
+
+
+def test_deleting_a_citizen_unties_their_leaves(platform: Platform) -> None:
+    from carbonledger.accounts import service as accounts
+    from carbonledger.accounts.protection import pseudonym
+    from carbonledger.accounts.repository import citizen as citizen_row
+
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "u", citizen)
+    [credit] = submit(platform, partner.id, [record("cycling", user="u")])
+    with db.write(platform.engine) as conn:
+        row = citizen_row(conn, citizen)
+        assert row is not None
+        before = pseudonym(row.pseudonym_key)
+        accounts.delete_citizen(conn, citizen, clock.now())
+        after = citizen_row(conn, citizen)
+        leaf = Leaf.decode(log_repo.entry(conn, credit.leaf_index or 0))
+    assert leaf.account == before
+    assert after is not None and after.pseudonym_key is None and after.phone_hash is None
+    assert after.name_enc is None and after.status == "deleted"
+    [later] = submit(platform, partner.id, [record("cycling", user="u")])
+    assert later.status is Status.PENDING

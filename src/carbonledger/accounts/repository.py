@@ -86,6 +86,11 @@ def delete_links(conn: Connection, partner_id: str, *, user: str | None = None,
     return conn.execute(delete(links).where(condition)).rowcount
 
 
+def delete_all_links(conn: Connection, citizen_id: str) -> None:
+    conn.execute(delete(links).where(links.c.citizen_id == citizen_id))
+    conn.execute(delete(link_codes).where(link_codes.c.citizen_id == citizen_id))
+
+
 def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(links.insert(), rows)

@@ -171,3 +171,17 @@ def authorise_data_partner(role: str, status: str, partner_id: str) -> None:
     if role == "merchant":
         raise Forbidden("only data partners may submit records or link users",
                         code="not_a_data_partner")
+
+
+def delete_citizen(conn: Connection, citizen_id: str, now: datetime) -> None:
+    """Delete a citizen's personal data and destroy their pseudonym key, so the log's leaves can
+    no longer be tied to them; their links end. Credits stay in the log and the ledgers."""
+    citizen = repo.citizen(conn, citizen_id)
+    if citizen is None or citizen.status != "active":
+        raise NotFound(f"no active citizen has the id {citizen_id!r}", code="unknown_citizen")
+    repo.delete_all_links(conn, citizen_id)
+    repo.set_citizen(
+        conn, citizen_id, status="deleted", deleted_at=now, name_enc=None, phone_enc=None,
+        phone_hash=None, id_number_hash=None, birth_date=None, pseudonym_key=None,
+        password_hash=None,
+    )
