@@ -29,20 +29,21 @@ from sqlalchemy import Column, MetaData, Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import fresh_platform, percentile, populate, rss_mib  # noqa: E402
-
-from carbonledger import clock, db  # noqa: E402
-from carbonledger.client import PartnerClient  # noqa: E402
-from carbonledger.ingest import pipeline  # noqa: E402
-from carbonledger.ingest.tables import records as records_table  # noqa: E402
-from carbonledger.platform import Platform  # noqa: E402
-from carbonledger.simulate.city import City  # noqa: E402
+from carbonledger import clock, db
+from carbonledger.client import PartnerClient
+from carbonledger.ingest import pipeline
+from carbonledger.ingest.tables import records as records_table
+from carbonledger.platform import Platform
+from carbonledger.simulate.city import City
+from support import fresh_platform, percentile, populate, rss_mib
 
 CITIZENS = 20_000
 LINKED_SHARE = 0.97
 
 
-def stream(platform: Platform, seed: int, days_back: int = 25) -> Iterator[tuple[str, dict[str, Any]]]:
+def stream(
+    platform: Platform, seed: int, days_back: int = 25
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Endless (partner, record) pairs from the synthetic city, 1 % of them made invalid."""
     town = City(seed, CITIZENS, platform.settings.zone, duplicate_share=0.15)
     first = (clock.now() - timedelta(days=days_back)).astimezone(platform.settings.zone).date()
@@ -57,7 +58,9 @@ def stream(platform: Platform, seed: int, days_back: int = 25) -> Iterator[tuple
             yield report.partner_id, record
 
 
-def batches(pairs: Iterator[tuple[str, dict[str, Any]]], size: int, total: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def batches(
+    pairs: Iterator[tuple[str, dict[str, Any]]], size: int, total: int
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Per-partner batches of `size`, emitted as each fills, `total` records in all."""
     pending: dict[str, list[dict[str, Any]]] = {}
     sent = 0
@@ -78,18 +81,27 @@ def run_pipeline(platform: Platform, total: int) -> dict[str, Any]:
     done = 0
     elapsed = 0.0  # time in the pipeline only, not in making the stream
     for partner, batch in batches(stream(platform, 1), 1000, total):
-        signed = pipeline.SignedBatch(partner, int(time.time()), os.urandom(8).hex(), b"\0" * 64, b"{}")
+        signed = pipeline.SignedBatch(
+            partner, int(time.time()), os.urandom(8).hex(), b"\0" * 64, b"{}"
+        )
         now = clock.now()
         started = time.perf_counter()
-        results = db.retrying(platform.engine, lambda conn, b=batch, s=signed, n=now:
-                              pipeline.submit(conn, platform, s, b, n))
+        results = db.retrying(
+            platform.engine,
+            lambda conn, b=batch, s=signed, n=now: pipeline.submit(conn, platform, s, b, n),
+        )
         elapsed += time.perf_counter() - started
         outcome.update(r.status.value for r in results)
         done += len(batch)
         if done % max(total // 10, 1000) < 1000:
             memory.append(round(rss_mib()))
-    return {"records": done, "seconds": elapsed, "rate": done / elapsed, "outcome": dict(outcome),
-            "rss_mib": memory}
+    return {
+        "records": done,
+        "seconds": elapsed,
+        "rate": done / elapsed,
+        "outcome": dict(outcome),
+        "rss_mib": memory,
+    }
 
 
 def run_baseline(platform: Platform, count: int) -> float:
@@ -100,16 +112,32 @@ def run_baseline(platform: Platform, count: int) -> float:
     meta.create_all(platform.engine)
     now = clock.now()
     row = {c.name: None for c in records_table.columns} | {
-        "partner_id": "bikeshare", "batch_id": "01J0000000000000000000000", "content_hash": b"h" * 32,
-        "partner_user": "bikeshare-u0000001", "citizen_id": "01J0000000000000000000001",
-        "scenario": "cycling", "occurred_at": now, "ended_at": now, "quantity_milli": 4200,
-        "credited_milli": 4200, "region": "110108", "day": now.date(), "status": "accepted",
-        "reduction_mg": 214200, "points": 214, "methodology": "cycling@2022-08", "leaf_index": 1,
-        "capped": False, "received_at": now, "credited_at": now,
+        "partner_id": "bikeshare",
+        "batch_id": "01J0000000000000000000000",
+        "content_hash": b"h" * 32,
+        "partner_user": "bikeshare-u0000001",
+        "citizen_id": "01J0000000000000000000001",
+        "scenario": "cycling",
+        "occurred_at": now,
+        "ended_at": now,
+        "quantity_milli": 4200,
+        "credited_milli": 4200,
+        "region": "110108",
+        "day": now.date(),
+        "status": "accepted",
+        "reduction_mg": 214200,
+        "points": 214,
+        "methodology": "cycling@2022-08",
+        "leaf_index": 1,
+        "capped": False,
+        "received_at": now,
+        "credited_at": now,
     }
     started = time.perf_counter()
     for start in range(0, count, 1000):
-        rows = [row | {"id": f"{start + i:026d}", "external_id": f"e-{start + i}"} for i in range(1000)]
+        rows = [
+            row | {"id": f"{start + i:026d}", "external_id": f"e-{start + i}"} for i in range(1000)
+        ]
         with db.write(platform.engine) as conn:
             conn.execute(baseline.insert(), rows)
     elapsed = time.perf_counter() - started
@@ -122,11 +150,16 @@ def run_http(platform: Platform, keys: dict[str, Any], total: int) -> dict[str, 
     from concurrent.futures import ThreadPoolExecutor
 
     port = 18000 + os.getpid() % 1000
-    env = dict(os.environ, CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
-               CARBONLEDGER_DATABASE_URL=platform.settings.database_url)
+    env = dict(
+        os.environ,
+        CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
+        CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port)], env=env,
-        start_new_session=True)
+        [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -152,8 +185,13 @@ def run_http(platform: Platform, keys: dict[str, Any], total: int) -> dict[str, 
             list(pool.map(send, batches(stream(platform, 2, days_back=20), 500, total)))
         elapsed = time.perf_counter() - started
         done = sum(outcome.values())
-        return {"records": done, "rate": done / elapsed, "p50_ms": percentile(latencies, 0.5),
-                "p99_ms": percentile(latencies, 0.99), "outcome": dict(outcome)}
+        return {
+            "records": done,
+            "rate": done / elapsed,
+            "p50_ms": percentile(latencies, 0.5),
+            "p99_ms": percentile(latencies, 0.99),
+            "outcome": dict(outcome),
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -170,20 +208,28 @@ def main() -> None:
         with fresh_platform(backend, rate_limit_per_minute=1_000_000) as platform:
             started = time.perf_counter()
             keys = populate(platform, CITIZENS, LINKED_SHARE)
-            print(f"[{backend}] {CITIZENS} citizens and links set up in "
-                  f"{time.perf_counter() - started:.1f} s")
+            print(
+                f"[{backend}] {CITIZENS} citizens and links set up in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             result = run_pipeline(platform, args.records)
             baseline = run_baseline(platform, result["records"])
-            print(f"[{backend}] pipeline: {result['records']} records in {result['seconds']:.1f} s "
-                  f"= {result['rate']:,.0f} records/s; outcome {result['outcome']}")
-            print(f"[{backend}] storage ceiling (executemany, same width): {baseline:,.0f} rows/s; "
-                  f"pipeline/ceiling = {result['rate'] / baseline:.2f}")
+            print(
+                f"[{backend}] pipeline: {result['records']} records in {result['seconds']:.1f} s "
+                f"= {result['rate']:,.0f} records/s; outcome {result['outcome']}"
+            )
+            print(
+                f"[{backend}] storage ceiling (executemany, same width): {baseline:,.0f} rows/s; "
+                f"pipeline/ceiling = {result['rate'] / baseline:.2f}"
+            )
             print(f"[{backend}] RSS MiB at each tenth of the run: {result['rss_mib']}")
             if args.http_records:
                 http = run_http(platform, keys, args.http_records)
-                print(f"[{backend}] HTTP (batches of 500, 2 clients, 1 worker): "
-                      f"{http['rate']:,.0f} records/s, batch latency p50 {http['p50_ms']:.0f} ms, "
-                      f"p99 {http['p99_ms']:.0f} ms; outcome {http['outcome']}")
+                print(
+                    f"[{backend}] HTTP (batches of 500, 2 clients, 1 worker): "
+                    f"{http['rate']:,.0f} records/s, batch latency p50 {http['p50_ms']:.0f} ms, "
+                    f"p99 {http['p99_ms']:.0f} ms; outcome {http['outcome']}"
+                )
 
 
 if __name__ == "__main__":

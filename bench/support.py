@@ -21,7 +21,9 @@ from carbonledger.platform import Platform
 from carbonledger.simulate import city
 from carbonledger.simulate.population import enrol
 
-PG_ADMIN = os.environ.get("CARBONLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "CARBONLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def rss_mib() -> float:
@@ -68,13 +70,16 @@ def add_partners(platform: Platform) -> dict[str, Ed25519PrivateKey]:
     with db.write(platform.engine) as conn:
         for profile in city.PARTNERS:
             key = Ed25519PrivateKey.generate()
-            accounts.add_partner(conn, profile.id, profile.name, public_key_b64(key), profile.role,
-                                 clock.now())
+            accounts.add_partner(
+                conn, profile.id, profile.name, public_key_b64(key), profile.role, clock.now()
+            )
             keys[profile.id] = key
     return keys
 
 
-def populate(platform: Platform, citizens: int, linked_share: float, seed: int = 7) -> dict[str, Ed25519PrivateKey]:
+def populate(
+    platform: Platform, citizens: int, linked_share: float, seed: int = 7
+) -> dict[str, Ed25519PrivateKey]:
     """Partners of the synthetic city, `citizens` people, the first `linked_share` of them
     linked at every data partner."""
     keys = add_partners(platform)

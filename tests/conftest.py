@@ -20,7 +20,9 @@ from carbonledger.config import Settings
 from carbonledger.platform import Platform, bootstrap
 from carbonledger.schema import metadata
 
-PG_ADMIN_URL = os.environ.get("CARBONLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CARBONLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REQUIRE_POSTGRES = os.environ.get("CARBONLEDGER_REQUIRE_POSTGRES") == "1"
 
 
@@ -61,7 +63,9 @@ def _empty_postgres(platform: Platform) -> None:
     bootstrap(platform.engine)
 
 
-def make_platform(kind: str, tmp_path: Path, request: pytest.FixtureRequest, **overrides: object) -> Platform:
+def make_platform(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, **overrides: object
+) -> Platform:
     if kind == "sqlite":
         settings = Settings(data_dir=tmp_path / "data", **overrides)  # type: ignore[arg-type]
         return Platform.open(settings)

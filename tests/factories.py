@@ -36,11 +36,15 @@ class MadePartner:
     key: Ed25519PrivateKey
 
 
-def add_partner(platform: Platform, partner_id: str | None = None, role: str = "data") -> MadePartner:
+def add_partner(
+    platform: Platform, partner_id: str | None = None, role: str = "data"
+) -> MadePartner:
     partner_id = partner_id or f"partner-{next(_counter)}"
     key = Ed25519PrivateKey.generate()
     with db.write(platform.engine) as conn:
-        accounts.add_partner(conn, partner_id, partner_id.title(), public_key_b64(key), role, clock.now())
+        accounts.add_partner(
+            conn, partner_id, partner_id.title(), public_key_b64(key), role, clock.now()
+        )
     return MadePartner(partner_id, key)
 
 
@@ -48,13 +52,19 @@ def add_citizen(platform: Platform) -> str:
     serial = next(_counter)
     with db.write(platform.engine) as conn:
         return accounts.add_citizen(
-            conn, platform.keys, name=f"市民{serial}", phone=phone(serial),
-            id_number=id_number(serial), region=platform.settings.region, now=clock.now(),
+            conn,
+            platform.keys,
+            name=f"市民{serial}",
+            phone=phone(serial),
+            id_number=id_number(serial),
+            region=platform.settings.region,
+            now=clock.now(),
         )
 
 
-def link(platform: Platform, partner_id: str, user: str, citizen_id: str,
-         now: datetime | None = None) -> int:
+def link(
+    platform: Platform, partner_id: str, user: str, citizen_id: str, now: datetime | None = None
+) -> int:
     """Link a partner user to a citizen the way the API does; return pending records credited."""
     now = now or clock.now()
     with db.write(platform.engine) as conn:
@@ -64,7 +74,9 @@ def link(platform: Platform, partner_id: str, user: str, citizen_id: str,
         accounts.link(conn, partner_id, user, code, now)
         row = citizen_row(conn, citizen_id)
         assert row is not None
-        return pending.release(conn, platform, partner_id, user, (citizen_id, row.pseudonym_key), now)
+        return pending.release(
+            conn, platform, partner_id, user, (citizen_id, row.pseudonym_key), now
+        )
 
 
 def record(

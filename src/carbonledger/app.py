@@ -15,9 +15,9 @@ from carbonledger import __version__
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
-from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
+from carbonledger.translog import endpoints as log_endpoints
 
 
 def _render(error: CarbonLedgerError) -> JSONResponse:
@@ -41,7 +41,9 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     problems = "; ".join(
         f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
     )
-    return _render(CarbonLedgerError(problems or "the request is malformed", code="invalid_request"))
+    return _render(
+        CarbonLedgerError(problems or "the request is malformed", code="invalid_request")
+    )
 
 
 def create_app(platform: Platform, *, background: bool = True) -> FastAPI:

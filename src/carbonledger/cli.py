@@ -16,10 +16,14 @@ from carbonledger.errors import CarbonLedgerError
 from carbonledger.platform import Platform
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
-partner_app = typer.Typer(help="Partners: data providers and reward merchants.", no_args_is_help=True)
+partner_app = typer.Typer(
+    help="Partners: data providers and reward merchants.", no_args_is_help=True
+)
 citizen_app = typer.Typer(help="Citizens and their partner links.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
-witness_app = typer.Typer(help="A witness that cosigns the log's checkpoints.", no_args_is_help=True)
+witness_app = typer.Typer(
+    help="A witness that cosigns the log's checkpoints.", no_args_is_help=True
+)
 app.add_typer(partner_app, name="partner")
 app.add_typer(citizen_app, name="citizen")
 app.add_typer(db_app, name="db")
@@ -44,8 +48,14 @@ def serve(
 
     Platform.open().close()  # bring the schema up to date once, before any worker starts
     if workers > 1:
-        uvicorn.run("carbonledger.server:app", host=host, port=port, workers=workers,
-                    factory=True, log_level="warning")
+        uvicorn.run(
+            "carbonledger.server:app",
+            host=host,
+            port=port,
+            workers=workers,
+            factory=True,
+            log_level="warning",
+        )
     else:
         from carbonledger.server import app as make_app
 
@@ -112,8 +122,13 @@ def citizen_add(
     try:
         with db.write(platform.engine) as conn:
             citizen_id = accounts.add_citizen(
-                conn, platform.keys, name=name, phone=phone, id_number=id_number,
-                region=region or platform.settings.region, now=clock.now(),
+                conn,
+                platform.keys,
+                name=name,
+                phone=phone,
+                id_number=id_number,
+                region=region or platform.settings.region,
+                now=clock.now(),
             )
     except CarbonLedgerError as error:
         fail(error)
@@ -151,15 +166,20 @@ def citizen_link_code(
 
 @app.command()
 def verify(
-    url: Annotated[str | None, typer.Option(help="A deployment to verify over HTTP; "
-                                                "without it, the local database.")] = None,
-    state: Annotated[Path | None, typer.Option(help="Where the last verified checkpoint is kept.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="A deployment to verify over HTTP; without it, the local database."),
+    ] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="Where the last verified checkpoint is kept.")
+    ] = None,
 ) -> None:
     """Verify the public log: signature, every leaf and tile, consistency with the last run."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from carbonledger.translog.sources import HttpSource, LocalSource
-    from carbonledger.translog.verify import VerifyError, verify as verify_log
+    from carbonledger.translog.verify import VerifyError
+    from carbonledger.translog.verify import verify as verify_log
 
     if url:
         source: HttpSource | LocalSource = HttpSource(url)
@@ -172,8 +192,11 @@ def verify(
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("verify", total=None)
         try:
-            result = verify_log(source, state, lambda done, total: progress.update(
-                task, completed=done, total=total))
+            result = verify_log(
+                source,
+                state,
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
         except (VerifyError, LookupError) as error:
             err.print(f"[red]verification failed[/red]: {error}")
             raise typer.Exit(1) from None
@@ -201,10 +224,18 @@ def reverse(
 
 @witness_app.command("serve")
 def witness_serve(
-    key: Annotated[Path, typer.Option(help="The witness's key file (created if absent, mode 0600).")],
-    log_key: Annotated[list[str], typer.Option(help="Verifier key of a log to witness (repeatable).")],
-    name: Annotated[str, typer.Option(help="The witness's name in its cosignatures.")] = "witness.local",
-    state: Annotated[Path | None, typer.Option(help="Where the latest cosigned checkpoints are kept.")] = None,
+    key: Annotated[
+        Path, typer.Option(help="The witness's key file (created if absent, mode 0600).")
+    ],
+    log_key: Annotated[
+        list[str], typer.Option(help="Verifier key of a log to witness (repeatable).")
+    ],
+    name: Annotated[
+        str, typer.Option(help="The witness's name in its cosignatures.")
+    ] = "witness.local",
+    state: Annotated[
+        Path | None, typer.Option(help="Where the latest cosigned checkpoints are kept.")
+    ] = None,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8100,
 ) -> None:
@@ -212,7 +243,11 @@ def witness_serve(
     import uvicorn
 
     from carbonledger.translog.note import NoteError, parse_verifier_key
-    from carbonledger.translog.witness_server import WitnessState, create_witness_app, witness_signer
+    from carbonledger.translog.witness_server import (
+        WitnessState,
+        create_witness_app,
+        witness_signer,
+    )
 
     try:
         logs = [parse_verifier_key(vkey) for vkey in log_key]

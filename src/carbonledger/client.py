@@ -29,8 +29,15 @@ class PartnerClient:
         self.key = key
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
 
-    def headers(self, method: str, path: str, body: bytes, *, timestamp: int | None = None,
-                nonce: str | None = None) -> dict[str, str]:
+    def headers(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
         """The four signature headers for a request."""
         timestamp = int(time.time()) if timestamp is None else timestamp
         nonce = nonce or new_nonce()
@@ -42,7 +49,9 @@ class PartnerClient:
             "Content-Type": "application/json",
         }
 
-    def request(self, method: str, path: str, payload: Any = None, **sign_options: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, payload: Any = None, **sign_options: Any
+    ) -> httpx.Response:
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         headers = self.headers(method, path, body, **sign_options)
         return self.http.request(method, path, content=body, headers=headers)

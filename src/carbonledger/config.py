@@ -20,13 +20,19 @@ class Settings(BaseSettings):
         "", description="SQLAlchemy URL; empty means the SQLite file carbonledger.db in data_dir."
     )
     timezone: str = Field("Asia/Shanghai", description="The city's time zone; days are local days.")
-    region: str = Field("110000", description="Default region code (6 digits) for records without one.")
+    region: str = Field(
+        "110000", description="Default region code (6 digits) for records without one."
+    )
     log_origin: str = Field("carbonledger.local/log", description="The log's name in checkpoints.")
-    retention_days: int = Field(30, description="How old a record may be, and how long pending waits.")
+    retention_days: int = Field(
+        30, description="How old a record may be, and how long pending waits."
+    )
     clock_skew_seconds: int = Field(300, description="How far in the future occurred_at may lie.")
     request_window_seconds: int = Field(300, description="Allowed drift of X-Timestamp.")
     nonce_ttl_seconds: int = Field(600, description="How long a nonce is remembered for replay.")
-    rate_limit_per_minute: int = Field(600, description="Signed requests a partner may make a minute.")
+    rate_limit_per_minute: int = Field(
+        600, description="Signed requests a partner may make a minute."
+    )
     max_batch_records: int = Field(1000, description="Records a batch may carry.")
     max_body_bytes: int = Field(2 * 1024 * 1024, description="Largest request body accepted.")
     checkpoint_interval_seconds: float = Field(1.0, description="How often new leaves are signed.")

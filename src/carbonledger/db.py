@@ -60,7 +60,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, *, pool: bool = True) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and IMMEDIATE write transactions."""
+    """An engine for `url`; SQLite files get WAL, a busy timeout and IMMEDIATE writes."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
@@ -165,4 +165,3 @@ def upsert(
     changes = {name: table.c[name] + statement.excluded[name] for name in add}
     changes.update({name: statement.excluded[name] for name in replace})
     conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), rows)
-

@@ -30,9 +30,7 @@ def tick(platform: Platform, count: int) -> None:
         now = clock.now()
         with db.write(platform.engine) as conn:
             pending.expire(conn, platform, now)
-            forget_nonces_before(
-                conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds)
-            )
+            forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
 
 
 @asynccontextmanager

@@ -51,8 +51,9 @@ def test_body_changed_after_signing(served: Served, partner: Partnered) -> None:
 
 
 def test_stale_timestamp(partner: Partnered) -> None:
-    response = partner[1].request("POST", "/api/v1/records", {"records": [record()]},
-                                  timestamp=int(time.time()) - 301)
+    response = partner[1].request(
+        "POST", "/api/v1/records", {"records": [record()]}, timestamp=int(time.time()) - 301
+    )
     assert _error(response) == (401, "stale_timestamp")
 
 
@@ -89,8 +90,14 @@ def test_rate_limit_answers_429_with_retry_after(served: Served, partner: Partne
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[]", b'{"records": []}', b'{"records": {}}', b'{"records": [1], "x": 1}',
-     b"[" * 100_000 + b"]" * 100_000],
+    [
+        b"not json",
+        b"[]",
+        b'{"records": []}',
+        b'{"records": {}}',
+        b'{"records": [1], "x": 1}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
 )
 def test_malformed_batches(partner: Partnered, body: bytes) -> None:
     client = partner[1]

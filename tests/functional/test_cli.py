@@ -23,8 +23,14 @@ from tests.factories import id_number, phone
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, CARBONLEDGER_DATA_DIR=str(data_dir))
     env.pop("CARBONLEDGER_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "carbonledger.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "carbonledger.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -36,9 +42,13 @@ def test_partner_citizen_link_code_and_suspension(data_dir: Path) -> None:
     key = public_key_b64(Ed25519PrivateKey.generate())
     added = run(data_dir, "partner", "add", "mobike", "--name", "Mobike", "--public-key", key)
     assert added.returncode == 0, added.stderr
-    assert run(data_dir, "partner", "add", "mobike", "--name", "Again", "--public-key", key).returncode == 1
-    citizen = run(data_dir, "citizen", "add", "--name", "张三", "--phone", phone(),
-                  "--id-number", id_number())
+    assert (
+        run(data_dir, "partner", "add", "mobike", "--name", "Again", "--public-key", key).returncode
+        == 1
+    )
+    citizen = run(
+        data_dir, "citizen", "add", "--name", "张三", "--phone", phone(), "--id-number", id_number()
+    )
     assert citizen.returncode == 0, citizen.stderr
     citizen_id = citizen.stdout.strip()
     assert len(citizen_id) == 26
@@ -51,7 +61,9 @@ def test_partner_citizen_link_code_and_suspension(data_dir: Path) -> None:
 
 def test_personal_data_is_stored_only_protected(data_dir: Path) -> None:
     number, mobile = id_number(), phone()
-    result = run(data_dir, "citizen", "add", "--name", "李四", "--phone", mobile, "--id-number", number)
+    result = run(
+        data_dir, "citizen", "add", "--name", "李四", "--phone", mobile, "--id-number", number
+    )
     assert result.returncode == 0, result.stderr
     raw = b"".join(path.read_bytes() for path in data_dir.glob("carbonledger.db*"))  # with the WAL
     assert len(raw) > 10_000
@@ -62,8 +74,14 @@ def test_personal_data_is_stored_only_protected(data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--name", "王五", "--phone", "13912345678", "--id-number", "110105194912310021"], "check digit"),
-        (["--name", "王五", "--phone", "12345", "--id-number", "11010519491231002X"], "mobile number"),
+        (
+            ["--name", "王五", "--phone", "13912345678", "--id-number", "110105194912310021"],
+            "check digit",
+        ),
+        (
+            ["--name", "王五", "--phone", "12345", "--id-number", "11010519491231002X"],
+            "mobile number",
+        ),
         (["--name", "", "--phone", "13912345678", "--id-number", "11010519491231002X"], "name"),
     ],
 )
@@ -84,8 +102,16 @@ def test_bad_partner_key_is_refused(data_dir: Path) -> None:
 
 def test_settings_choose_the_database(tmp_path: Path) -> None:
     elsewhere = tmp_path / "other.db"
-    env = dict(os.environ, CARBONLEDGER_DATA_DIR=str(tmp_path / "d"),
-               CARBONLEDGER_DATABASE_URL=f"sqlite:///{elsewhere}")
-    subprocess.run([sys.executable, "-m", "carbonledger.cli", "db", "upgrade"], env=env, check=True,
-                   capture_output=True, timeout=120)
+    env = dict(
+        os.environ,
+        CARBONLEDGER_DATA_DIR=str(tmp_path / "d"),
+        CARBONLEDGER_DATABASE_URL=f"sqlite:///{elsewhere}",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "carbonledger.cli", "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert elsewhere.exists() and not (tmp_path / "d" / "carbonledger.db").exists()

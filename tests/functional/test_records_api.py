@@ -37,25 +37,45 @@ def test_an_accepted_credit_carries_its_quantification(served: Served, partner: 
     _linked(served, partner)
     [result] = _submit(partner[1], record("cycling", quantity=4.2, external_id="t-1"))
     assert result == {
-        "external_id": "t-1", "status": "accepted", "record": result["record"],
-        "reduction_g": 214.2, "points": 214, "methodology": "cycling@2022-08",
-        "leaf_index": result["leaf_index"], "capped": False,
+        "external_id": "t-1",
+        "status": "accepted",
+        "record": result["record"],
+        "reduction_g": 214.2,
+        "points": 214,
+        "methodology": "cycling@2022-08",
+        "leaf_index": result["leaf_index"],
+        "capped": False,
     }
     assert len(result["record"]) == 26 and isinstance(result["leaf_index"], int)
 
 
 def test_summary_counts_each_status(served: Served, partner: Partnered) -> None:
     _linked(served, partner)
-    response = partner[1].submit([
-        record("cycling"), record("cycling", user="stranger"),
-        record("cycling", quantity=-1),
-    ])
-    assert response.json()["summary"] == {"accepted": 1, "duplicate": 0, "pending": 1, "rejected": 1}
+    response = partner[1].submit(
+        [
+            record("cycling"),
+            record("cycling", user="stranger"),
+            record("cycling", quantity=-1),
+        ]
+    )
+    assert response.json()["summary"] == {
+        "accepted": 1,
+        "duplicate": 0,
+        "pending": 1,
+        "rejected": 1,
+    }
 
 
 def test_invalid_fields_are_all_reported_at_once(served: Served, partner: Partnered) -> None:
-    bad = {"external_id": "bad-1", "user": "", "scenario": "cycling", "occurred_at": "yesterday",
-           "quantity": 0, "region": "12", "colour": "green"}
+    bad = {
+        "external_id": "bad-1",
+        "user": "",
+        "scenario": "cycling",
+        "occurred_at": "yesterday",
+        "quantity": 0,
+        "region": "12",
+        "colour": "green",
+    }
     [result] = _submit(partner[1], bad)
     assert result["status"] == "rejected" and result["reason"] == "invalid_field"
     fields = {error["field"] for error in result["errors"]}
@@ -81,7 +101,9 @@ def test_non_object_records_are_rejected_in_place(served: Served, partner: Partn
         (lambda: record("bus", quantity=2, minutes=30), "implausible_quantity"),
     ],
 )
-def test_refusals_before_crediting(served: Served, partner: Partnered, make: Any, reason: str) -> None:
+def test_refusals_before_crediting(
+    served: Served, partner: Partnered, make: Any, reason: str
+) -> None:
     _linked(served, partner)
     [result] = _submit(partner[1], make())
     assert (result["status"], result["reason"]) == ("rejected", reason)
@@ -99,11 +121,22 @@ def test_unlinked_user_is_pending_then_credited_on_link(served: Served, partner:
 
 def test_over_daily_cap_and_partial_credit(served: Served, partner: Partnered) -> None:
     _linked(served, partner)
-    day = clock.now().astimezone(served[0].settings.zone).replace(hour=0, minute=30, second=0, microsecond=0)
+    day = (
+        clock.now()
+        .astimezone(served[0].settings.zone)
+        .replace(hour=0, minute=30, second=0, microsecond=0)
+    )
     if day > clock.now() - timedelta(hours=2):
         day -= timedelta(days=1)
-    orders = [record("no_tableware", quantity=1, start=day + timedelta(minutes=i),
-                     evidence={"key": f"order-{i}-{day.isoformat()}"}) for i in range(6)]
+    orders = [
+        record(
+            "no_tableware",
+            quantity=1,
+            start=day + timedelta(minutes=i),
+            evidence={"key": f"order-{i}-{day.isoformat()}"},
+        )
+        for i in range(6)
+    ]
     results = _submit(partner[1], *orders)
     assert [r["status"] for r in results] == ["accepted"] * 5 + ["rejected"]
     assert results[5]["reason"] == "over_daily_cap"
@@ -119,13 +152,21 @@ def test_cross_partner_duplicates(served: Served, partner: Partnered) -> None:
     start = clock.now() - timedelta(hours=3)
     [first] = _submit(partner[1], record("cycling", user="bike-user", start=start, minutes=20))
     with PartnerClient(url, other.id, other.key) as map_app:
-        same_trip = record("cycling", user="map-user", start=start + timedelta(minutes=2), minutes=20)
+        same_trip = record(
+            "cycling", user="map-user", start=start + timedelta(minutes=2), minutes=20
+        )
         metro_now = record("metro", user="map-user", quantity=1, start=start + timedelta(minutes=5))
         [dup, conflict] = _submit(map_app, same_trip, metro_now)
     assert first["status"] == "accepted"
-    assert dup == {"external_id": same_trip["external_id"], "status": "duplicate",
-                   "record": dup["record"], "reason": "overlapping_trip",
-                   "duplicate_of": first["record"], "reduction_g": 0, "points": 0}
+    assert dup == {
+        "external_id": same_trip["external_id"],
+        "status": "duplicate",
+        "record": dup["record"],
+        "reason": "overlapping_trip",
+        "duplicate_of": first["record"],
+        "reduction_g": 0,
+        "points": 0,
+    }
     assert (conflict["status"], conflict["reason"]) == ("rejected", "conflicting_trip")
 
 
@@ -149,7 +190,11 @@ def test_evidence_key_and_daily_total_duplicates(served: Served, partner: Partne
 
 def test_resending_returns_the_first_result(served: Served, partner: Partnered) -> None:
     _linked(served, partner)
-    batch = [record("cycling"), record("cycling", user="nobody-yet"), record("cycling", quantity=-3)]
+    batch = [
+        record("cycling"),
+        record("cycling", user="nobody-yet"),
+        record("cycling", quantity=-3),
+    ]
     first = partner[1].submit(batch).json()
     again = partner[1].submit(batch).json()
     assert [dict(r, replayed=True) for r in first["results"]] == again["results"]
@@ -177,8 +222,10 @@ def test_repeats_inside_one_batch(served: Served, partner: Partnered) -> None:
 def test_a_batch_of_1000(served: Served, partner: Partnered) -> None:
     _linked(served, partner)
     start = clock.now() - timedelta(days=5)
-    batch = [record("cycling", start=start + timedelta(minutes=30 * i), quantity=2.0, minutes=15)
-             for i in range(1000)]
+    batch = [
+        record("cycling", start=start + timedelta(minutes=30 * i), quantity=2.0, minutes=15)
+        for i in range(1000)
+    ]
     body = partner[1].submit(batch).json()
     assert len(body["results"]) == 1000
     assert [r["external_id"] for r in body["results"]] == [r["external_id"] for r in batch]

@@ -17,11 +17,14 @@ from carbonledger.platform import Platform
 from carbonledger.points.tables import point_accounts, transfers
 
 
-def submit(platform: Platform, partner_id: str, batch: list[dict[str, Any]],
-           now: datetime | None = None) -> list[Result]:
+def submit(
+    platform: Platform, partner_id: str, batch: list[dict[str, Any]], now: datetime | None = None
+) -> list[Result]:
     signed = pipeline.SignedBatch(partner_id, 0, os.urandom(8).hex(), b"\0" * 64, b"{}")
     when = now or clock.now()
-    return db.retrying(platform.engine, lambda conn: pipeline.submit(conn, platform, signed, batch, when))
+    return db.retrying(
+        platform.engine, lambda conn: pipeline.submit(conn, platform, signed, batch, when)
+    )
 
 
 def rollups_match_records(platform: Platform) -> None:
@@ -30,19 +33,26 @@ def rollups_match_records(platform: Platform) -> None:
         stored: Counter[tuple[Any, ...]] = Counter()
         for row in conn.execute(select(rollups)):
             key = (row.day, row.region, row.scenario, row.partner_id)
-            for column in ("accepted", "duplicate", "pending", "rejected", "reduction_mg", "points"):
+            for column in (
+                "accepted",
+                "duplicate",
+                "pending",
+                "rejected",
+                "reduction_mg",
+                "points",
+            ):
                 if getattr(row, column):
-                    stored[key + (column,)] += getattr(row, column)
+                    stored[(*key, column)] += getattr(row, column)
         recomputed: Counter[tuple[Any, ...]] = Counter()
         clawed = {row.record_id: row.points_clawed_back for row in conn.execute(select(reversals))}
         for row in conn.execute(select(records)):
             key = (row.day, row.region, row.scenario or "", row.partner_id)
-            recomputed[key + (row.status,)] += 1
+            recomputed[(*key, row.status)] += 1
             if row.status == "accepted":
-                recomputed[key + ("reduction_mg",)] += row.reduction_mg
-                recomputed[key + ("points",)] += row.points
+                recomputed[(*key, "reduction_mg")] += row.reduction_mg
+                recomputed[(*key, "points")] += row.points
             elif row.id in clawed:  # reversed: what was not clawed back stays issued
-                recomputed[key + ("points",)] += row.points - clawed[row.id]
+                recomputed[(*key, "points")] += row.points - clawed[row.id]
     assert +stored == +recomputed
 
 

@@ -3,6 +3,8 @@ calling the pipeline, and from clients of a server running several worker proces
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import signal
 import subprocess
@@ -43,12 +45,18 @@ def _city(platform: Platform) -> tuple[list[MadePartner], list[list[dict[str, An
     batches = []
     for rank, partner in enumerate(partners):
         batch = [
-            record("cycling", user=f"user-{number}", quantity=3.0, minutes=15,
-                   start=base + timedelta(hours=trip * 2, minutes=rank),
-                   external_id=f"{partner.id}-{number}-{trip}")
-            for number in range(CITIZENS) for trip in range(TRIPS_PER_CITIZEN)
+            record(
+                "cycling",
+                user=f"user-{number}",
+                quantity=3.0,
+                minutes=15,
+                start=base + timedelta(hours=trip * 2, minutes=rank),
+                external_id=f"{partner.id}-{number}-{trip}",
+            )
+            for number in range(CITIZENS)
+            for trip in range(TRIPS_PER_CITIZEN)
         ]
-        turned = batch[rank * 7:] + batch[:rank * 7]
+        turned = batch[rank * 7 :] + batch[: rank * 7]
         batches.append(turned if rank % 2 == 0 else list(reversed(turned)))
     return partners, batches
 
@@ -64,8 +72,9 @@ def _credited_once(platform: Platform) -> None:
 
 def test_threads_racing_with_the_same_trips(pg_platform: Platform) -> None:
     partners, batches = _city(pg_platform)
-    halves = [(p, b[:60]) for p, b in zip(partners, batches, strict=True)] + \
-             [(p, b[60:]) for p, b in zip(partners, batches, strict=True)]
+    halves = [(p, b[:60]) for p, b in zip(partners, batches, strict=True)] + [
+        (p, b[60:]) for p, b in zip(partners, batches, strict=True)
+    ]
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda item: submit(pg_platform, item[0].id, item[1]), halves))
     _credited_once(pg_platform)
@@ -74,11 +83,18 @@ def test_threads_racing_with_the_same_trips(pg_platform: Platform) -> None:
 def test_worker_processes_racing_over_http(pg_platform: Platform) -> None:
     partners, batches = _city(pg_platform)
     port = free_port()
-    env = dict(os.environ, CARBONLEDGER_DATA_DIR=str(pg_platform.settings.data_dir),
-               CARBONLEDGER_DATABASE_URL=pg_platform.settings.database_url)
+    env = dict(
+        os.environ,
+        CARBONLEDGER_DATA_DIR=str(pg_platform.settings.data_dir),
+        CARBONLEDGER_DATABASE_URL=pg_platform.settings.database_url,
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port), "--workers", "3"],
-        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -95,13 +111,13 @@ def test_worker_processes_racing_over_http(pg_platform: Platform) -> None:
             with PartnerClient(url, partner.id, partner.key) as client:
                 statuses = []
                 for start in range(0, len(batch), 40):
-                    response = client.submit(batch[start:start + 40])
+                    response = client.submit(batch[start : start + 40])
                     assert response.status_code == 200, response.text
                     statuses += [r["status"] for r in response.json()["results"]]
                 return statuses
 
         with ThreadPoolExecutor(max_workers=PARTNERS) as pool:
-            answered = sum(pool.map(send, zip(partners, batches, strict=True)), [])
+            answered = functools.reduce(operator.iadd, pool.map(send, zip(partners, batches, strict=True)), [])
         assert Counter(answered)["accepted"] == CITIZENS * TRIPS_PER_CITIZEN
     finally:
         os.killpg(server.pid, signal.SIGTERM)

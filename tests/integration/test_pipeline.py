@@ -13,8 +13,8 @@ from carbonledger.ingest.reversal import reverse
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher, sequencer
-from carbonledger.translog.leaves import Leaf
 from carbonledger.translog import repository as log_repo
+from carbonledger.translog.leaves import Leaf
 from tests import factories
 from tests.factories import record
 from tests.integration.helpers import points_balance, rollups_match_records, submit
@@ -44,26 +44,43 @@ def test_same_trip_from_two_partners_is_credited_once(platform: Platform) -> Non
     factories.link(platform, maps.id, "m", citizen)
     start = clock.now() - timedelta(hours=2)
     [maps_first] = submit(platform, maps.id, [record("cycling", user="m", start=start)])
-    [bike_later] = submit(platform, bike.id, [record("cycling", user="b", start=start + timedelta(minutes=3))])
+    [bike_later] = submit(
+        platform, bike.id, [record("cycling", user="b", start=start + timedelta(minutes=3))]
+    )
     assert maps_first.status is Status.ACCEPTED
     assert bike_later.status is Status.DUPLICATE and bike_later.duplicate_of == maps_first.record
     rollups_match_records(platform)
 
 
-def test_pending_records_are_credited_when_linked_and_expire_after_the_window(platform: Platform) -> None:
+def test_pending_records_are_credited_when_linked_and_expire_after_the_window(
+    platform: Platform,
+) -> None:
     partner = factories.add_partner(platform)
     now = clock.now()
     received = now - timedelta(days=31)
-    early = submit(platform, partner.id, [record("cycling", user="late", start=received - timedelta(hours=3))],
-                   now=received)
-    fresh = submit(platform, partner.id, [record("metro", user="late", quantity=1, start=now - timedelta(hours=2))])
+    early = submit(
+        platform,
+        partner.id,
+        [record("cycling", user="late", start=received - timedelta(hours=3))],
+        now=received,
+    )
+    fresh = submit(
+        platform,
+        partner.id,
+        [record("metro", user="late", quantity=1, start=now - timedelta(hours=2))],
+    )
     assert early[0].status is Status.PENDING and fresh[0].status is Status.PENDING
     citizen = factories.add_citizen(platform)
     assert factories.link(platform, partner.id, "late", citizen, now=now) == 1
     with db.read(platform.engine) as conn:
         rows = {r.id: r for r in conn.execute(select(records))}
-    assert (rows[early[0].record].status, rows[early[0].record].reason) == ("rejected", "link_window_expired")
-    assert rows[fresh[0].record].status == "accepted" and rows[fresh[0].record].leaf_index is not None
+    assert (rows[early[0].record].status, rows[early[0].record].reason) == (
+        "rejected",
+        "link_window_expired",
+    )
+    assert (
+        rows[fresh[0].record].status == "accepted" and rows[fresh[0].record].leaf_index is not None
+    )
     rollups_match_records(platform)
 
 
@@ -81,16 +98,28 @@ def test_every_credit_is_a_leaf_and_names_its_methodology(platform: Platform) ->
     partner = factories.add_partner(platform)
     citizen = factories.add_citizen(platform)
     factories.link(platform, partner.id, "u", citizen)
-    results = submit(platform, partner.id, [
-        record("cycling", user="u", start=clock.now() - timedelta(hours=3)),
-        record("walking", user="u", quantity=6000, start=clock.now() - timedelta(hours=2)),
-        record("returned_box", user="u", quantity=1, evidence={"key": "k-1"}),
-    ])
+    results = submit(
+        platform,
+        partner.id,
+        [
+            record("cycling", user="u", start=clock.now() - timedelta(hours=3)),
+            record("walking", user="u", quantity=6000, start=clock.now() - timedelta(hours=2)),
+            record("returned_box", user="u", quantity=1, evidence={"key": "k-1"}),
+        ],
+    )
     with db.read(platform.engine) as conn:
         head = sequencer.head(conn)
-        leaves = [Leaf.decode(log_repo.entry(conn, r.leaf_index)) for r in results if r.leaf_index is not None]
+        leaves = [
+            Leaf.decode(log_repo.entry(conn, r.leaf_index))
+            for r in results
+            if r.leaf_index is not None
+        ]
     assert head.size == 3 and [leaf.record for leaf in leaves] == [r.record for r in results]
-    assert [leaf.methodology for leaf in leaves] == ["cycling@2022-08", "walking@2022-08", "returned_box@2022-08"]
+    assert [leaf.methodology for leaf in leaves] == [
+        "cycling@2022-08",
+        "walking@2022-08",
+        "returned_box@2022-08",
+    ]
     assert [leaf.points for leaf in leaves] == [r.points for r in results]
     assert all(len(leaf.account) == 32 for leaf in leaves)
 
@@ -101,10 +130,17 @@ def test_reversal_claws_back_and_appends_a_reversal_leaf(platform: Platform) -> 
     factories.link(platform, partner.id, "u", citizen)
     [credit] = submit(platform, partner.id, [record("cycling", user="u")])
     with db.write(platform.engine) as conn:
-        index = reverse(conn, credit.record or "", "the operator found a duplicate account", clock.now())
+        index = reverse(
+            conn, credit.record or "", "the operator found a duplicate account", clock.now()
+        )
     with db.read(platform.engine) as conn:
         leaf = Leaf.decode(log_repo.entry(conn, index))
-    assert (leaf.kind, leaf.reverses, leaf.points, leaf.reduction_mg) == ("reversal", credit.leaf_index, -214, -214200)
+    assert (leaf.kind, leaf.reverses, leaf.points, leaf.reduction_mg) == (
+        "reversal",
+        credit.leaf_index,
+        -214,
+        -214200,
+    )
     assert points_balance(platform)[f"citizen:{citizen}"] == 0
     rollups_match_records(platform)
 

@@ -31,7 +31,9 @@ def witnessed(tmp_path: Path, sqlite_platform: Platform) -> Iterator[tuple[Platf
     state_file = tmp_path / "witness.state.json"
     log = sqlite_platform.log_signer.verifier()
     with serve_app(create_witness_app(signer, [log], WitnessState(state_file))) as url:
-        settings = sqlite_platform.settings.model_copy(update={"witnesses": f"{signer.verifier_key()}={url}"})
+        settings = sqlite_platform.settings.model_copy(
+            update={"witnesses": f"{signer.verifier_key()}={url}"}
+        )
         yield replace(sqlite_platform, settings=settings), url, state_file
 
 
@@ -76,8 +78,9 @@ def test_a_forked_log_is_refused(witnessed: tuple[Platform, str, Path], tmp_path
         latest = log_repo.latest_checkpoint(conn)
         assert latest is not None and log_repo.cosignature_lines(conn, latest.size) == []
         proof = __import__("carbonledger.translog.proofs", fromlist=["x"]).consistency(conn, 2, 3)
-    answer = httpx.post(f"{url}/add-checkpoint",
-                        content=witness.encode_add_checkpoint(2, proof, latest.note))
+    answer = httpx.post(
+        f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(2, proof, latest.note)
+    )
     assert answer.status_code == 422
     assert state_file.read_text() == seen
     fork.close()
@@ -93,21 +96,32 @@ def test_witness_refusals(witnessed: tuple[Platform, str, Path]) -> None:
     assert stale.status_code == 409 and stale.text.strip() == "0"
     assert stale.headers["content-type"].startswith("text/x.tlog.size")
     stranger = factories_signer_note()
-    unknown = httpx.post(f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], stranger))
+    unknown = httpx.post(
+        f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], stranger)
+    )
     assert unknown.status_code == 403
     malformed = httpx.post(f"{url}/add-checkpoint", content=b"old x\n\n" + note.encode())
     assert malformed.status_code == 400
     forged = note.replace("\n1\n", "\n2\n", 1)
-    bad_signature = httpx.post(f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], forged))
+    bad_signature = httpx.post(
+        f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], forged)
+    )
     assert bad_signature.status_code == 403
-    assert httpx.post(f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], note)).status_code == 200
+    assert (
+        httpx.post(
+            f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], note)
+        ).status_code
+        == 200
+    )
 
 
 def factories_signer_note() -> str:
     from carbonledger.translog.note import generate_signer
 
     other = generate_signer("other.example/log")
-    return checkpoint.sign_checkpoint(checkpoint.Checkpoint("other.example/log", 0, b"\0" * 32), other)
+    return checkpoint.sign_checkpoint(
+        checkpoint.Checkpoint("other.example/log", 0, b"\0" * 32), other
+    )
 
 
 def test_witness_key_parses_as_cosignature_key(tmp_path: Path) -> None:

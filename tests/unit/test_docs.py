@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_setting_is_documented() -> None:
     readme = (ROOT / "README.md").read_text()
     for name in Settings.model_fields:
-        assert f"`CARBONLEDGER_{name.upper()}`" in readme, f"README lacks CARBONLEDGER_{name.upper()}"
+        assert f"`CARBONLEDGER_{name.upper()}`" in readme, (
+            f"README lacks CARBONLEDGER_{name.upper()}"
+        )
 
 
 def _methodology_rows() -> dict[str, list[str]]:
@@ -30,7 +32,7 @@ def _methodology_rows() -> dict[str, list[str]]:
 
 
 def _number(text: str) -> float:
-    return float(re.sub(r"[^0-9.]", "", text.split()[0]))
+    return float(re.sub(r"[^0-9.]", "", text.split(maxsplit=1)[0]))
 
 
 def test_catalogue_and_document_list_the_same_scenarios() -> None:

@@ -76,8 +76,9 @@ def link_of_user(conn: Connection, partner_id: str, user: str) -> Row[Any] | Non
     ).first()
 
 
-def delete_links(conn: Connection, partner_id: str, *, user: str | None = None,
-                 citizen_id: str | None = None) -> int:
+def delete_links(
+    conn: Connection, partner_id: str, *, user: str | None = None, citizen_id: str | None = None
+) -> int:
     condition = links.c.partner_id == partner_id
     if user is not None:
         condition &= links.c.partner_user == user

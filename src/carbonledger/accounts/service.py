@@ -39,10 +39,18 @@ def add_partner(
         problems.append(str(error))
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_partner")
-    row = {"id": partner_id, "name": name.strip(), "role": role, "public_key": key,
-           "status": "active", "created_at": now}
+    row = {
+        "id": partner_id,
+        "name": name.strip(),
+        "role": role,
+        "public_key": key,
+        "status": "active",
+        "created_at": now,
+    }
     if not repo.insert_partner(conn, row):
-        raise Conflict(f"a partner with the id {partner_id!r} exists already", code="partner_exists")
+        raise Conflict(
+            f"a partner with the id {partner_id!r} exists already", code="partner_exists"
+        )
 
 
 def set_partner_status(conn: Connection, partner_id: str, status: str) -> None:
@@ -102,8 +110,15 @@ def add_citizen(
     password_hash: str | None = None,
 ) -> str:
     """Register a citizen and open their points account; return the new id."""
-    row = citizen_row(keys, name=name, phone=phone, id_number=id_number, region=region, now=now,
-                      password_hash=password_hash)
+    row = citizen_row(
+        keys,
+        name=name,
+        phone=phone,
+        id_number=id_number,
+        region=region,
+        now=now,
+        password_hash=password_hash,
+    )
     if repo.citizen_by_hash(conn, "id_number_hash", row["id_number_hash"]):
         raise Conflict("a citizen with this ID number is registered already", code="citizen_exists")
     if repo.citizen_by_hash(conn, "phone_hash", row["phone_hash"]):
@@ -125,8 +140,12 @@ def create_link_code(
         raise NotFound(f"no data partner has the id {partner_id!r}", code="unknown_partner")
     while True:
         code = random_code(_LINK_CODE_LENGTH)
-        row = {"code": code, "citizen_id": citizen_id, "partner_id": partner_id,
-               "expires_at": now + timedelta(minutes=minutes)}
+        row = {
+            "code": code,
+            "citizen_id": citizen_id,
+            "partner_id": partner_id,
+            "expires_at": now + timedelta(minutes=minutes),
+        }
         if repo.insert_link_code(conn, row):
             return code
 
@@ -135,22 +154,34 @@ def link(conn: Connection, partner_id: str, user: str, code: str, now: datetime)
     """Link the partner's `user` to the citizen who made `code`; return the citizen id."""
     found = repo.link_code(conn, code.strip().upper())
     if found is None or found.used_at is not None:
-        raise NotFound("this link code is unknown or used; ask the citizen for a new one",
-                       code="unknown_code")
+        raise NotFound(
+            "this link code is unknown or used; ask the citizen for a new one", code="unknown_code"
+        )
     if found.expires_at < now:
         raise Gone("this link code has expired; codes are valid 10 minutes", code="code_expired")
     if found.partner_id != partner_id:
         raise Conflict("this link code was made for another partner", code="code_for_other_partner")
     existing = repo.link_of_user(conn, partner_id, user)
     if existing is not None and existing.citizen_id != found.citizen_id:
-        raise Conflict("this user is linked to another citizen; unlink it first",
-                       code="user_linked_to_other_citizen")
+        raise Conflict(
+            "this user is linked to another citizen; unlink it first",
+            code="user_linked_to_other_citizen",
+        )
     if not repo.use_link_code(conn, found.code, now):
         raise NotFound("this link code is unknown or used", code="unknown_code")
     # A citizen has one account per partner: a new link replaces an older one.
     repo.delete_links(conn, partner_id, citizen_id=found.citizen_id)
-    repo.insert_links(conn, [{"partner_id": partner_id, "partner_user": user,
-                              "citizen_id": found.citizen_id, "linked_at": now}])
+    repo.insert_links(
+        conn,
+        [
+            {
+                "partner_id": partner_id,
+                "partner_user": user,
+                "citizen_id": found.citizen_id,
+                "linked_at": now,
+            }
+        ],
+    )
     return str(found.citizen_id)
 
 
@@ -166,11 +197,13 @@ def unlink_citizen(conn: Connection, partner_id: str, citizen_id: str) -> None:
 
 def authorise_data_partner(role: str, status: str, partner_id: str) -> None:
     if status != "active":
-        raise Forbidden(f"partner {partner_id!r} is suspended; contact the operator",
-                        code="partner_suspended")
+        raise Forbidden(
+            f"partner {partner_id!r} is suspended; contact the operator", code="partner_suspended"
+        )
     if role == "merchant":
-        raise Forbidden("only data partners may submit records or link users",
-                        code="not_a_data_partner")
+        raise Forbidden(
+            "only data partners may submit records or link users", code="not_a_data_partner"
+        )
 
 
 def delete_citizen(conn: Connection, citizen_id: str, now: datetime) -> None:
@@ -181,7 +214,15 @@ def delete_citizen(conn: Connection, citizen_id: str, now: datetime) -> None:
         raise NotFound(f"no active citizen has the id {citizen_id!r}", code="unknown_citizen")
     repo.delete_all_links(conn, citizen_id)
     repo.set_citizen(
-        conn, citizen_id, status="deleted", deleted_at=now, name_enc=None, phone_enc=None,
-        phone_hash=None, id_number_hash=None, birth_date=None, pseudonym_key=None,
+        conn,
+        citizen_id,
+        status="deleted",
+        deleted_at=now,
+        name_enc=None,
+        phone_enc=None,
+        phone_hash=None,
+        id_number_hash=None,
+        birth_date=None,
+        pseudonym_key=None,
         password_hash=None,
     )

@@ -41,19 +41,23 @@ def authenticate(
         with db.read(engine) as conn:
             partner = accounts.partner(conn, signed.partner_id)
         if partner is None:
-            raise Unauthorized(f"no partner has the id {signed.partner_id!r}", code="unknown_partner")
+            raise Unauthorized(
+                f"no partner has the id {signed.partner_id!r}", code="unknown_partner"
+            )
         signing.verify(partner.public_key, signed, method, path, body)
         signing.check_timestamp(signed.timestamp, now.timestamp(), settings.request_window_seconds)
     except signing.SigningError as error:
         raise Unauthorized(str(error), code=error.code) from None
     if partner.status != "active":
-        raise Forbidden(f"partner {partner.id!r} is suspended; contact the operator",
-                        code="partner_suspended")
+        raise Forbidden(
+            f"partner {partner.id!r} is suspended; contact the operator", code="partner_suspended"
+        )
     with db.write(engine) as conn:
         fresh = accounts.remember_nonce(conn, partner.id, signed.nonce, now)
     if not fresh:
-        raise Unauthorized("this X-Nonce was used before; every request needs a new one",
-                           code="replayed_nonce")
+        raise Unauthorized(
+            "this X-Nonce was used before; every request needs a new one", code="replayed_nonce"
+        )
     per_minute = partner.rate_limit_per_minute or settings.rate_limit_per_minute
     wait = limiter.take(partner.id, per_minute, now.timestamp())
     if wait:

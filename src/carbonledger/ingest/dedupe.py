@@ -136,7 +136,8 @@ class DedupeState:
         self.usage[key] = Usage(new_used, claim.record_id)
         self.touched_usage.add(key)
         if scenario.dedupe_class == "interval":
-            assert claim.ended_at is not None and scenario.dedupe_group is not None
+            assert claim.ended_at is not None
+            assert scenario.dedupe_group is not None
             trip = Trip(
                 claim.record_id,
                 claim.citizen_id,

@@ -60,8 +60,15 @@ async def signed_call(request: Request) -> tuple[Caller, bytes, datetime]:
         path += "?" + request.scope["query_string"].decode("latin-1")
     now = clock.now()
     caller = await run_in_threadpool(
-        authenticate, platform.engine, platform.settings, request.app.state.limiter,
-        dict(request.headers), request.method, path, body, now,
+        authenticate,
+        platform.engine,
+        platform.settings,
+        request.app.state.limiter,
+        dict(request.headers),
+        request.method,
+        path,
+        body,
+        now,
     )
     return caller, body, now
 
@@ -89,8 +96,16 @@ def _batch_records(body: bytes, limit: int) -> list[Any]:
     "/api/v1/records",
     response_model=BatchResults,
     responses={**SIGNED_ERRORS, 400: {"model": ErrorOut}, 413: {"model": ErrorOut}},
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
+                }
+            },
+        }
+    },
     summary="Submit a signed batch of records",
 )
 async def post_records(request: Request) -> JSONResponse:
@@ -99,11 +114,15 @@ async def post_records(request: Request) -> JSONResponse:
     accounts.authorise_data_partner(caller.role, "active", caller.partner_id)
     items = _batch_records(body, platform.settings.max_batch_records)
     batch = pipeline.SignedBatch(
-        caller.partner_id, caller.request.timestamp, caller.request.nonce,
-        caller.request.signature, body,
+        caller.partner_id,
+        caller.request.timestamp,
+        caller.request.nonce,
+        caller.request.signature,
+        body,
     )
     results = await run_in_threadpool(
-        db.retrying, platform.engine,
+        db.retrying,
+        platform.engine,
         lambda conn: pipeline.submit(conn, platform, batch, items, now),
     )
     return JSONResponse({"results": [r.to_wire() for r in results], "summary": summary(results)})
@@ -125,8 +144,9 @@ async def get_record(request: Request, external_id: str) -> JSONResponse:
 
     result = await run_in_threadpool(find)
     if result is None:
-        raise NotFound(f"this partner sent no record with external_id {external_id!r}",
-                       code="unknown_record")
+        raise NotFound(
+            f"this partner sent no record with external_id {external_id!r}", code="unknown_record"
+        )
     return JSONResponse(result.to_wire())
 
 
@@ -134,10 +154,18 @@ async def get_record(request: Request, external_id: str) -> JSONResponse:
     "/api/v1/links",
     status_code=201,
     response_model=LinkOut,
-    responses={**SIGNED_ERRORS, 404: {"model": ErrorOut}, 409: {"model": ErrorOut},
-               410: {"model": ErrorOut}},
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": LinkIn.model_json_schema()}}}},
+    responses={
+        **SIGNED_ERRORS,
+        404: {"model": ErrorOut},
+        409: {"model": ErrorOut},
+        410: {"model": ErrorOut},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": LinkIn.model_json_schema()}},
+        }
+    },
     summary="Link a partner user to a citizen with the citizen's one-time code",
 )
 async def post_link(request: Request) -> JSONResponse:

@@ -18,9 +18,17 @@ from carbonledger.platform import Platform
 from carbonledger.translog import sequencer
 
 _EXPIRED = {
-    "status": Status.REJECTED.value, "reason": "link_window_expired", "duplicate_of": None,
-    "reduction_mg": 0, "points": 0, "methodology": None, "leaf_index": None, "capped": False,
-    "credited_milli": None, "credited_at": None, "citizen_id": None,
+    "status": Status.REJECTED.value,
+    "reason": "link_window_expired",
+    "duplicate_of": None,
+    "reduction_mg": 0,
+    "points": 0,
+    "methodology": None,
+    "leaf_index": None,
+    "capped": False,
+    "credited_milli": None,
+    "credited_at": None,
+    "citizen_id": None,
 }
 
 
@@ -47,25 +55,31 @@ def release(
     citizen_id, pseudonym_key = citizen
     candidates = [
         Candidate(
-            record_id=row.id, partner_id=partner_id, citizen_id=citizen_id,
-            pseudonym_key=pseudonym_key, scenario=row.scenario, occurred_at=row.occurred_at,
-            ended_at=row.ended_at, quantity_milli=row.quantity_milli,
-            evidence_key=row.evidence_key, embodied_mg=row.embodied_mg, region=row.region,
+            record_id=row.id,
+            partner_id=partner_id,
+            citizen_id=citizen_id,
+            pseudonym_key=pseudonym_key,
+            scenario=row.scenario,
+            occurred_at=row.occurred_at,
+            ended_at=row.ended_at,
+            quantity_milli=row.quantity_milli,
+            evidence_key=row.evidence_key,
+            embodied_mg=row.embodied_mg,
+            region=row.region,
             day=row.day,
         )
         for row in waiting
     ]
-    outcomes, _ = credit(
-        conn, platform.catalogue, platform.award_rules, head, candidates, now
-    )
+    outcomes, _ = credit(conn, platform.catalogue, platform.award_rules, head, candidates, now)
     credited = 0
     for row, outcome in zip(waiting, outcomes, strict=True):
         status = Status(outcome.decision.status)
         changes.count(_key(row), Status.PENDING, -1)
         changes.count(_key(row), status)
         changes.credit(_key(row), outcome.reduction_mg, outcome.points)
-        updates.append({"record_id": row.id, "citizen_id": citizen_id,
-                        **outcome_columns(outcome, now)})
+        updates.append(
+            {"record_id": row.id, "citizen_id": citizen_id, **outcome_columns(outcome, now)}
+        )
         credited += status is Status.ACCEPTED
     repo.update_outcomes(conn, updates)
     repo.add_rollups(conn, changes)

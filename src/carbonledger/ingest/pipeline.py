@@ -44,15 +44,22 @@ def _reused(external_id: str) -> Result:
         external_id,
         Status.REJECTED,
         reason="external_id_reused",
-        errors=(FieldError("external_id", "was sent before with different content; "
-                           "the first record stands — use a new external_id"),),
+        errors=(
+            FieldError(
+                "external_id",
+                "was sent before with different content; "
+                "the first record stands — use a new external_id",
+            ),
+        ),
     )
 
 
 def _errors_json(errors: tuple[FieldError, ...]) -> str | None:
     if not errors:
         return None
-    return json.dumps([{"field": e.field, "message": e.message} for e in errors], ensure_ascii=False)
+    return json.dumps(
+        [{"field": e.field, "message": e.message} for e in errors], ensure_ascii=False
+    )
 
 
 class _Batch:
@@ -66,6 +73,7 @@ class _Batch:
         self.now = now
         self.today = now.astimezone(self.settings.zone).date()
         self.rows: list[dict[str, Any]] = []
+        self.by_id: dict[str, dict[str, Any]] = {}
         self.rollups = Rollups()
 
     def day_of(self, instant: datetime) -> date:
@@ -79,32 +87,106 @@ class _Batch:
         if isinstance(record, Record):
             day, region, scenario = self.day_of(record.occurred_at), record.region, record.scenario
             fields: dict[str, Any] = {
-                "partner_user": record.user, "scenario": record.scenario,
-                "occurred_at": record.occurred_at, "ended_at": record.ended_at,
-                "quantity_milli": record.quantity_milli, "embodied_mg": record.embodied_mg,
+                "partner_user": record.user,
+                "scenario": record.scenario,
+                "occurred_at": record.occurred_at,
+                "ended_at": record.ended_at,
+                "quantity_milli": record.quantity_milli,
+                "embodied_mg": record.embodied_mg,
                 "evidence_key": record.evidence_key,
             }
         else:
             day, region, scenario = self.today, None, ""
-            fields = {"partner_user": None, "scenario": None, "occurred_at": None,
-                      "ended_at": None, "quantity_milli": None, "embodied_mg": None,
-                      "evidence_key": None}
+            fields = {
+                "partner_user": None,
+                "scenario": None,
+                "occurred_at": None,
+                "ended_at": None,
+                "quantity_milli": None,
+                "embodied_mg": None,
+                "evidence_key": None,
+            }
         region = region or self.settings.region
         self.rows.append(
             {
-                "id": record_id, "partner_id": self.partner_id,
-                "external_id": record.external_id, "batch_id": self.batch_id,
-                "content_hash": record.content_hash, "citizen_id": None, "credited_milli": None,
-                "region": region, "day": day, "status": result.status.value,
-                "reason": result.reason, "errors": _errors_json(result.errors),
-                "duplicate_of": None, "reduction_mg": 0, "points": 0, "methodology": None,
-                "leaf_index": None, "capped": False, "received_at": self.now,
-                "credited_at": None, **fields, **extra,
+                "id": record_id,
+                "partner_id": self.partner_id,
+                "external_id": record.external_id,
+                "batch_id": self.batch_id,
+                "content_hash": record.content_hash,
+                "citizen_id": None,
+                "credited_milli": None,
+                "region": region,
+                "day": day,
+                "status": result.status.value,
+                "reason": result.reason,
+                "errors": _errors_json(result.errors),
+                "duplicate_of": None,
+                "reduction_mg": 0,
+                "points": 0,
+                "methodology": None,
+                "leaf_index": None,
+                "capped": False,
+                "received_at": self.now,
+                "credited_at": None,
+                **fields,
+                **extra,
             }
         )
         self.rollups.count((day, region, scenario, self.partner_id), result.status)
-        return Result(result.external_id, result.status, record_id, result.reason,
-                      errors=result.errors)
+        return Result(
+            result.external_id, result.status, record_id, result.reason, errors=result.errors
+        )
+
+    def admit(
+        self, record: Record | Invalid, links: dict[str, tuple[str, bytes]]
+    ) -> tuple[Result, Candidate | None]:
+        """Store a new record as rejected, pending, or (for now) accepted; an accepted one
+        comes back as a candidate for the credit stage."""
+        external_id = record.external_id
+        if isinstance(record, Invalid):
+            rejected = Result(
+                external_id, Status.REJECTED, reason=record.reason, errors=record.errors
+            )
+            return self.store(record, rejected), None
+        reason = self.bounds(record)
+        if reason:
+            return self.store(record, Result(external_id, Status.REJECTED, reason=reason)), None
+        link = links.get(record.user)
+        if link is None:
+            waiting = Result(external_id, Status.PENDING, reason="user_not_linked")
+            return self.store(record, waiting), None
+        result = self.store(record, Result(external_id, Status.ACCEPTED))
+        row = self.rows[-1]
+        self.by_id[row["id"]] = row
+        return result, Candidate(
+            record_id=row["id"],
+            partner_id=self.partner_id,
+            citizen_id=link[0],
+            pseudonym_key=link[1],
+            scenario=record.scenario,
+            occurred_at=record.occurred_at,
+            ended_at=record.ended_at,
+            quantity_milli=record.quantity_milli,
+            evidence_key=record.evidence_key,
+            embodied_mg=record.embodied_mg,
+            region=row["region"],
+            day=row["day"],
+        )
+
+    def settle(self, candidate: Candidate, outcome: Outcome) -> Result:
+        """Write the credit stage's decision into the candidate's row and the rollups."""
+        row = self.by_id[candidate.record_id]
+        row["citizen_id"] = candidate.citizen_id
+        key = (row["day"], row["region"], candidate.scenario, self.partner_id)
+        # The row was counted as accepted when stored; move it if the credit stage said otherwise.
+        decided = Status(outcome.decision.status)
+        if decided is not Status.ACCEPTED:
+            self.rollups.count(key, Status.ACCEPTED, -1)
+            self.rollups.count(key, decided)
+        row.update(outcome_columns(outcome, self.now))
+        self.rollups.credit(key, outcome.reduction_mg, outcome.points)
+        return _result(row["external_id"], candidate.record_id, outcome)
 
     def bounds(self, record: Record) -> str | None:
         if record.occurred_at > self.now + timedelta(seconds=self.settings.clock_skew_seconds):
@@ -114,9 +196,31 @@ class _Batch:
         scenario = self.platform.catalogue.scenario(record.scenario)
         assert scenario is not None
         return check_plausibility(
-            scenario, record.quantity_milli, record.occurred_at, record.ended_at,
+            scenario,
+            record.quantity_milli,
+            record.occurred_at,
+            record.ended_at,
             record.embodied_mg,
         )
+
+
+def _insert_batch(conn: Connection, batch: SignedBatch, count: int, now: datetime) -> str:
+    batch_id = ulid(now)
+    repo.insert_batch(
+        conn,
+        {
+            "id": batch_id,
+            "partner_id": batch.partner_id,
+            "received_at": now,
+            "timestamp": batch.timestamp,
+            "nonce": batch.nonce,
+            "body_sha256": hashlib.sha256(batch.body).digest(),
+            "signature": batch.signature,
+            "body": batch.body,
+            "records": count,
+        },
+    )
+    return batch_id
 
 
 def submit(
@@ -124,13 +228,7 @@ def submit(
 ) -> list[Result]:
     """Process one signed batch in the caller's transaction; return one result per record."""
     head = sequencer.lock(conn)
-    batch_id = ulid(now)
-    repo.insert_batch(conn, {
-        "id": batch_id, "partner_id": batch.partner_id, "received_at": now,
-        "timestamp": batch.timestamp, "nonce": batch.nonce,
-        "body_sha256": hashlib.sha256(batch.body).digest(), "signature": batch.signature,
-        "body": batch.body, "records": len(raw_records),
-    })
+    batch_id = _insert_batch(conn, batch, len(raw_records), now)
     work = _Batch(platform, batch_id, batch.partner_id, now)
     parsed = [validate(raw, platform.catalogue) for raw in raw_records]
     stored = repo.stored_results(
@@ -153,47 +251,15 @@ def submit(
             if external_id in first_in_batch:
                 continue  # answered after the batch, as a replay of its first occurrence
             first_in_batch[external_id] = (record.content_hash, index)
-        if isinstance(record, Invalid):
-            results[index] = work.store(record, Result(
-                external_id, Status.REJECTED, reason=record.reason, errors=record.errors))
-            continue
-        reason = work.bounds(record)
-        if reason:
-            results[index] = work.store(record, Result(external_id, Status.REJECTED, reason=reason))
-            continue
-        link = links.get(record.user)
-        if link is None:
-            results[index] = work.store(
-                record, Result(external_id, Status.PENDING, reason="user_not_linked"))
-            continue
-        row_index = len(work.rows)
-        results[index] = work.store(record, Result(external_id, Status.ACCEPTED))
-        row = work.rows[row_index]
-        candidates.append((index, Candidate(
-            record_id=row["id"], partner_id=batch.partner_id, citizen_id=link[0],
-            pseudonym_key=link[1], scenario=record.scenario, occurred_at=record.occurred_at,
-            ended_at=record.ended_at, quantity_milli=record.quantity_milli,
-            evidence_key=record.evidence_key, embodied_mg=record.embodied_mg,
-            region=row["region"], day=row["day"],
-        )))
+        results[index], candidate = work.admit(record, links)
+        if candidate is not None:
+            candidates.append((index, candidate))
 
     outcomes, _ = credit(
         conn, platform.catalogue, platform.award_rules, head, [c for _, c in candidates], now
     )
-    rows_by_id = {row["id"]: row for row in work.rows}
     for (index, candidate), outcome in zip(candidates, outcomes, strict=True):
-        row = rows_by_id[candidate.record_id]
-        row["citizen_id"] = candidate.citizen_id
-        key = (row["day"], row["region"], candidate.scenario, batch.partner_id)
-        # The row was counted as accepted when stored; move it if the credit stage said otherwise.
-        decided = Status(outcome.decision.status)
-        if decided is not Status.ACCEPTED:
-            work.rollups.count(key, Status.ACCEPTED, -1)
-            work.rollups.count(key, decided)
-        row.update(outcome_columns(outcome, now))
-        work.rollups.credit(key, outcome.reduction_mg, outcome.points)
-        results[index] = _result(row["external_id"], candidate.record_id, outcome)
-
+        results[index] = work.settle(candidate, outcome)
     repo.insert_records(conn, work.rows)
     repo.add_rollups(conn, work.rollups)
     for index, record in enumerate(parsed):

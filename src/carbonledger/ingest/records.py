@@ -16,9 +16,7 @@ from typing import Any
 from carbonledger.ingest.results import FieldError
 from carbonledger.methodology.catalogue import Catalogue
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _REGION = re.compile(r"^\d{6}$")
 _FIELDS = frozenset(
     {"external_id", "user", "scenario", "occurred_at", "ended_at", "quantity", "region", "evidence"}
@@ -72,7 +70,9 @@ def _instant(raw: dict[str, Any], name: str, errors: list[FieldError]) -> dateti
     value = raw.get(name)
     if not isinstance(value, str) or not _RFC3339.match(value):
         errors.append(
-            FieldError(name, "must be an RFC 3339 time with an offset, e.g. 2026-11-01T08:20:03+08:00")
+            FieldError(
+                name, "must be an RFC 3339 time with an offset, e.g. 2026-11-01T08:20:03+08:00"
+            )
         )
         return None
     try:
@@ -103,11 +103,12 @@ def _quantity(raw: dict[str, Any], errors: list[FieldError]) -> tuple[float, int
 def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
     """Check one record; return it in integer units, or every problem found."""
     if not isinstance(raw, dict):
-        return Invalid(None, "invalid_field", (FieldError("", "a record must be a JSON object"),), None)
+        return Invalid(
+            None, "invalid_field", (FieldError("", "a record must be a JSON object"),), None
+        )
     errors: list[FieldError] = []
     errors.extend(
-        FieldError(name, "is not a field of a record")
-        for name in sorted(set(raw) - _FIELDS)
+        FieldError(name, "is not a field of a record") for name in sorted(set(raw) - _FIELDS)
     )
     external_id = _text(raw, "external_id", errors)
     user = _text(raw, "user", errors)
@@ -140,19 +141,27 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
             key = evidence.get("key")
             if not isinstance(key, str) or not 1 <= len(key) <= _MAX_ID:
                 errors.append(
-                    FieldError("evidence.key", f"is required for {scenario.code}: the order id, "
-                               "serial number or pickup id (1 to 128 characters)")
+                    FieldError(
+                        "evidence.key",
+                        f"is required for {scenario.code}: the order id, "
+                        "serial number or pickup id (1 to 128 characters)",
+                    )
                 )
             else:
                 evidence_key = key
         if scenario.needs_embodied:
             embodied = evidence.get("embodied_g")
-            if isinstance(embodied, bool) or not isinstance(embodied, int | float) or not (
-                math.isfinite(embodied) and embodied > 0
+            if (
+                isinstance(embodied, bool)
+                or not isinstance(embodied, int | float)
+                or not (math.isfinite(embodied) and embodied > 0)
             ):
                 errors.append(
-                    FieldError("evidence.embodied_g", "is required for secondhand: the item's "
-                               "production-phase emissions in grams, greater than 0")
+                    FieldError(
+                        "evidence.embodied_g",
+                        "is required for secondhand: the item's "
+                        "production-phase emissions in grams, greater than 0",
+                    )
                 )
             else:
                 embodied_mg = round(embodied * 1000)
@@ -164,10 +173,17 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
         return Invalid(
             external_id,
             "unknown_scenario",
-            (FieldError("scenario", f"{scenario_code!r} is not in the catalogue (GET /api/v1/scenarios)"),),
+            (
+                FieldError(
+                    "scenario", f"{scenario_code!r} is not in the catalogue (GET /api/v1/scenarios)"
+                ),
+            ),
             fingerprint,
         )
-    assert external_id and user and occurred_at and quantity
+    assert external_id is not None
+    assert user is not None
+    assert occurred_at is not None
+    assert quantity is not None
     return Record(
         external_id=external_id,
         user=user,

@@ -25,9 +25,18 @@ from carbonledger.ingest.tables import (
 )
 
 _RESULT_COLUMNS = (
-    records.c.id, records.c.external_id, records.c.content_hash, records.c.status,
-    records.c.reason, records.c.duplicate_of, records.c.reduction_mg, records.c.points,
-    records.c.methodology, records.c.leaf_index, records.c.capped, records.c.errors,
+    records.c.id,
+    records.c.external_id,
+    records.c.content_hash,
+    records.c.status,
+    records.c.reason,
+    records.c.duplicate_of,
+    records.c.reduction_mg,
+    records.c.points,
+    records.c.methodology,
+    records.c.leaf_index,
+    records.c.capped,
+    records.c.errors,
 )
 
 
@@ -81,8 +90,17 @@ def insert_records(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 _OUTCOME_COLUMNS = (
-    "citizen_id", "status", "reason", "duplicate_of", "reduction_mg", "points", "methodology",
-    "leaf_index", "capped", "credited_milli", "credited_at",
+    "citizen_id",
+    "status",
+    "reason",
+    "duplicate_of",
+    "reduction_mg",
+    "points",
+    "methodology",
+    "leaf_index",
+    "capped",
+    "credited_milli",
+    "credited_at",
 )
 
 
@@ -101,15 +119,24 @@ def record_by_id(conn: Connection, record_id: str) -> Row[Any] | None:
     return conn.execute(select(records).where(records.c.id == record_id)).first()
 
 
-def mark_reversed(conn: Connection, record_id: str, leaf_index: int, reason: str,
-                  clawed: int, now: datetime) -> None:
+def mark_reversed(
+    conn: Connection, record_id: str, leaf_index: int, reason: str, clawed: int, now: datetime
+) -> None:
     conn.execute(
-        update(records).where(records.c.id == record_id)
+        update(records)
+        .where(records.c.id == record_id)
         .values(status=Status.REJECTED.value, reason="reversed")
     )
-    conn.execute(reversals.insert(), {"record_id": record_id, "leaf_index": leaf_index,
-                                      "reason": reason, "points_clawed_back": clawed,
-                                      "created_at": now})
+    conn.execute(
+        reversals.insert(),
+        {
+            "record_id": record_id,
+            "leaf_index": leaf_index,
+            "reason": reason,
+            "points_clawed_back": clawed,
+            "created_at": now,
+        },
+    )
 
 
 def pending_records(conn: Connection, partner_id: str, user: str) -> list[Row[Any]]:
@@ -183,8 +210,14 @@ def save_dedupe(conn: Connection, state: DedupeState) -> None:
         conn.execute(
             trips.insert(),
             [
-                {"record_id": t.record_id, "citizen_id": t.citizen_id, "dedupe_group": t.group,
-                 "scenario": t.scenario, "started_at": t.started_at, "ended_at": t.ended_at}
+                {
+                    "record_id": t.record_id,
+                    "citizen_id": t.citizen_id,
+                    "dedupe_group": t.group,
+                    "scenario": t.scenario,
+                    "started_at": t.started_at,
+                    "ended_at": t.ended_at,
+                }
                 for t in state.new_trips
             ],
         )
@@ -197,8 +230,13 @@ def save_dedupe(conn: Connection, state: DedupeState) -> None:
         conn,
         daily_usage,
         [
-            {"citizen_id": c, "day": d, "scenario": s, "used_milli": state.usage[(c, d, s)].used_milli,
-             "last_record": state.usage[(c, d, s)].last_record}
+            {
+                "citizen_id": c,
+                "day": d,
+                "scenario": s,
+                "used_milli": state.usage[(c, d, s)].used_milli,
+                "last_record": state.usage[(c, d, s)].last_record,
+            }
             for (c, d, s) in state.touched_usage
         ],
         keys=("citizen_id", "day", "scenario"),

@@ -20,8 +20,8 @@ from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.points import ledger
 from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
-from carbonledger.translog import sequencer
 from carbonledger.translog import repository as log_repo
+from carbonledger.translog import sequencer
 from carbonledger.translog.leaves import Leaf
 
 
@@ -34,21 +34,40 @@ def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int
     if row is None:
         raise NotFound(f"no record has the id {record_id!r}", code="unknown_record")
     if row.status != Status.ACCEPTED.value or row.leaf_index is None:
-        raise Conflict(f"record {record_id} is {row.status} ({row.reason}); only an accepted "
-                       "credit can be reversed", code="not_reversible")
+        raise Conflict(
+            f"record {record_id} is {row.status} ({row.reason}); only an accepted "
+            "credit can be reversed",
+            code="not_reversible",
+        )
     credit = Leaf.decode(log_repo.entry(conn, row.leaf_index))
     balance = ledger.balance(conn, citizen_account(row.citizen_id))
     clawed = min(row.points, max(balance, 0))
     leaf_index = head.size
-    reversal = replace(credit, kind="reversal", reduction_mg=-credit.reduction_mg,
-                       points=-clawed, reverses=row.leaf_index)
+    reversal = replace(
+        credit,
+        kind="reversal",
+        reduction_mg=-credit.reduction_mg,
+        points=-clawed,
+        reverses=row.leaf_index,
+    )
     sequencer.append(conn, head, [reversal.encode()], now)
     if clawed:
-        ledger.post(conn, [Transfer(
-            idempotency_key=f"clawback:{record_id}", kind="clawback",
-            debit=citizen_account(row.citizen_id), credit=ISSUANCE, amount=clawed,
-            leaf_index=leaf_index, record_id=record_id, memo=reason.strip(),
-        )], now)
+        ledger.post(
+            conn,
+            [
+                Transfer(
+                    idempotency_key=f"clawback:{record_id}",
+                    kind="clawback",
+                    debit=citizen_account(row.citizen_id),
+                    credit=ISSUANCE,
+                    amount=clawed,
+                    leaf_index=leaf_index,
+                    record_id=record_id,
+                    memo=reason.strip(),
+                )
+            ],
+            now,
+        )
     repo.mark_reversed(conn, record_id, leaf_index, reason.strip(), clawed, now)
     changes = Rollups()
     key = (row.day, row.region, row.scenario, row.partner_id)

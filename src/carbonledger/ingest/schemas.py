@@ -86,8 +86,11 @@ class ErrorOut(BaseModel):
 
 
 SIGNED_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "missing_header, unknown_partner, bad_signature, "
-          "stale_timestamp or replayed_nonce"},
+    401: {
+        "model": ErrorOut,
+        "description": "missing_header, unknown_partner, bad_signature, "
+        "stale_timestamp or replayed_nonce",
+    },
     403: {"model": ErrorOut, "description": "partner_suspended"},
     429: {"model": ErrorOut, "description": "rate_limited; see Retry-After"},
 }

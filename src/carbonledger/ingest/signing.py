@@ -60,7 +60,9 @@ def parse_headers(headers: dict[str, str]) -> SignedRequest:
     lowered = {name.lower(): value for name, value in headers.items()}
     missing = [name for name in HEADERS if not lowered.get(name.lower())]
     if missing:
-        raise SigningError("missing_header", f"the request lacks the header(s) {', '.join(missing)}")
+        raise SigningError(
+            "missing_header", f"the request lacks the header(s) {', '.join(missing)}"
+        )
     raw_timestamp = lowered["x-timestamp"]
     if not raw_timestamp.isdigit():
         raise SigningError("missing_header", "X-Timestamp must be Unix time in whole seconds")
@@ -83,9 +85,7 @@ def check_timestamp(timestamp: int, now: float, window_seconds: int) -> None:
         )
 
 
-def verify(
-    public_key: bytes, request: SignedRequest, method: str, path: str, body: bytes
-) -> None:
+def verify(public_key: bytes, request: SignedRequest, method: str, path: str, body: bytes) -> None:
     """Raise `bad_signature` unless the partner's key signed exactly this request."""
     message = string_to_sign(method, path, request.timestamp, request.nonce, body)
     try:

@@ -41,8 +41,10 @@ class Version:
 
     def to_public(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": self.id, "effective_from": self.effective_from.isoformat(),
-            "status": self.status, "provenance": self.provenance,
+            "id": self.id,
+            "effective_from": self.effective_from.isoformat(),
+            "status": self.status,
+            "provenance": self.provenance,
         }
         if self.factor_ug is not None:
             body["factor_g"] = self.factor_ug / _UG_PER_G
@@ -82,22 +84,34 @@ class Scenario:
 
     def to_public(self) -> dict[str, Any]:
         bounds = {
-            name: value for name, value in (
+            name: value
+            for name, value in (
                 ("min_quantity", _units(self.min_quantity_milli)),
                 ("max_quantity", _units(self.max_quantity_milli)),
                 ("quantity_exactly", 1 if self.exactly_one else None),
-                ("min_speed_kmh", self.min_speed_kmh), ("max_speed_kmh", self.max_speed_kmh),
-                ("min_minutes", self.min_minutes), ("max_minutes", self.max_minutes),
-                ("max_power_kw", self.max_power_kw), ("max_embodied_g", self.max_embodied_g),
-            ) if value is not None
+                ("min_speed_kmh", self.min_speed_kmh),
+                ("max_speed_kmh", self.max_speed_kmh),
+                ("min_minutes", self.min_minutes),
+                ("max_minutes", self.max_minutes),
+                ("max_power_kw", self.max_power_kw),
+                ("max_embodied_g", self.max_embodied_g),
+            )
+            if value is not None
         }
         return {
-            "code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
-            "category": self.category, "category_zh": self.category_zh,
-            "unit": self.unit, "unit_zh": self.unit_zh, "dedupe_class": self.dedupe_class,
-            "dedupe_group": self.dedupe_group, "daily_cap": _units(self.daily_cap_milli),
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "category": self.category,
+            "category_zh": self.category_zh,
+            "unit": self.unit,
+            "unit_zh": self.unit_zh,
+            "dedupe_class": self.dedupe_class,
+            "dedupe_group": self.dedupe_group,
+            "daily_cap": _units(self.daily_cap_milli),
             "daily_cap_unit": "records" if self.cap_counts_records else self.unit,
-            "bounds": bounds, "versions": [v.to_public() for v in self.versions],
+            "bounds": bounds,
+            "versions": [v.to_public() for v in self.versions],
         }
 
 
@@ -141,8 +155,9 @@ def _scenario(raw: dict[str, Any]) -> Scenario:
     unknown = set(raw) - _SCENARIO_FIELDS - {"versions"}
     if unknown:
         raise CatalogueError(f"scenario {code}: unknown field(s) {sorted(unknown)}")
-    versions = tuple(sorted((_version(code, v) for v in raw.get("versions", ())),
-                            key=lambda v: v.effective_from))
+    versions = tuple(
+        sorted((_version(code, v) for v in raw.get("versions", ())), key=lambda v: v.effective_from)
+    )
     if not versions:
         raise CatalogueError(f"scenario {code}: needs at least one version")
     fields = {k: v for k, v in raw.items() if k != "versions"}
@@ -153,7 +168,9 @@ def _scenario(raw: dict[str, Any]) -> Scenario:
     if scenario.dedupe_class not in DEDUPE_CLASSES:
         raise CatalogueError(f"scenario {code}: dedupe_class must be one of {DEDUPE_CLASSES}")
     if (scenario.dedupe_class == "interval") != (scenario.dedupe_group is not None):
-        raise CatalogueError(f"scenario {code}: interval scenarios, and only they, name a dedupe_group")
+        raise CatalogueError(
+            f"scenario {code}: interval scenarios, and only they, name a dedupe_group"
+        )
     if scenario.needs_embodied != any(v.rate_ppm is not None for v in versions):
         raise CatalogueError(f"scenario {code}: embodied-rate versions go with needs_embodied")
     return scenario
@@ -184,10 +201,10 @@ class Catalogue:
             extra.setdefault(version.scenario, []).append(version)
         known = {s.code for s in scenarios}
         if set(extra) - known:
-            raise CatalogueError(f"versions published for unknown scenario(s) {sorted(set(extra) - known)}")
-        merged = tuple(
-            _with_versions(s, extra.get(s.code, [])) for s in scenarios
-        )
+            raise CatalogueError(
+                f"versions published for unknown scenario(s) {sorted(set(extra) - known)}"
+            )
+        merged = tuple(_with_versions(s, extra.get(s.code, [])) for s in scenarios)
         return cls(merged)
 
     def scenario(self, code: str) -> Scenario | None:
@@ -201,8 +218,10 @@ class Catalogue:
             if version.effective_from <= day:
                 chosen = version
         if chosen is None:
-            raise CatalogueError(f"scenario {code} has no version in force on {day.isoformat()} "
-                                 f"(the first is from {scenario.versions[0].effective_from})")
+            raise CatalogueError(
+                f"scenario {code} has no version in force on {day.isoformat()} "
+                f"(the first is from {scenario.versions[0].effective_from})"
+            )
         return chosen
 
     def to_public(self) -> list[dict[str, Any]]:

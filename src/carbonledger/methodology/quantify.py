@@ -44,8 +44,11 @@ def check_plausibility(
         return "implausible_quantity"
     if scenario.max_quantity_milli is not None and quantity_milli > scenario.max_quantity_milli:
         return "implausible_quantity"
-    if scenario.max_embodied_g is not None and embodied_mg is not None \
-            and embodied_mg > scenario.max_embodied_g * _MILLI:
+    if (
+        scenario.max_embodied_g is not None
+        and embodied_mg is not None
+        and embodied_mg > scenario.max_embodied_g * _MILLI
+    ):
         return "implausible_quantity"
     if ended_at is None:
         return None

@@ -15,13 +15,25 @@ from carbonledger.ids import ulid
 from carbonledger.points.postings import ISSUANCE, Transfer, balance_changes, citizen_account
 from carbonledger.points.tables import point_accounts, transfers
 
+
 def open_accounts(
-    conn: Connection, accounts: Sequence[tuple[str, str]], now: datetime,
-    *, allow_negative: bool = False,
+    conn: Connection,
+    accounts: Sequence[tuple[str, str]],
+    now: datetime,
+    *,
+    allow_negative: bool = False,
 ) -> None:
     """Create (id, kind) accounts with a zero balance unless they exist."""
-    rows = [{"id": account, "kind": kind, "allow_negative": allow_negative, "balance": 0,
-             "created_at": now} for account, kind in accounts]
+    rows = [
+        {
+            "id": account,
+            "kind": kind,
+            "allow_negative": allow_negative,
+            "balance": 0,
+            "created_at": now,
+        }
+        for account, kind in accounts
+    ]
     insert_ignore(conn, point_accounts, rows)
 
 

@@ -35,18 +35,36 @@ PARTNERS: tuple[PartnerProfile, ...] = (
     PartnerProfile("maps-b", "乙地图 Maps B", "data", ("cycling", "metro", "bus")),
     PartnerProfile("steps-a", "健步甲 Steps A", "data", ("walking",)),
     PartnerProfile("steps-b", "健步乙 Steps B", "data", ("walking",)),
-    PartnerProfile("food", "外卖平台 Food Delivery", "data", ("no_tableware", "clean_plate", "own_bag")),
-    PartnerProfile("bank", "城市银行 City Bank", "both", ("e_billing", "paperless", "online_meeting")),
-    PartnerProfile("recycler", "回收平台 Recycler", "data",
-                   ("clothes_recycling", "returned_box", "garbage_sorting", "secondhand")),
+    PartnerProfile(
+        "food", "外卖平台 Food Delivery", "data", ("no_tableware", "clean_plate", "own_bag")
+    ),
+    PartnerProfile(
+        "bank", "城市银行 City Bank", "both", ("e_billing", "paperless", "online_meeting")
+    ),
+    PartnerProfile(
+        "recycler",
+        "回收平台 Recycler",
+        "data",
+        ("clothes_recycling", "returned_box", "garbage_sorting", "secondhand"),
+    ),
     PartnerProfile("appliances", "家电商城 Appliance Store", "both", ("green_appliance",)),
-    PartnerProfile("motoring", "车主服务 Motoring", "data", ("nev_charging", "etc", "car_free_day")),
+    PartnerProfile(
+        "motoring", "车主服务 Motoring", "data", ("nev_charging", "etc", "car_free_day")
+    ),
     PartnerProfile("mall", "城市商圈 City Mall", "merchant", ()),
 )
 
 # Districts of one city (Beijing's codes), weighted roughly by population.
-DISTRICTS = (("110105", 5), ("110108", 5), ("110102", 2), ("110101", 1), ("110106", 3),
-             ("110114", 3), ("110112", 2), ("110115", 3))
+DISTRICTS = (
+    ("110105", 5),
+    ("110108", 5),
+    ("110102", 2),
+    ("110101", 1),
+    ("110106", 3),
+    ("110114", 3),
+    ("110112", 2),
+    ("110115", 3),
+)
 _MODES = (("cycling", 40), ("metro", 35), ("bus", 25))
 _MODE_PARTNER = {"cycling": "bikeshare", "metro": "metro", "bus": "bus"}
 
@@ -74,7 +92,9 @@ class Habits:
 
 def habits(seed: int, citizen: int) -> Habits:
     rng = random.Random(seed * 1_000_003 + citizen)
-    counters = ("steps-a", "steps-b") if rng.random() < 0.3 else (rng.choice(("steps-a", "steps-b")),)
+    counters = (
+        ("steps-a", "steps-b") if rng.random() < 0.3 else (rng.choice(("steps-a", "steps-b")),)
+    )
     return Habits(
         mode=_pick(rng, _MODES),
         district=_pick(rng, DISTRICTS),
@@ -96,8 +116,14 @@ class Report:
 class City:
     """Behaviour streams of `citizens` synthetic people over days from `first_day`."""
 
-    def __init__(self, seed: int, citizens: int, zone: ZoneInfo, duplicate_share: float = 0.3,
-                 implausible_share: float = 0.005) -> None:
+    def __init__(
+        self,
+        seed: int,
+        citizens: int,
+        zone: ZoneInfo,
+        duplicate_share: float = 0.3,
+        implausible_share: float = 0.005,
+    ) -> None:
         self.seed = seed
         self.citizens = citizens
         self.zone = zone
@@ -127,22 +153,64 @@ class City:
         steps = rng.randint(2_000, 16_000)
         for counter in who.counters:
             total = max(500, int(steps * rng.uniform(0.9, 1.1)))
-            yield Report(counter, self._record(counter, citizen, f"{tag}-walk", "walking",
-                                               self._at(day, 21.5), total, who.district))
+            yield Report(
+                counter,
+                self._record(
+                    counter,
+                    citizen,
+                    f"{tag}-walk",
+                    "walking",
+                    self._at(day, 21.5),
+                    total,
+                    who.district,
+                ),
+            )
         if rng.random() < who.orders_per_week / 7:
             order = f"order-{tag}"
-            yield Report("food", self._record("food", citizen, f"{tag}-order", "no_tableware",
-                                              self._at(day, 12.2), 1, who.district, key=order))
+            yield Report(
+                "food",
+                self._record(
+                    "food",
+                    citizen,
+                    f"{tag}-order",
+                    "no_tableware",
+                    self._at(day, 12.2),
+                    1,
+                    who.district,
+                    key=order,
+                ),
+            )
             if rng.random() < 0.1:  # the platform resends an order under a new id
-                yield Report("food", self._record("food", citizen, f"{tag}-order-again",
-                                                  "no_tableware", self._at(day, 12.3), 1,
-                                                  who.district, key=order))
-            yield Report("food", self._record("food", citizen, f"{tag}-plate", "clean_plate",
-                                              self._at(day, 12.9), 1, who.district))
+                yield Report(
+                    "food",
+                    self._record(
+                        "food",
+                        citizen,
+                        f"{tag}-order-again",
+                        "no_tableware",
+                        self._at(day, 12.3),
+                        1,
+                        who.district,
+                        key=order,
+                    ),
+                )
+            yield Report(
+                "food",
+                self._record(
+                    "food",
+                    citizen,
+                    f"{tag}-plate",
+                    "clean_plate",
+                    self._at(day, 12.9),
+                    1,
+                    who.district,
+                ),
+            )
         yield from self._occasional(rng, who, citizen, day, tag)
 
-    def _trip(self, rng: random.Random, who: Habits, citizen: int, day: date, hour: float,
-              tag: str) -> Iterator[Report]:
+    def _trip(
+        self, rng: random.Random, who: Habits, citizen: int, day: date, hour: float, tag: str
+    ) -> Iterator[Report]:
         mode = who.mode
         minutes = who.commute_km / (14 if mode == "cycling" else 25) * 60 + rng.uniform(3, 10)
         start = self._at(day, hour)
@@ -150,66 +218,207 @@ class City:
         if mode == "cycling" and rng.random() < self.implausible_share:
             minutes = 3  # a scooter reported as a bike: implausible speed
         partner = _MODE_PARTNER[mode]
-        yield Report(partner, self._trip_record(partner, citizen, tag, mode, start, minutes,
-                                                quantity, who.district))
+        yield Report(
+            partner,
+            self._trip_record(partner, citizen, tag, mode, start, minutes, quantity, who.district),
+        )
         if who.map_app and rng.random() < self.duplicate_share / 0.5:
             shift = timedelta(minutes=rng.uniform(-2, 2))
             map_quantity = round(quantity * rng.uniform(0.95, 1.05), 2) if mode == "cycling" else 1
-            yield Report(who.map_app, self._trip_record(who.map_app, citizen, tag, mode,
-                                                        start + shift, minutes, map_quantity,
-                                                        who.district))
+            yield Report(
+                who.map_app,
+                self._trip_record(
+                    who.map_app,
+                    citizen,
+                    tag,
+                    mode,
+                    start + shift,
+                    minutes,
+                    map_quantity,
+                    who.district,
+                ),
+            )
 
-    def _occasional(self, rng: random.Random, who: Habits, citizen: int, day: date,
-                    tag: str) -> Iterator[Report]:
+    def _occasional(
+        self, rng: random.Random, who: Habits, citizen: int, day: date, tag: str
+    ) -> Iterator[Report]:
         draw = rng.random()
         district = who.district
         if draw < 0.05:
-            yield Report("bank", self._record("bank", citizen, f"{tag}-bill", "e_billing",
-                                              self._at(day, 10), 1, district, key=f"bill-{tag}"))
+            yield Report(
+                "bank",
+                self._record(
+                    "bank",
+                    citizen,
+                    f"{tag}-bill",
+                    "e_billing",
+                    self._at(day, 10),
+                    1,
+                    district,
+                    key=f"bill-{tag}",
+                ),
+            )
         elif draw < 0.07:
-            yield Report("recycler", self._record("recycler", citizen, f"{tag}-box", "returned_box",
-                                                  self._at(day, 18), 1, district, key=f"box-{tag}"))
+            yield Report(
+                "recycler",
+                self._record(
+                    "recycler",
+                    citizen,
+                    f"{tag}-box",
+                    "returned_box",
+                    self._at(day, 18),
+                    1,
+                    district,
+                    key=f"box-{tag}",
+                ),
+            )
         elif draw < 0.08:
             kg = round(rng.uniform(0.5, 6), 1)
-            yield Report("recycler", self._record("recycler", citizen, f"{tag}-sort",
-                                                  "garbage_sorting", self._at(day, 8), kg, district))
+            yield Report(
+                "recycler",
+                self._record(
+                    "recycler",
+                    citizen,
+                    f"{tag}-sort",
+                    "garbage_sorting",
+                    self._at(day, 8),
+                    kg,
+                    district,
+                ),
+            )
         elif draw < 0.085:
             kg = round(rng.uniform(1, 8), 1)
-            yield Report("recycler", self._record("recycler", citizen, f"{tag}-clothes",
-                                                  "clothes_recycling", self._at(day, 15), kg,
-                                                  district, key=f"pickup-{tag}"))
+            yield Report(
+                "recycler",
+                self._record(
+                    "recycler",
+                    citizen,
+                    f"{tag}-clothes",
+                    "clothes_recycling",
+                    self._at(day, 15),
+                    kg,
+                    district,
+                    key=f"pickup-{tag}",
+                ),
+            )
         elif draw < 0.088:
-            yield Report("recycler", self._record(
-                "recycler", citizen, f"{tag}-2nd", "secondhand", self._at(day, 16), 1, district,
-                key=f"item-{tag}", embodied_g=rng.randint(2_000, 60_000)))
+            yield Report(
+                "recycler",
+                self._record(
+                    "recycler",
+                    citizen,
+                    f"{tag}-2nd",
+                    "secondhand",
+                    self._at(day, 16),
+                    1,
+                    district,
+                    key=f"item-{tag}",
+                    embodied_g=rng.randint(2_000, 60_000),
+                ),
+            )
         elif draw < 0.09:
-            yield Report("appliances", self._record(
-                "appliances", citizen, f"{tag}-fridge", "green_appliance", self._at(day, 14),
-                rng.randint(50, 400), district, key=f"serial-{tag}"))
+            yield Report(
+                "appliances",
+                self._record(
+                    "appliances",
+                    citizen,
+                    f"{tag}-fridge",
+                    "green_appliance",
+                    self._at(day, 14),
+                    rng.randint(50, 400),
+                    district,
+                    key=f"serial-{tag}",
+                ),
+            )
         elif draw < 0.10:
             start = self._at(day, 20)
-            yield Report("motoring", self._trip_record("motoring", citizen, f"{tag}-ev",
-                                                       "nev_charging", start, 60,
-                                                       round(rng.uniform(10, 45), 1), district))
+            yield Report(
+                "motoring",
+                self._trip_record(
+                    "motoring",
+                    citizen,
+                    f"{tag}-ev",
+                    "nev_charging",
+                    start,
+                    60,
+                    round(rng.uniform(10, 45), 1),
+                    district,
+                ),
+            )
         elif draw < 0.105:
-            yield Report("motoring", self._record("motoring", citizen, f"{tag}-etc", "etc",
-                                                  self._at(day, 9), 1, district, key=f"etc-{tag}"))
+            yield Report(
+                "motoring",
+                self._record(
+                    "motoring",
+                    citizen,
+                    f"{tag}-etc",
+                    "etc",
+                    self._at(day, 9),
+                    1,
+                    district,
+                    key=f"etc-{tag}",
+                ),
+            )
         elif draw < 0.107:
-            yield Report("motoring", self._record("motoring", citizen, f"{tag}-carfree",
-                                                  "car_free_day", self._at(day, 7), 1, district))
+            yield Report(
+                "motoring",
+                self._record(
+                    "motoring",
+                    citizen,
+                    f"{tag}-carfree",
+                    "car_free_day",
+                    self._at(day, 7),
+                    1,
+                    district,
+                ),
+            )
         elif draw < 0.12:
-            yield Report("bank", self._record("bank", citizen, f"{tag}-paper", "paperless",
-                                              self._at(day, 11), rng.randint(1, 30), district))
+            yield Report(
+                "bank",
+                self._record(
+                    "bank",
+                    citizen,
+                    f"{tag}-paper",
+                    "paperless",
+                    self._at(day, 11),
+                    rng.randint(1, 30),
+                    district,
+                ),
+            )
         elif draw < 0.125:
-            yield Report("bank", self._record("bank", citizen, f"{tag}-meet", "online_meeting",
-                                              self._at(day, 15), 1, district, key=f"meet-{tag}"))
+            yield Report(
+                "bank",
+                self._record(
+                    "bank",
+                    citizen,
+                    f"{tag}-meet",
+                    "online_meeting",
+                    self._at(day, 15),
+                    1,
+                    district,
+                    key=f"meet-{tag}",
+                ),
+            )
         elif draw < 0.14:
-            yield Report("food", self._record("food", citizen, f"{tag}-bag", "own_bag",
-                                              self._at(day, 19), 1, district))
+            yield Report(
+                "food",
+                self._record(
+                    "food", citizen, f"{tag}-bag", "own_bag", self._at(day, 19), 1, district
+                ),
+            )
 
-    def _record(self, partner: str, citizen: int, tag: str, scenario: str, at: datetime,
-                quantity: float, region: str, key: str | None = None,
-                embodied_g: int | None = None) -> dict[str, Any]:
+    def _record(
+        self,
+        partner: str,
+        citizen: int,
+        tag: str,
+        scenario: str,
+        at: datetime,
+        quantity: float,
+        region: str,
+        key: str | None = None,
+        embodied_g: int | None = None,
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {
             "external_id": f"{partner}-{tag}",
             "user": user_id(partner, citizen),
@@ -227,8 +436,19 @@ class City:
             record["evidence"] = evidence
         return record
 
-    def _trip_record(self, partner: str, citizen: int, tag: str, scenario: str, start: datetime,
-                     minutes: float, quantity: float, region: str) -> dict[str, Any]:
-        record = self._record(partner, citizen, f"{tag}-{scenario}", scenario, start, quantity, region)
+    def _trip_record(
+        self,
+        partner: str,
+        citizen: int,
+        tag: str,
+        scenario: str,
+        start: datetime,
+        minutes: float,
+        quantity: float,
+        region: str,
+    ) -> dict[str, Any]:
+        record = self._record(
+            partner, citizen, f"{tag}-{scenario}", scenario, start, quantity, region
+        )
         record["ended_at"] = (start + timedelta(minutes=minutes)).isoformat(timespec="seconds")
         return record

@@ -38,8 +38,9 @@ def synthetic_name(serial: int) -> str:
     return _SURNAMES[serial % len(_SURNAMES)] + _GIVEN[(serial // 20) % len(_GIVEN)]
 
 
-def enrol(platform: Platform, seed: int, citizens: int, linked: int,
-          progress: Progress | None = None) -> list[str]:
+def enrol(
+    platform: Platform, seed: int, citizens: int, linked: int, progress: Progress | None = None
+) -> list[str]:
     """Register citizens 0..citizens-1; link the first `linked` at every data partner.
     Return their ids in order."""
     ids: list[str] = []
@@ -50,13 +51,25 @@ def enrol(platform: Platform, seed: int, citizens: int, linked: int,
         rows: list[dict[str, Any]] = []
         for serial in range(start, min(start + _CHUNK, citizens)):
             region = habits(seed, serial).district
-            rows.append(citizen_row(
-                platform.keys, name=synthetic_name(serial), phone=synthetic_phone(serial),
-                id_number=synthetic_id_number(serial, region), region=region, now=now))
+            rows.append(
+                citizen_row(
+                    platform.keys,
+                    name=synthetic_name(serial),
+                    phone=synthetic_phone(serial),
+                    id_number=synthetic_id_number(serial, region),
+                    region=region,
+                    now=now,
+                )
+            )
         links = [
-            {"partner_id": partner, "partner_user": user_id(partner, serial),
-             "citizen_id": row["id"], "linked_at": now}
-            for serial, row in enumerate(rows, start) if serial < linked
+            {
+                "partner_id": partner,
+                "partner_user": user_id(partner, serial),
+                "citizen_id": row["id"],
+                "linked_at": now,
+            }
+            for serial, row in enumerate(rows, start)
+            if serial < linked
             for partner in data_partners
         ]
         with db.write(platform.engine) as conn:

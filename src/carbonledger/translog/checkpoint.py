@@ -43,7 +43,12 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def body(self) -> str:
-        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(), *self.extensions]
+        lines = [
+            self.origin,
+            str(self.size),
+            base64.b64encode(self.root).decode(),
+            *self.extensions,
+        ]
         return "\n".join(lines) + "\n"
 
     @classmethod

@@ -116,42 +116,59 @@ async def get_entry(request: Request, index: int) -> JSONResponse:
 
     size, leaf = await run_in_threadpool(read)
     if leaf is None:
-        raise NotFound(f"no entry {index}: the latest checkpoint has {size} entries",
-                       code="unknown_entry")
-    return JSONResponse({"index": index, "leaf": leaf.decode(), "leaf_hash": _b64(merkle.leaf_hash(leaf))},
-                        headers={"Cache-Control": IMMUTABLE})
+        raise NotFound(
+            f"no entry {index}: the latest checkpoint has {size} entries", code="unknown_entry"
+        )
+    return JSONResponse(
+        {"index": index, "leaf": leaf.decode(), "leaf_hash": _b64(merkle.leaf_hash(leaf))},
+        headers={"Cache-Control": IMMUTABLE},
+    )
 
 
 def _within_checkpoint(conn: Any, size: int) -> None:
     latest = _checkpoint_size(conn)
     if size > latest:
-        raise InvalidInput(f"size {size} is beyond the latest checkpoint ({latest})",
-                           code="size_beyond_checkpoint")
+        raise InvalidInput(
+            f"size {size} is beyond the latest checkpoint ({latest})", code="size_beyond_checkpoint"
+        )
 
 
 @router.get("/api/v1/log/proof/inclusion", summary="Inclusion proof of an entry")
-async def get_inclusion(request: Request, index: int = Query(ge=0), size: int = Query(ge=1)) -> JSONResponse:
+async def get_inclusion(
+    request: Request, index: int = Query(ge=0), size: int = Query(ge=1)
+) -> JSONResponse:
     if index >= size:
         raise InvalidInput(f"index {index} is not below size {size}", code="invalid_proof_request")
 
     def read() -> dict[str, Any]:
         with db.read(_platform(request).engine) as conn:
             _within_checkpoint(conn, size)
-            return {"index": index, "size": size, "root": _b64(proofs.root(conn, size)),
-                    "proof": [_b64(h) for h in proofs.inclusion(conn, index, size)]}
+            return {
+                "index": index,
+                "size": size,
+                "root": _b64(proofs.root(conn, size)),
+                "proof": [_b64(h) for h in proofs.inclusion(conn, index, size)],
+            }
 
     return JSONResponse(await run_in_threadpool(read), headers={"Cache-Control": IMMUTABLE})
 
 
 @router.get("/api/v1/log/proof/consistency", summary="Consistency proof between two sizes")
-async def get_consistency(request: Request, first: int = Query(ge=1), size: int = Query(ge=1)) -> JSONResponse:
+async def get_consistency(
+    request: Request, first: int = Query(ge=1), size: int = Query(ge=1)
+) -> JSONResponse:
     if first > size:
-        raise InvalidInput(f"first {first} is larger than size {size}", code="invalid_proof_request")
+        raise InvalidInput(
+            f"first {first} is larger than size {size}", code="invalid_proof_request"
+        )
 
     def read() -> dict[str, Any]:
         with db.read(_platform(request).engine) as conn:
             _within_checkpoint(conn, size)
-            return {"first": first, "size": size,
-                    "proof": [_b64(h) for h in proofs.consistency(conn, first, size)]}
+            return {
+                "first": first,
+                "size": size,
+                "proof": [_b64(h) for h in proofs.consistency(conn, first, size)],
+            }
 
     return JSONResponse(await run_in_threadpool(read), headers={"Cache-Control": IMMUTABLE})

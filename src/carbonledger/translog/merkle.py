@@ -47,8 +47,10 @@ def hash_level(hashes: bytes) -> bytes:
     32-byte objects, which is most of the cost of hashing a tile."""
     sha256, prefix = hashlib.sha256, _NODE_HASH_PREFIX
     return b"".join(
-        [sha256(prefix + hashes[i : i + _PAIR_SIZE]).digest()
-         for i in range(0, len(hashes), _PAIR_SIZE)]
+        [
+            sha256(prefix + hashes[i : i + _PAIR_SIZE]).digest()
+            for i in range(0, len(hashes), _PAIR_SIZE)
+        ]
     )
 
 

@@ -24,7 +24,9 @@ class NoteError(ValueError):
 
 
 def key_id(name: str, key_type: int, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()[:_KEY_ID_SIZE]
+    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()[
+        :_KEY_ID_SIZE
+    ]
 
 
 def _check_name(name: str) -> None:
@@ -170,7 +172,9 @@ def open_note(note: str, verifiers: list[Verifier] | tuple[Verifier, ...]) -> Op
         if verifier is None:
             others.append(signature)
             continue
-        if verifier.key_type != ED25519_TYPE or not verifier.verify(text.encode(), signature.signature):
+        if verifier.key_type != ED25519_TYPE or not verifier.verify(
+            text.encode(), signature.signature
+        ):
             raise NoteError(f"the signature of {signature.name} does not verify")
         verified.append(signature)
     if not verified:

@@ -67,17 +67,27 @@ def cosign(platform: Platform, chosen: Witness, now: datetime) -> bool:
         with db.read(platform.engine) as conn:
             proof = proofs.consistency(conn, old, latest.size) if 0 < old < latest.size else []
         body = witness.encode_add_checkpoint(old, proof, latest.note)
-        response = httpx.post(f"{chosen.url}/add-checkpoint", content=body, timeout=_WITNESS_TIMEOUT)
+        response = httpx.post(
+            f"{chosen.url}/add-checkpoint", content=body, timeout=_WITNESS_TIMEOUT
+        )
         if response.status_code == 409:
             # The witness knows a newer size than we recorded: prove consistency from there.
             old = int(response.text.strip())
             continue
         if response.status_code != 200:
-            log.warning("witness %s refused checkpoint %d: %d %s", chosen.verifier.name,
-                        latest.size, response.status_code, response.text.strip())
+            log.warning(
+                "witness %s refused checkpoint %d: %d %s",
+                chosen.verifier.name,
+                latest.size,
+                response.status_code,
+                response.text.strip(),
+            )
             return False
-        valid = [line for line in witness.parse_cosignature_response(response.content)
-                 if _is_cosignature(latest.note, line, chosen.verifier)]
+        valid = [
+            line
+            for line in witness.parse_cosignature_response(response.content)
+            if _is_cosignature(latest.note, line, chosen.verifier)
+        ]
         if not valid:
             log.warning("witness %s answered without a valid cosignature", chosen.verifier.name)
             return False
@@ -115,4 +125,6 @@ def served_note(conn: Connection) -> str | None:
     if latest is None:
         return None
     lines = repo.cosignature_lines(conn, latest.size)
-    return str(latest.note) + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return str(latest.note) + "".join(
+        line if line.endswith("\n") else line + "\n" for line in lines
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import insert_ignore, insert_if_new
+from carbonledger.db import insert_if_new, insert_ignore
 from carbonledger.translog import tiles
 from carbonledger.translog.tables import checkpoints, cosignatures, log_bundles, log_tiles
 
@@ -70,8 +70,6 @@ def last_cosigned_size(conn: Connection, witness: str) -> int:
     return size or 0
 
 
-def insert_cosignature(
-    conn: Connection, size: int, witness: str, line: str, now: datetime
-) -> None:
+def insert_cosignature(conn: Connection, size: int, witness: str, line: str, now: datetime) -> None:
     row = {"size": size, "witness": witness, "line": line, "created_at": now}
     insert_ignore(conn, cosignatures, [row])

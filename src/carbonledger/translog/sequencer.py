@@ -33,7 +33,9 @@ class LogHead:
 def ensure_state(conn: Connection, now: datetime) -> None:
     """Create the empty log's head if this database has none yet."""
     insert_ignore(
-        conn, log_state, [{"id": _STATE_ID, "size": 0, "root": merkle.EMPTY_ROOT, "updated_at": now}]
+        conn,
+        log_state,
+        [{"id": _STATE_ID, "size": 0, "root": merkle.EMPTY_ROOT, "updated_at": now}],
     )
 
 

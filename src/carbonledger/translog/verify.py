@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 from carbonledger.translog import merkle, tiles
-from carbonledger.translog.checkpoint import open_checkpoint
+from carbonledger.translog.checkpoint import Checkpoint, open_checkpoint
 from carbonledger.translog.leaves import Leaf
-from carbonledger.translog.note import NoteError, parse_verifier_key
+from carbonledger.translog.note import NoteError, Verifier, parse_verifier_key
 
 
 class VerifyError(Exception):
@@ -43,8 +43,10 @@ class Verified:
     checkpoints: int
 
     def summary(self) -> str:
-        text = (f"verified: {self.size} leaves, root {base64.b64encode(self.root).decode()}, "
-                f"{self.checkpoints} checkpoint(s) signed and consistent")
+        text = (
+            f"verified: {self.size} leaves, root {base64.b64encode(self.root).decode()}, "
+            f"{self.checkpoints} checkpoint(s) signed and consistent"
+        )
         if self.previous is not None:
             text += f", consistent with the checkpoint verified before (size {self.previous})"
         return text
@@ -58,8 +60,9 @@ def _load_state(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _tile_check(source: Source, grown: dict[tuple[int, int], bytes], size: int,
-                final: bool) -> None:
+def _tile_check(
+    source: Source, grown: dict[tuple[int, int], bytes], size: int, final: bool
+) -> None:
     """Compare recomputed tiles with the source's: full ones as they complete, partial ones at
     the end."""
     for (level, index), data in sorted(grown.items()):
@@ -76,11 +79,103 @@ def _tile_check(source: Source, grown: dict[tuple[int, int], bytes], size: int,
                     leaf = index * tiles.TILE_WIDTH + position
                     raise VerifyError(
                         f"leaf {leaf}: its hash differs from tile 0/{index} "
-                        "(the stored leaf or the tile was changed)")
+                        "(the stored leaf or the tile was changed)"
+                    )
         first = index * tiles.TILE_WIDTH ** (level + 1)
         raise VerifyError(
             f"tile {level}/{index} (leaves from {first}) differs from the hashes of its leaves; "
-            f"first bad leaf index ≥ {first}")
+            f"first bad leaf index ≥ {first}"
+        )
+
+
+def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
+    """The leaf hashes of one entry bundle, each leaf checked to be a Carbon Ledger leaf."""
+    first = index * tiles.TILE_WIDTH
+    try:
+        entries = tiles.decode_bundle(source.bundle(index, width))
+    except ValueError as error:
+        raise VerifyError(f"leaf {first}: entry bundle {index} is malformed ({error})") from None
+    if len(entries) != width:
+        raise VerifyError(
+            f"leaf {first + min(len(entries), width)}: entry bundle {index} has "
+            f"{len(entries)} entries, not {width}"
+        )
+    hashes = []
+    for offset, entry in enumerate(entries):
+        try:
+            Leaf.decode(entry)
+        except ValueError as error:
+            raise VerifyError(f"leaf {first + offset}: {error}") from None
+        hashes.append(merkle.leaf_hash(entry))
+    return hashes
+
+
+def _recompute(
+    source: Source,
+    size: int,
+    wanted: set[int],
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, bytes]:
+    """Rebuild the tree from the entry bundles, comparing every tile on the way; return the
+    roots at the `wanted` sizes."""
+    roots = {0: merkle.EMPTY_ROOT}
+    edge: dict[int, bytes] = {}
+    done = 0
+    bundles = -(-size // tiles.TILE_WIDTH)
+    for index in range(bundles):
+        width = min(tiles.TILE_WIDTH, size - done)
+        hashes = _bundle_hashes(source, index, width)
+        # A root at a size inside this bundle needs the tree at exactly that size.
+        for cut in sorted(s for s in wanted if done < s <= done + width):
+            roots[cut] = tiles.append(done, edge, hashes[: cut - done]).root
+        grown = tiles.append(done, edge, hashes)
+        _tile_check(source, grown.tiles, grown.size, final=index == bundles - 1)
+        edge, done = grown.edge, grown.size
+        if progress:
+            progress(done, size)
+    return roots
+
+
+def _check_stored(
+    stored: dict[int, str], roots: dict[int, bytes], latest: int, verifier: Verifier
+) -> None:
+    """Every stored checkpoint up to the latest is signed and names the tree's root then."""
+    for size, note in sorted(stored.items()):
+        if size > latest:
+            continue
+        try:
+            older, _ = open_checkpoint(note, verifier)
+        except NoteError as error:
+            raise VerifyError(f"checkpoint at size {size}: {error}") from None
+        if older.root != roots[size]:
+            raise VerifyError(
+                f"checkpoints inconsistent: the one at size {size} does not match the tree "
+                f"the latest ({latest}) contains"
+            )
+
+
+def _check_previous(
+    source: Source, state: dict[str, object], roots: dict[int, bytes], checkpoint: Checkpoint
+) -> int:
+    """The checkpoint verified last time is contained in this one; return its size."""
+    previous = int(str(state["size"]))
+    before = base64.b64decode(str(state["root"]))
+    if roots[previous] != before:
+        raise VerifyError(
+            f"checkpoints inconsistent: size {previous} verified before had another root "
+            f"than the tree at size {checkpoint.size} contains"
+        )
+    if 0 < previous < checkpoint.size:
+        proof = source.consistency(previous, checkpoint.size)
+        if proof is not None:
+            try:
+                merkle.verify_consistency(previous, checkpoint.size, proof, before, checkpoint.root)
+            except merkle.ProofError as error:
+                raise VerifyError(
+                    f"checkpoints inconsistent: the served consistency proof "
+                    f"{previous}→{checkpoint.size} fails: {error}"
+                ) from None
+    return previous
 
 
 def verify(
@@ -98,77 +193,35 @@ def verify(
         checkpoint, _ = open_checkpoint(source.checkpoint(), verifier)
     except NoteError as error:
         raise VerifyError(f"checkpoint: {error}") from None
+    if state and int(str(state["size"])) > checkpoint.size:
+        raise VerifyError(
+            f"checkpoints inconsistent: the log shrank from {state['size']} to "
+            f"{checkpoint.size} leaves"
+        )
 
     stored = dict(source.checkpoints())
-    wanted_roots = {size for size in stored if size <= checkpoint.size} | {checkpoint.size}
-    previous = int(str(state["size"])) if state else None
-    if previous is not None:
-        if previous > checkpoint.size:
-            raise VerifyError(f"checkpoints inconsistent: the log shrank from {previous} to "
-                              f"{checkpoint.size} leaves")
-        wanted_roots.add(previous)
-    roots = {0: merkle.EMPTY_ROOT}
-
-    edge: dict[int, bytes] = {}
-    size = 0
-    bundles = -(-checkpoint.size // tiles.TILE_WIDTH)
-    for index in range(bundles):
-        width = min(tiles.TILE_WIDTH, checkpoint.size - index * tiles.TILE_WIDTH)
-        try:
-            entries = tiles.decode_bundle(source.bundle(index, width))
-        except ValueError as error:
-            raise VerifyError(f"leaf {index * tiles.TILE_WIDTH}: entry bundle {index} is "
-                              f"malformed ({error})") from None
-        if len(entries) != width:
-            raise VerifyError(f"leaf {index * tiles.TILE_WIDTH + min(len(entries), width)}: "
-                              f"entry bundle {index} has {len(entries)} entries, not {width}")
-        hashes = []
-        for offset, entry in enumerate(entries):
-            try:
-                Leaf.decode(entry)
-            except ValueError as error:
-                raise VerifyError(f"leaf {index * tiles.TILE_WIDTH + offset}: {error}") from None
-            hashes.append(merkle.leaf_hash(entry))
-        # Roots at checkpoint sizes inside this bundle need the tree at that exact size.
-        for cut in sorted(s for s in wanted_roots if size < s <= size + width):
-            roots[cut] = tiles.append(size, edge, hashes[: cut - size]).root
-        grown = tiles.append(size, edge, hashes)
-        _tile_check(source, grown.tiles, grown.size, final=index == bundles - 1)
-        edge, size = grown.edge, grown.size
-        if progress:
-            progress(size, checkpoint.size)
-
-    root = roots.get(checkpoint.size, merkle.EMPTY_ROOT)
-    if root != checkpoint.root:
-        raise VerifyError(f"the entries do not produce the checkpoint's root at size "
-                          f"{checkpoint.size}; a leaf was changed")
-    for stored_size, note in sorted(stored.items()):
-        if stored_size > checkpoint.size:
-            continue
-        try:
-            older, _ = open_checkpoint(note, verifier)
-        except NoteError as error:
-            raise VerifyError(f"checkpoint at size {stored_size}: {error}") from None
-        if older.root != roots[stored_size]:
-            raise VerifyError(f"checkpoints inconsistent: the one at size {stored_size} does not "
-                              f"match the tree the latest ({checkpoint.size}) contains")
-    if state is not None and previous is not None:
-        before = base64.b64decode(str(state["root"]))
-        if roots[previous] != before:
-            raise VerifyError(f"checkpoints inconsistent: size {previous} verified before had "
-                              f"another root than the tree at size {checkpoint.size} contains")
-        proof = source.consistency(previous, checkpoint.size) if 0 < previous < checkpoint.size else None
-        if proof is not None:
-            try:
-                merkle.verify_consistency(previous, checkpoint.size, proof, before, checkpoint.root)
-            except merkle.ProofError as error:
-                raise VerifyError(f"checkpoints inconsistent: the served consistency proof "
-                                  f"{previous}→{checkpoint.size} fails: {error}") from None
+    wanted = {size for size in stored if size <= checkpoint.size} | {checkpoint.size}
+    if state:
+        wanted.add(int(str(state["size"])))
+    roots = _recompute(source, checkpoint.size, wanted, progress)
+    if roots[checkpoint.size] != checkpoint.root:
+        raise VerifyError(
+            f"the entries do not produce the checkpoint's root at size {checkpoint.size}; "
+            "a leaf was changed"
+        )
+    _check_stored(stored, roots, checkpoint.size, verifier)
+    previous = _check_previous(source, state, roots, checkpoint) if state else None
     if state_path:
         state_path.parent.mkdir(parents=True, exist_ok=True)
-        state_path.write_text(json.dumps({
-            "origin": checkpoint.origin, "key": vkey, "size": checkpoint.size,
-            "root": base64.b64encode(checkpoint.root).decode()}))
-    return Verified(checkpoint.size, checkpoint.root, previous, len(
-        [s for s in stored if s <= checkpoint.size]) or 1)
-
+        state_path.write_text(
+            json.dumps(
+                {
+                    "origin": checkpoint.origin,
+                    "key": vkey,
+                    "size": checkpoint.size,
+                    "root": base64.b64encode(checkpoint.root).decode(),
+                }
+            )
+        )
+    checked = len([s for s in stored if s <= checkpoint.size]) or 1
+    return Verified(checkpoint.size, checkpoint.root, previous, checked)

@@ -48,7 +48,11 @@ def parse_add_checkpoint(body: bytes) -> AddCheckpoint:
         raise WitnessRequestError("the body is old line, proof lines, an empty line, the note")
     lines = head.split("\n")
     first = lines[0]
-    if not first.startswith("old ") or not first[4:].isdigit() or (first[4:] != "0" and first[4] == "0"):
+    if (
+        not first.startswith("old ")
+        or not first[4:].isdigit()
+        or (first[4:] != "0" and first[4] == "0")
+    ):
         raise WitnessRequestError("the first line is `old <size>`")
     if len(lines) - 1 > _MAX_PROOF:
         raise WitnessRequestError("the consistency proof is too long")
@@ -96,13 +100,19 @@ def decide(
         return Decision(400, b"old size is larger than the checkpoint\n", "text/plain")
     if request.old_size > 0:
         try:
-            verify_consistency(request.old_size, checkpoint.size, request.proof, known_root,
-                               checkpoint.root)
+            verify_consistency(
+                request.old_size, checkpoint.size, request.proof, known_root, checkpoint.root
+            )
         except ValueError as error:
-            return Decision(422, f"inconsistent with size {known_size}: {error}\n".encode(),
-                            "text/plain")
-    return Decision(200, cosign(checkpoint.body(), cosigner, now).encode(), "text/plain",
-                    (checkpoint.size, checkpoint.root))
+            return Decision(
+                422, f"inconsistent with size {known_size}: {error}\n".encode(), "text/plain"
+            )
+    return Decision(
+        200,
+        cosign(checkpoint.body(), cosigner, now).encode(),
+        "text/plain",
+        (checkpoint.size, checkpoint.root),
+    )
 
 
 def parse_cosignature_response(body: bytes) -> list[str]:

@@ -34,11 +34,16 @@ class WitnessState:
             raw = json.loads(path.read_text())
         except FileNotFoundError:
             raw = {}
-        self.latest = {origin: (int(v["size"]), base64.b64decode(v["root"])) for origin, v in raw.items()}
+        self.latest = {
+            origin: (int(v["size"]), base64.b64decode(v["root"])) for origin, v in raw.items()
+        }
 
     def save(self, origin: str, size: int, root: bytes) -> None:
         self.latest[origin] = (size, root)
-        data = {o: {"size": s, "root": base64.b64encode(r).decode()} for o, (s, r) in self.latest.items()}
+        data = {
+            o: {"size": s, "root": base64.b64encode(r).decode()}
+            for o, (s, r) in self.latest.items()
+        }
         temporary = self.path.with_suffix(".tmp")
         with open(temporary, "w") as handle:
             json.dump(data, handle)
@@ -59,11 +64,19 @@ def create_witness_app(signer: Signer, logs: list[Verifier], state: WitnessState
         except witness.WitnessRequestError as error:
             return Response(f"{error}\n", status_code=400, media_type="text/plain")
         with state.lock:
-            decision = witness.decide(parsed, known, state.latest, int(clock.now().timestamp()),
-                                      signer, merkle.verify_consistency)
+            decision = witness.decide(
+                parsed,
+                known,
+                state.latest,
+                int(clock.now().timestamp()),
+                signer,
+                merkle.verify_consistency,
+            )
             if decision.new_latest is not None:
                 origin = parsed.note.split("\n", 1)[0]
                 state.save(origin, *decision.new_latest)
-        return Response(decision.body, status_code=decision.status, media_type=decision.content_type)
+        return Response(
+            decision.body, status_code=decision.status, media_type=decision.content_type
+        )
 
     return app

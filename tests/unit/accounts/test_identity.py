@@ -28,21 +28,31 @@ def test_every_single_digit_change_is_caught(serial: int) -> None:
     assert identity.id_number_problem(number) is None
     for position in range(17):
         digit = int(number[position])
-        changed = number[:position] + str((digit + 1) % 10) + number[position + 1:]
+        changed = number[:position] + str((digit + 1) % 10) + number[position + 1 :]
         assert identity.id_number_problem(changed) is not None
 
 
-@pytest.mark.parametrize(("number", "fragment"), [
-    ("1101051949123100", "17 digits"),
-    ("110105194912310021", "check digit"),
-    ("110105194902300028", "birth date"),
-])
+@pytest.mark.parametrize(
+    ("number", "fragment"),
+    [
+        ("1101051949123100", "17 digits"),
+        ("110105194912310021", "check digit"),
+        ("110105194902300028", "birth date"),
+    ],
+)
 def test_bad_numbers_say_what_is_wrong(number: str, fragment: str) -> None:
     problem = identity.id_number_problem(number)
     assert problem is not None and fragment in problem
 
 
-@pytest.mark.parametrize(("value", "ok"), [("13912345678", True), ("+86 139-1234-5678", True),
-                                           ("12912345678", False), ("1391234567", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("13912345678", True),
+        ("+86 139-1234-5678", True),
+        ("12912345678", False),
+        ("1391234567", False),
+    ],
+)
 def test_phones(value: str, ok: bool) -> None:
     assert (identity.phone_problem(value) is None) is ok

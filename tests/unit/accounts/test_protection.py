@@ -15,7 +15,9 @@ def test_keyed_hash_depends_on_key_and_purpose() -> None:
     value = "13912345678"
     assert protection.keyed_hash(key, "phone", value) == protection.keyed_hash(key, "phone", value)
     assert protection.keyed_hash(key, "phone", value) != protection.keyed_hash(key, "id", value)
-    assert protection.keyed_hash(key, "phone", value) != protection.keyed_hash(os.urandom(32), "phone", value)
+    assert protection.keyed_hash(key, "phone", value) != protection.keyed_hash(
+        os.urandom(32), "phone", value
+    )
 
 
 def test_encryption_round_trips_and_binds_purpose() -> None:

@@ -17,7 +17,7 @@ DAY = date(2026, 11, 2)
 MIDNIGHT = datetime(2026, 11, 2, tzinfo=UTC)
 
 
-def _scenario(code: str):  # noqa: ANN202
+def _scenario(code: str):
     found = CATALOGUE.scenario(code)
     assert found is not None
     return found
@@ -26,8 +26,16 @@ def _scenario(code: str):  # noqa: ANN202
 def _trip(number: int, code: str, start_min: int, minutes: int, citizen: str = "c") -> Claim:
     start = MIDNIGHT + timedelta(minutes=start_min)
     quantity = minutes * 200 if code == "cycling" else 1000  # 12 km/h, or one trip
-    return Claim(f"r{number}", citizen, _scenario(code), DAY, start, start + timedelta(minutes=minutes),
-                 quantity, None)
+    return Claim(
+        f"r{number}",
+        citizen,
+        _scenario(code),
+        DAY,
+        start,
+        start + timedelta(minutes=minutes),
+        quantity,
+        None,
+    )
 
 
 def _overlap(a: Claim, b: Claim) -> timedelta:
@@ -36,7 +44,9 @@ def _overlap(a: Claim, b: Claim) -> timedelta:
 
 
 trips = st.lists(
-    st.tuples(st.sampled_from(["cycling", "bus", "metro"]), st.integers(0, 600), st.integers(2, 60)),
+    st.tuples(
+        st.sampled_from(["cycling", "bus", "metro"]), st.integers(0, 600), st.integers(2, 60)
+    ),
     max_size=25,
 )
 
@@ -50,11 +60,19 @@ def test_interval_model(spec: list[tuple[str, int, int]]) -> None:
     for claim in claims:
         decision = state.decide(claim)
         # The model: compare with every earlier accepted trip.
-        same = [a for a in accepted if a.scenario.code == claim.scenario.code
-                and _overlap(a, claim) > timedelta(0)
-                and _overlap(a, claim) * 2 >= min(a.ended_at - a.occurred_at, claim.ended_at - claim.occurred_at)]  # type: ignore[operator]
-        other = [a for a in accepted if a.scenario.code != claim.scenario.code
-                 and _overlap(a, claim) > timedelta(minutes=2)]
+        same = [
+            a
+            for a in accepted
+            if a.scenario.code == claim.scenario.code
+            and _overlap(a, claim) > timedelta(0)
+            and _overlap(a, claim) * 2
+            >= min(a.ended_at - a.occurred_at, claim.ended_at - claim.occurred_at)
+        ]  # type: ignore[operator]
+        other = [
+            a
+            for a in accepted
+            if a.scenario.code != claim.scenario.code and _overlap(a, claim) > timedelta(minutes=2)
+        ]
         used = sum(a.quantity_milli for a in accepted if a.scenario.code == claim.scenario.code)
         cap = claim.scenario.daily_cap_milli
         if same:
@@ -114,7 +132,9 @@ def test_counted_behaviours_hold_the_cap_with_partial_credit(counts: list[int]) 
     scenario = _scenario("garbage_sorting")  # 10 kg a day
     total = defaultdict(int)
     for number, kg in enumerate(counts):
-        decision = state.decide(Claim(f"g{number}", "c", scenario, DAY, MIDNIGHT, None, kg * 1000, None))
+        decision = state.decide(
+            Claim(f"g{number}", "c", scenario, DAY, MIDNIGHT, None, kg * 1000, None)
+        )
         total["credited"] += decision.credited_milli
         assert total["credited"] <= scenario.daily_cap_milli
     assert total["credited"] == min(sum(counts) * 1000, scenario.daily_cap_milli)

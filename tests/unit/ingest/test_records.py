@@ -11,9 +11,13 @@ from carbonledger.methodology.catalogue import Catalogue
 
 CATALOGUE = Catalogue.load()
 GOOD = {
-    "external_id": "t-1", "user": "u-1", "scenario": "cycling",
-    "occurred_at": "2026-11-01T08:20:03+08:00", "ended_at": "2026-11-01T08:41:10+08:00",
-    "quantity": 4.2, "region": "110108",
+    "external_id": "t-1",
+    "user": "u-1",
+    "scenario": "cycling",
+    "occurred_at": "2026-11-01T08:20:03+08:00",
+    "ended_at": "2026-11-01T08:41:10+08:00",
+    "quantity": 4.2,
+    "region": "110108",
 }
 
 
@@ -27,22 +31,37 @@ def test_a_good_record_in_integer_units() -> None:
 
 
 def test_all_problems_at_once() -> None:
-    bad = {"external_id": "x" * 129, "user": 5, "scenario": "cycling",
-           "occurred_at": "2026-11-01 08:20", "quantity": True, "region": "1101", "evidence": [],
-           "extra": 1}
+    bad = {
+        "external_id": "x" * 129,
+        "user": 5,
+        "scenario": "cycling",
+        "occurred_at": "2026-11-01 08:20",
+        "quantity": True,
+        "region": "1101",
+        "evidence": [],
+        "extra": 1,
+    }
     result = validate(bad, CATALOGUE)
     assert isinstance(result, Invalid) and result.reason == "invalid_field"
     assert {e.field for e in result.errors} == {
-        "external_id", "user", "occurred_at", "quantity", "region", "evidence", "extra", "ended_at"}
+        "external_id",
+        "user",
+        "occurred_at",
+        "quantity",
+        "region",
+        "evidence",
+        "extra",
+        "ended_at",
+    }
     assert result.external_id is None
 
 
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"occurred_at": "2026-11-01T08:20:03"}, "occurred_at"),          # no offset
-        ({"occurred_at": "2026-02-30T08:20:03Z"}, "occurred_at"),         # no such day
-        ({"ended_at": "2026-11-01T08:00:00+08:00"}, "ended_at"),          # before the start
+        ({"occurred_at": "2026-11-01T08:20:03"}, "occurred_at"),  # no offset
+        ({"occurred_at": "2026-02-30T08:20:03Z"}, "occurred_at"),  # no such day
+        ({"ended_at": "2026-11-01T08:00:00+08:00"}, "ended_at"),  # before the start
         ({"quantity": 0}, "quantity"),
         ({"quantity": 0.0001}, "quantity"),
         ({"quantity": "4.2"}, "quantity"),
@@ -62,8 +81,13 @@ def test_unknown_scenario() -> None:
 
 
 def test_evidence_key_and_embodied_are_required_where_the_class_needs_them() -> None:
-    box = {"external_id": "b", "user": "u", "scenario": "returned_box",
-           "occurred_at": "2026-11-01T08:00:00Z", "quantity": 1}
+    box = {
+        "external_id": "b",
+        "user": "u",
+        "scenario": "returned_box",
+        "occurred_at": "2026-11-01T08:00:00Z",
+        "quantity": 1,
+    }
     assert [e.field for e in validate(box, CATALOGUE).errors] == ["evidence.key"]  # type: ignore[union-attr]
     item = box | {"scenario": "secondhand", "evidence": {"key": "i-1"}}
     assert [e.field for e in validate(item, CATALOGUE).errors] == ["evidence.embodied_g"]  # type: ignore[union-attr]

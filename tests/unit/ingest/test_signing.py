@@ -23,20 +23,30 @@ def _public(key: Ed25519PrivateKey) -> bytes:
 
 def _headers(key: Ed25519PrivateKey, body: bytes, path: str = "/api/v1/records") -> dict[str, str]:
     sig = signing.sign(key, "POST", path, 1_700_000_000, "n" * 16, body)
-    return {"X-Partner-Id": "mobike", "X-Timestamp": "1700000000", "X-Nonce": "n" * 16,
-            "X-Signature": sig}
+    return {
+        "X-Partner-Id": "mobike",
+        "X-Timestamp": "1700000000",
+        "X-Nonce": "n" * 16,
+        "X-Signature": sig,
+    }
 
 
 def test_string_to_sign_is_the_contract_form() -> None:
     body = b'{"records":[]}'
-    expected = f"POST\n/api/v1/partner/ledger?from=2026-11-01\n1700000000\nabc\n{hashlib.sha256(body).hexdigest()}"
-    assert signing.string_to_sign("post", "/api/v1/partner/ledger?from=2026-11-01", 1700000000,
-                                  "abc", body) == expected.encode()
+    digest = hashlib.sha256(body).hexdigest()
+    expected = f"POST\n/api/v1/partner/ledger?from=2026-11-01\n1700000000\nabc\n{digest}"
+    assert (
+        signing.string_to_sign(
+            "post", "/api/v1/partner/ledger?from=2026-11-01", 1700000000, "abc", body
+        )
+        == expected.encode()
+    )
 
 
 def test_empty_body_hashes_zero_bytes() -> None:
     assert signing.string_to_sign("GET", "/x", 1, "n", b"").endswith(
-        b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
 
 
 def test_a_signed_request_verifies(key: Ed25519PrivateKey) -> None:
@@ -47,11 +57,15 @@ def test_a_signed_request_verifies(key: Ed25519PrivateKey) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("GET", "/api/v1/records", b"{}"), ("POST", "/api/v1/links", b"{}"),
-     ("POST", "/api/v1/records", b"{ }")],
+    [
+        ("GET", "/api/v1/records", b"{}"),
+        ("POST", "/api/v1/links", b"{}"),
+        ("POST", "/api/v1/records", b"{ }"),
+    ],
 )
-def test_any_change_breaks_the_signature(key: Ed25519PrivateKey, method: str, path: str,
-                                         body: bytes) -> None:
+def test_any_change_breaks_the_signature(
+    key: Ed25519PrivateKey, method: str, path: str, body: bytes
+) -> None:
     request = signing.parse_headers(_headers(key, b"{}"))
     with pytest.raises(signing.SigningError) as raised:
         signing.verify(_public(key), request, method, path, body)
@@ -87,8 +101,9 @@ def test_headers_are_case_insensitive(key: Ed25519PrivateKey) -> None:
     assert signing.parse_headers(headers).partner_id == "mobike"
 
 
-@pytest.mark.parametrize(("drift", "stale"), [(0, False), (300, False), (-300, False),
-                                              (301, True), (-301, True)])
+@pytest.mark.parametrize(
+    ("drift", "stale"), [(0, False), (300, False), (-300, False), (301, True), (-301, True)]
+)
 def test_timestamp_window(drift: int, stale: bool) -> None:
     if stale:
         with pytest.raises(signing.SigningError) as raised:

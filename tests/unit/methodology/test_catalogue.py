@@ -11,10 +11,23 @@ from carbonledger.methodology.catalogue import Catalogue, CatalogueError, Versio
 
 # Factors typed out from METHODOLOGY.md, grams CO2e per unit.
 FACTORS_G = {
-    "cycling": 51, "walking": 0.0164, "bus": 80, "metro": 46, "nev_charging": 369,
-    "car_free_day": 3220, "etc": 19, "no_tableware": 23, "clean_plate": 449,
-    "clothes_recycling": 1280, "returned_box": 37, "own_bag": 5, "green_appliance": 677.6,
-    "garbage_sorting": 30, "online_meeting": 50, "paperless": 5, "e_billing": 20,
+    "cycling": 51,
+    "walking": 0.0164,
+    "bus": 80,
+    "metro": 46,
+    "nev_charging": 369,
+    "car_free_day": 3220,
+    "etc": 19,
+    "no_tableware": 23,
+    "clean_plate": 449,
+    "clothes_recycling": 1280,
+    "returned_box": 37,
+    "own_bag": 5,
+    "green_appliance": 677.6,
+    "garbage_sorting": 30,
+    "online_meeting": 50,
+    "paperless": 5,
+    "e_billing": 20,
 }
 
 
@@ -32,8 +45,9 @@ def test_secondhand_uses_the_embodied_rate() -> None:
 
 
 def test_published_versions_apply_from_their_date_only() -> None:
-    newer = Version("cycling", "2026-12", date(2026, 12, 1), "sourced", "a new city study",
-                    factor_ug=60_000_000)
+    newer = Version(
+        "cycling", "2026-12", date(2026, 12, 1), "sourced", "a new city study", factor_ug=60_000_000
+    )
     catalogue = Catalogue.load([newer])
     assert catalogue.version_at("cycling", date(2026, 11, 30)).id == "2022-08"
     assert catalogue.version_at("cycling", date(2026, 12, 1)).id == "2026-12"
@@ -49,7 +63,10 @@ def test_no_version_before_the_first() -> None:
     ("version", "message"),
     [
         (Version("flying", "x", date(2026, 1, 1), "sourced", "p", factor_ug=1), "unknown scenario"),
-        (Version("cycling", "2022-08", date(2026, 1, 1), "sourced", "p", factor_ug=1), "exists already"),
+        (
+            Version("cycling", "2022-08", date(2026, 1, 1), "sourced", "p", factor_ug=1),
+            "exists already",
+        ),
         (Version("cycling", "x", date(2026, 1, 1), "guessed", "p", factor_ug=1), "status"),
         (Version("cycling", "x", date(2026, 1, 1), "sourced", "p"), "exactly one"),
     ],
@@ -64,7 +81,11 @@ def test_public_form_has_what_partners_and_citizens_need() -> None:
     cycling = public["cycling"]
     assert cycling["unit"] == "km" and cycling["daily_cap"] == 50 and cycling["name_zh"] == "骑行"
     assert cycling["versions"][0] == {
-        "id": "2022-08", "effective_from": "2022-08-01", "status": "sourced",
-        "provenance": cycling["versions"][0]["provenance"], "factor_g": 51.0}
+        "id": "2022-08",
+        "effective_from": "2022-08-01",
+        "status": "sourced",
+        "provenance": cycling["versions"][0]["provenance"],
+        "factor_g": 51.0,
+    }
     assert public["car_free_day"]["versions"][0]["status"] == "provisional"
     assert public["green_appliance"]["daily_cap_unit"] == "records"

@@ -22,11 +22,11 @@ DAY = date(2026, 11, 1)
 START = datetime(2026, 11, 1, 8, tzinfo=UTC)
 
 
-def _version(code: str):  # noqa: ANN202
+def _version(code: str):
     return CATALOGUE.version_at(code, DAY)
 
 
-def _scenario(code: str):  # noqa: ANN202
+def _scenario(code: str):
     found = CATALOGUE.scenario(code)
     assert found is not None
     return found
@@ -35,14 +35,16 @@ def _scenario(code: str):  # noqa: ANN202
 @pytest.mark.parametrize(
     ("code", "quantity_milli", "embodied_mg", "expected_mg"),
     [
-        ("walking", 500_000, None, 8_200),           # 500 steps = 8.2 g (Luzhou)
-        ("cycling", 4_200, None, 214_200),           # 4.2 km × 51 g
+        ("walking", 500_000, None, 8_200),  # 500 steps = 8.2 g (Luzhou)
+        ("cycling", 4_200, None, 214_200),  # 4.2 km × 51 g
         ("green_appliance", 100_000, None, 67_760_000),
         ("secondhand", 1_000, 20_000_000, 10_000_000),  # one 20 kg-CO2e item × 0.5
-        ("cycling", 1, None, 51),                    # rounded down, never up
+        ("cycling", 1, None, 51),  # rounded down, never up
     ],
 )
-def test_reduction_examples(code: str, quantity_milli: int, embodied_mg: int | None, expected_mg: int) -> None:
+def test_reduction_examples(
+    code: str, quantity_milli: int, embodied_mg: int | None, expected_mg: int
+) -> None:
     assert reduction_mg(_version(code), quantity_milli, embodied_mg) == expected_mg
 
 
@@ -59,10 +61,10 @@ def test_secondhand_needs_its_embodied_emissions() -> None:
     ("code", "quantity_milli", "minutes", "embodied_mg", "reason"),
     [
         ("cycling", 4_000, 20, None, None),
-        ("cycling", 50, 1, None, "implausible_quantity"),        # under 0.1 km
+        ("cycling", 50, 1, None, "implausible_quantity"),  # under 0.1 km
         ("cycling", 60_000, 300, None, "implausible_quantity"),  # over 50 km
-        ("cycling", 10_000, 10, None, "implausible_speed"),      # 60 km/h
-        ("cycling", 1_000, 60, None, "implausible_speed"),       # 1 km/h
+        ("cycling", 10_000, 10, None, "implausible_speed"),  # 60 km/h
+        ("cycling", 1_000, 60, None, "implausible_speed"),  # 1 km/h
         ("bus", 1_000, 30, None, None),
         ("bus", 2_000, 30, None, "implausible_quantity"),
         ("metro", 1_000, 0.5, None, "implausible_duration"),
@@ -74,8 +76,13 @@ def test_secondhand_needs_its_embodied_emissions() -> None:
         ("clean_plate", 2_000, None, None, "implausible_quantity"),
     ],
 )
-def test_plausibility(code: str, quantity_milli: int, minutes: float | None, embodied_mg: int | None,
-                      reason: str | None) -> None:
+def test_plausibility(
+    code: str,
+    quantity_milli: int,
+    minutes: float | None,
+    embodied_mg: int | None,
+    reason: str | None,
+) -> None:
     ended = START + timedelta(minutes=minutes) if minutes is not None else None
     assert check_plausibility(_scenario(code), quantity_milli, START, ended, embodied_mg) == reason
 

@@ -23,19 +23,33 @@ CONSISTENCY = sorted((VECTORS / "consistency").rglob("*.json"))
 
 # The 8 leaf inputs the vectors under inclusion/0..4 and consistency/0..4 were made from, and the
 # roots of their prefixes (tests/vectors/merkle/README.md).
-INPUTS = [bytes.fromhex(h) for h in ("", "00", "10", "2021", "3031", "40414243",
-                                     "5051525354555657", "606162636465666768696a6b6c6d6e6f")]
-ROOTS = [bytes.fromhex(h) for h in (
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-)]
+INPUTS = [
+    bytes.fromhex(h)
+    for h in (
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    )
+]
+ROOTS = [
+    bytes.fromhex(h)
+    for h in (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    )
+]
 VECTOR_LEAVES = [merkle.leaf_hash(data) for data in INPUTS]
 LEAVES = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(300)]
 
@@ -86,8 +100,13 @@ def test_inclusion_vector(path: Path) -> None:
 @pytest.mark.parametrize("path", CONSISTENCY, ids=_vector_id)
 def test_consistency_vector(path: Path) -> None:
     case = _load(path)
-    args = (case["size1"], case["size2"], case["proof"],
-            base64.b64decode(case["root1"]), base64.b64decode(case["root2"]))
+    args = (
+        case["size1"],
+        case["size2"],
+        case["proof"],
+        base64.b64decode(case["root1"]),
+        base64.b64decode(case["root2"]),
+    )
     if case["wantErr"]:
         with pytest.raises(merkle.ProofError):
             merkle.verify_consistency(*args)
@@ -95,8 +114,9 @@ def test_consistency_vector(path: Path) -> None:
         merkle.verify_consistency(*args)
 
 
-@pytest.mark.parametrize("path", [p for p in INCLUSION if p.name == "happy-path.json"],
-                         ids=_vector_id)
+@pytest.mark.parametrize(
+    "path", [p for p in INCLUSION if p.name == "happy-path.json"], ids=_vector_id
+)
 def test_generated_inclusion_proofs_equal_the_vectors(path: Path) -> None:
     # leafIdx counts from 0: the happy path's leaf hash is that of input leafIdx.
     case = _load(path)
@@ -105,8 +125,9 @@ def test_generated_inclusion_proofs_equal_the_vectors(path: Path) -> None:
     assert merkle.inclusion_proof(index, size, _subtree(VECTOR_LEAVES[:size])) == case["proof"]
 
 
-@pytest.mark.parametrize("path", [p for p in CONSISTENCY if p.name == "happy-path.json"],
-                         ids=_vector_id)
+@pytest.mark.parametrize(
+    "path", [p for p in CONSISTENCY if p.name == "happy-path.json"], ids=_vector_id
+)
 def test_generated_consistency_proofs_equal_the_vectors(path: Path) -> None:
     case = _load(path)
     first, size = case["size1"], case["size2"]
@@ -163,8 +184,9 @@ def test_consistency_proofs_equal_the_reference_and_verify(data: st.DataObject) 
     leaves = LEAVES[:size]
     proof = merkle.consistency_proof(first, size, _subtree(leaves))
     assert proof == (reference.proof(first, leaves) if first < size else [])
-    merkle.verify_consistency(first, size, proof, reference.mth(leaves[:first]),
-                              reference.mth(leaves))
+    merkle.verify_consistency(
+        first, size, proof, reference.mth(leaves[:first]), reference.mth(leaves)
+    )
 
 
 @given(st.data())
@@ -179,8 +201,9 @@ def test_any_change_to_an_inclusion_proof_is_refused(data: st.DataObject) -> Non
     flipped[bit // 8] ^= 1 << (bit % 8)
     other = data.draw(st.integers(0, size - 1).filter(lambda i: i != index))
     changes: list[Callable[[], None]] = [
-        lambda: merkle.verify_inclusion(leaves[index], index, size,
-                                        [*proof[:at], bytes(flipped), *proof[at + 1:]], root),
+        lambda: merkle.verify_inclusion(
+            leaves[index], index, size, [*proof[:at], bytes(flipped), *proof[at + 1 :]], root
+        ),
         lambda: merkle.verify_inclusion(leaves[index], other, size, proof, root),
         lambda: merkle.verify_inclusion(leaves[index], index, size, proof[:-1], root),
         lambda: merkle.verify_inclusion(leaves[index], index, size, [*proof, root], root),
@@ -195,15 +218,19 @@ def test_any_change_to_a_consistency_proof_is_refused(data: st.DataObject) -> No
     size = data.draw(st.integers(2, 70))
     first = data.draw(st.integers(1, size - 1))
     leaves = LEAVES[:size]
-    proof, first_root, root = reference.proof(first, leaves), reference.mth(leaves[:first]), \
-        reference.mth(leaves)
+    proof, first_root, root = (
+        reference.proof(first, leaves),
+        reference.mth(leaves[:first]),
+        reference.mth(leaves),
+    )
     at = data.draw(st.integers(0, len(proof) - 1))
     bit = data.draw(st.integers(0, 255))
     flipped = bytearray(proof[at])
     flipped[bit // 8] ^= 1 << (bit % 8)
     changes: list[Callable[[], None]] = [
-        lambda: merkle.verify_consistency(first, size, [*proof[:at], bytes(flipped),
-                                                        *proof[at + 1:]], first_root, root),
+        lambda: merkle.verify_consistency(
+            first, size, [*proof[:at], bytes(flipped), *proof[at + 1 :]], first_root, root
+        ),
         lambda: merkle.verify_consistency(first, size, proof[:-1], first_root, root),
         lambda: merkle.verify_consistency(first, size, [*proof, root], first_root, root),
         lambda: merkle.verify_consistency(first, size, proof, root, first_root),
@@ -253,11 +280,13 @@ def test_proof_error_is_a_value_error() -> None:
 @pytest.mark.parametrize(("index", "size"), [(5, 5), (-1, 5), (0, 0)])
 def test_inclusion_proof_refuses_an_index_outside_the_tree(index: int, size: int) -> None:
     with pytest.raises(ValueError, match="not in a tree of size"):
-        merkle.inclusion_proof(index, size, _subtree(LEAVES[:max(size, 0)]))
+        merkle.inclusion_proof(index, size, _subtree(LEAVES[: max(size, 0)]))
 
 
-@pytest.mark.parametrize(("first", "size", "message"),
-                         [(6, 5, "not between"), (-1, 5, "not between"), (0, 5, "empty tree")])
+@pytest.mark.parametrize(
+    ("first", "size", "message"),
+    [(6, 5, "not between"), (-1, 5, "not between"), (0, 5, "empty tree")],
+)
 def test_consistency_proof_refuses_impossible_sizes(first: int, size: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         merkle.consistency_proof(first, size, _subtree(LEAVES[:size]))

@@ -60,8 +60,12 @@ def at_size(final: Tiles, size: int) -> Tiles:
 def edge_at(final: Tiles, size: int) -> dict[int, bytes]:
     level_count = (size.bit_length() + 7) // 8
     here = at_size(final, size)
-    return {level: here.get((level, (size >> (8 * level)) // 256), b"")
-            if (size >> (8 * level)) % 256 else b"" for level in range(level_count)}
+    return {
+        level: here.get((level, (size >> (8 * level)) // 256), b"")
+        if (size >> (8 * level)) % 256
+        else b""
+        for level in range(level_count)
+    }
 
 
 def grow(cuts: Sequence[int]) -> tuple[tiles.Appended, Tiles]:
@@ -102,9 +106,14 @@ def test_tile_paths_follow_the_spec(path: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "call",
-    [lambda: tiles.tile_path(0, 1, 0), lambda: tiles.tile_path(0, 1, 257),
-     lambda: tiles.tile_path(0, -1), lambda: tiles.tile_path(64, 0),
-     lambda: tiles.tile_path(-1, 0), lambda: tiles.entries_path(3, 0)],
+    [
+        lambda: tiles.tile_path(0, 1, 0),
+        lambda: tiles.tile_path(0, 1, 257),
+        lambda: tiles.tile_path(0, -1),
+        lambda: tiles.tile_path(64, 0),
+        lambda: tiles.tile_path(-1, 0),
+        lambda: tiles.entries_path(3, 0),
+    ],
 )
 def test_impossible_tiles_have_no_path(call: Callable[[], str]) -> None:
     with pytest.raises(ValueError, match="tile"):
@@ -127,9 +136,25 @@ def test_parse_examples() -> None:
 
 @pytest.mark.parametrize(
     "segments",
-    ["", "1", "01", "0001", "x001", "x01/067", "001/067", "x001/x234/67", "x001//067",
-     "X001/067", "x000/067", "067/", "/067", "\u0660\u0661\u0662", "x001/x234/067.p/5",
-     "x001/x002/x003/x004/x005/x006/x007/008", " 067"],
+    [
+        "",
+        "1",
+        "01",
+        "0001",
+        "x001",
+        "x01/067",
+        "001/067",
+        "x001/x234/67",
+        "x001//067",
+        "X001/067",
+        "x000/067",
+        "067/",
+        "/067",
+        "\u0660\u0661\u0662",
+        "x001/x234/067.p/5",
+        "x001/x002/x003/x004/x005/x006/x007/008",
+        " 067",
+    ],
 )
 def test_malformed_indexes_are_refused(segments: str) -> None:
     with pytest.raises(tiles.TileError, match="not a tile index"):
@@ -138,8 +163,19 @@ def test_malformed_indexes_are_refused(segments: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["067.p/0", "067.p/256", "067.p/01", "067.p/", "067.p/5/", "067.q/5", "067.p/-1", "067.p5",
-     "x000/067.p/5", "067.p/5.p/5", "67"],
+    [
+        "067.p/0",
+        "067.p/256",
+        "067.p/01",
+        "067.p/",
+        "067.p/5/",
+        "067.q/5",
+        "067.p/-1",
+        "067.p5",
+        "x000/067.p/5",
+        "067.p/5.p/5",
+        "67",
+    ],
 )
 def test_malformed_tile_addresses_are_refused(address: str) -> None:
     with pytest.raises(tiles.TileError):
@@ -201,7 +237,11 @@ def test_the_spec_example_of_a_tree_of_70000() -> None:
     # of 17 and a level-2 partial of 1.
     widths = {key: len(data) // 32 for key, data in scratch(LARGE).items()}
     assert sorted(widths.items())[-5:] == [
-        ((0, 272), 256), ((0, 273), 112), ((1, 0), 256), ((1, 1), 17), ((2, 0), 1),
+        ((0, 272), 256),
+        ((0, 273), 112),
+        ((1, 0), 256),
+        ((1, 1), 17),
+        ((2, 0), 1),
     ]
     assert sum(1 for (level, _), width in widths.items() if level == 0 and width == 256) == 273
     assert len(widths) == 274 + 2 + 1
@@ -253,8 +293,9 @@ def test_tile_root_is_the_root_of_its_256_hashes() -> None:
 # Reading proofs from tiles
 
 
-def counting_reader(stored: Tiles, size: int, exact: bool = False) -> tuple[tiles.TileReader,
-                                                                             list[tuple[int, int]]]:
+def counting_reader(
+    stored: Tiles, size: int, exact: bool = False
+) -> tuple[tiles.TileReader, list[tuple[int, int]]]:
     reads: list[tuple[int, int]] = []
     exact_tiles = at_size(stored, size) if exact else stored
 
@@ -379,8 +420,11 @@ def numbered_entries(count: int) -> list[bytes]:
     return [str(i).encode() * (i % 4) for i in range(count)]
 
 
-@given(st.integers(0, SMALL).map(numbered_entries).flatmap(
-    lambda entries: st.tuples(st.just(entries), batch_cuts(len(entries)))))
+@given(
+    st.integers(0, SMALL)
+    .map(numbered_entries)
+    .flatmap(lambda entries: st.tuples(st.just(entries), batch_cuts(len(entries))))
+)
 def test_entries_appended_in_batches_make_the_full_bundles(
     case: tuple[list[bytes], list[int]],
 ) -> None:
@@ -392,8 +436,9 @@ def test_entries_appended_in_batches_make_the_full_bundles(
         assert sorted(changed) == list(range(size // 256, -(-cut // 256)) if cut > size else [])
         stored.update(changed)
         size = cut
-    assert stored == {n // 256: tiles.encode_bundle(entries[n : n + 256])
-                      for n in range(0, len(entries), 256)}
+    assert stored == {
+        n // 256: tiles.encode_bundle(entries[n : n + 256]) for n in range(0, len(entries), 256)
+    }
 
 
 def test_append_entries_refuses_an_edge_bundle_of_the_wrong_width() -> None:
