@@ -265,11 +265,11 @@ def submit(
     for index, record in enumerate(parsed):
         if results[index] is None:
             assert record.external_id is not None
-            fingerprint, first_index = first_in_batch[record.external_id]
-            first = results[first_index]
-            assert first is not None
-            same = fingerprint == record.content_hash
-            results[index] = first.as_replay() if same else _reused(record.external_id)
+            first_hash, first_index = first_in_batch[record.external_id]
+            earlier = results[first_index]
+            assert earlier is not None
+            same = first_hash == record.content_hash
+            results[index] = earlier.as_replay() if same else _reused(record.external_id)
     return [r for r in results if r is not None]
 
 

@@ -44,7 +44,7 @@ def insert_batch(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(batches.insert(), row)
 
 
-def result_from_row(row: Row[Any]) -> Result:
+def result_from_row(row: Any) -> Result:
     errors = tuple(FieldError(**item) for item in json.loads(row.errors)) if row.errors else ()
     return Result(
         external_id=row.external_id,

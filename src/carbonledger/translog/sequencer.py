@@ -8,8 +8,9 @@ append happen under this lock, two partners reporting the same trip can never bo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
@@ -121,11 +122,12 @@ def _write(
     conn: Connection,
     table: Table,
     key_names: tuple[str, ...],
-    changed: dict[tuple[int, ...], bytes],
-    existing: set[tuple[int, ...]],
+    changed: Mapping[Any, bytes],
+    existing: set[Any],
 ) -> None:
     """Insert new tiles or bundles and overwrite the grown ones (only partial ones ever grow)."""
-    inserts, updates = [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for key, data in changed.items():
         row = dict(zip(key_names, key, strict=True)) | {"data": data}
         (updates if key in existing else inserts).append(row)
