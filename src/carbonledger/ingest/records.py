@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from carbonledger.ingest.results import FieldError
-from carbonledger.methodology.catalogue import Catalogue
+from carbonledger.methodology.catalogue import Catalogue, Scenario
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _REGION = re.compile(r"^\d{6}$")
@@ -100,6 +100,54 @@ def _quantity(raw: dict[str, Any], errors: list[FieldError]) -> tuple[float, int
     return float(value), milli
 
 
+def _check_trip(
+    raw: dict[str, Any],
+    scenario: Scenario,
+    occurred_at: datetime | None,
+    ended_at: datetime | None,
+    errors: list[FieldError],
+) -> None:
+    if raw.get("ended_at") is None:
+        errors.append(FieldError("ended_at", f"is required for {scenario.code} (a trip)"))
+    elif occurred_at and ended_at and ended_at <= occurred_at:
+        errors.append(FieldError("ended_at", "must be later than occurred_at"))
+
+
+def _evidence_key(
+    evidence: dict[str, Any], scenario: Scenario, errors: list[FieldError]
+) -> str | None:
+    key = evidence.get("key")
+    if isinstance(key, str) and 1 <= len(key) <= _MAX_ID:
+        return key
+    errors.append(
+        FieldError(
+            "evidence.key",
+            f"is required for {scenario.code}: the order id, serial number or pickup id "
+            "(1 to 128 characters)",
+        )
+    )
+    return None
+
+
+def _embodied_mg(evidence: dict[str, Any], errors: list[FieldError]) -> int | None:
+    embodied = evidence.get("embodied_g")
+    if (
+        not isinstance(embodied, bool)
+        and isinstance(embodied, int | float)
+        and math.isfinite(embodied)
+        and embodied > 0
+    ):
+        return round(embodied * 1000)
+    errors.append(
+        FieldError(
+            "evidence.embodied_g",
+            "is required for secondhand: the item's production-phase emissions in grams, "
+            "greater than 0",
+        )
+    )
+    return None
+
+
 def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
     """Check one record; return it in integer units, or every problem found."""
     if not isinstance(raw, dict):
@@ -133,38 +181,11 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
     embodied_mg: int | None = None
     if scenario is not None:
         if scenario.dedupe_class == "interval":
-            if raw.get("ended_at") is None:
-                errors.append(FieldError("ended_at", f"is required for {scenario.code} (a trip)"))
-            elif occurred_at and ended_at and ended_at <= occurred_at:
-                errors.append(FieldError("ended_at", "must be later than occurred_at"))
+            _check_trip(raw, scenario, occurred_at, ended_at, errors)
         if scenario.dedupe_class == "evidence_key":
-            key = evidence.get("key")
-            if not isinstance(key, str) or not 1 <= len(key) <= _MAX_ID:
-                errors.append(
-                    FieldError(
-                        "evidence.key",
-                        f"is required for {scenario.code}: the order id, "
-                        "serial number or pickup id (1 to 128 characters)",
-                    )
-                )
-            else:
-                evidence_key = key
+            evidence_key = _evidence_key(evidence, scenario, errors)
         if scenario.needs_embodied:
-            embodied = evidence.get("embodied_g")
-            if (
-                isinstance(embodied, bool)
-                or not isinstance(embodied, int | float)
-                or not (math.isfinite(embodied) and embodied > 0)
-            ):
-                errors.append(
-                    FieldError(
-                        "evidence.embodied_g",
-                        "is required for secondhand: the item's "
-                        "production-phase emissions in grams, greater than 0",
-                    )
-                )
-            else:
-                embodied_mg = round(embodied * 1000)
+            embodied_mg = _embodied_mg(evidence, errors)
 
     fingerprint = content_hash(raw)
     if errors:

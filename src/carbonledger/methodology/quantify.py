@@ -30,6 +30,40 @@ def reduction_mg(version: Version, quantity_milli: int, embodied_mg: int | None 
     return quantity_milli * embodied_mg * version.rate_ppm // (_MILLI * _PER_MILLION)
 
 
+def _quantity_problem(scenario: Scenario, quantity_milli: int, embodied_mg: int | None) -> bool:
+    return (
+        (scenario.exactly_one and quantity_milli != _MILLI)
+        or (
+            scenario.min_quantity_milli is not None and quantity_milli < scenario.min_quantity_milli
+        )
+        or (
+            scenario.max_quantity_milli is not None and quantity_milli > scenario.max_quantity_milli
+        )
+        or (
+            scenario.max_embodied_g is not None
+            and embodied_mg is not None
+            and embodied_mg > scenario.max_embodied_g * _MILLI
+        )
+    )
+
+
+def _pace_problem(scenario: Scenario, quantity_milli: int, seconds: float) -> str | None:
+    """Duration, average speed or average power out of bounds."""
+    too_short = scenario.min_minutes is not None and seconds < scenario.min_minutes * 60
+    too_long = scenario.max_minutes is not None and seconds > scenario.max_minutes * 60
+    if too_short or too_long:
+        return "implausible_duration"
+    hours = seconds / _SECONDS_PER_HOUR
+    per_hour = quantity_milli / _MILLI / hours if hours > 0 else float("inf")
+    lowest = scenario.min_speed_kmh
+    highest = (
+        scenario.max_speed_kmh if scenario.max_speed_kmh is not None else scenario.max_power_kw
+    )
+    if (lowest is not None and per_hour < lowest) or (highest is not None and per_hour > highest):
+        return "implausible_speed"
+    return None
+
+
 def check_plausibility(
     scenario: Scenario,
     quantity_milli: int,
@@ -38,34 +72,11 @@ def check_plausibility(
     embodied_mg: int | None,
 ) -> str | None:
     """The reason a record is implausible, or None."""
-    if scenario.exactly_one and quantity_milli != _MILLI:
-        return "implausible_quantity"
-    if scenario.min_quantity_milli is not None and quantity_milli < scenario.min_quantity_milli:
-        return "implausible_quantity"
-    if scenario.max_quantity_milli is not None and quantity_milli > scenario.max_quantity_milli:
-        return "implausible_quantity"
-    if (
-        scenario.max_embodied_g is not None
-        and embodied_mg is not None
-        and embodied_mg > scenario.max_embodied_g * _MILLI
-    ):
+    if _quantity_problem(scenario, quantity_milli, embodied_mg):
         return "implausible_quantity"
     if ended_at is None:
         return None
-    seconds = (ended_at - occurred_at).total_seconds()
-    if scenario.min_minutes is not None and seconds < scenario.min_minutes * 60:
-        return "implausible_duration"
-    if scenario.max_minutes is not None and seconds > scenario.max_minutes * 60:
-        return "implausible_duration"
-    hours = seconds / _SECONDS_PER_HOUR
-    per_hour = quantity_milli / _MILLI / hours if hours > 0 else float("inf")
-    if scenario.min_speed_kmh is not None and per_hour < scenario.min_speed_kmh:
-        return "implausible_speed"
-    if scenario.max_speed_kmh is not None and per_hour > scenario.max_speed_kmh:
-        return "implausible_speed"
-    if scenario.max_power_kw is not None and per_hour > scenario.max_power_kw:
-        return "implausible_speed"
-    return None
+    return _pace_problem(scenario, quantity_milli, (ended_at - occurred_at).total_seconds())
 
 
 def apply_cap(used_milli: int, requested_milli: int, cap_milli: int) -> tuple[int, bool]:
