@@ -62,6 +62,41 @@ def serve(
         uvicorn.run(make_app(), host=host, port=port, log_level="warning")
 
 
+@app.command()
+def demo(
+    citizens: Annotated[int, typer.Option(help="Synthetic citizens.")] = 2000,
+    days: Annotated[int, typer.Option(help="Days of behaviour, ending today.")] = 7,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the data directory.")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    build_only: Annotated[bool, typer.Option("--build-only", help="Build, do not serve.")] = False,
+) -> None:
+    """Build a demo city on the embedded SQLite default (or reuse it), then serve it."""
+    from rich.progress import Progress
+
+    from carbonledger.config import Settings
+    from carbonledger.simulate import demo as city_demo
+
+    settings = Settings()
+    if fresh:
+        city_demo.wipe(settings)
+    platform = Platform.open(settings)
+    if city_demo.is_built(platform):
+        err.print(f"reusing the demo city in {settings.data_dir} (--fresh rebuilds it)")
+    else:
+        with Progress(console=err, transient=True) as progress:
+            counts = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
+        err.print(f"built the demo city in {settings.data_dir}: {counts}")
+    platform.close()
+    base = f"http://{host}:{port}"
+    print(f"partner API docs   {base}/docs")
+    print(f"scenarios          {base}/api/v1/scenarios")
+    print(f"log checkpoint     {base}/log/checkpoint")
+    print(f"partner keys       {settings.data_dir / 'partners'} (PEM, one per partner)")
+    if not build_only:
+        serve(host=host, port=port, workers=1)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest version."""
