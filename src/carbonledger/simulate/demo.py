@@ -8,19 +8,22 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.progress import Progress
+from sqlalchemy.engine import Connection
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.repository import partner as partner_row
 from carbonledger.config import Settings
 from carbonledger.ingest import pipeline
+from carbonledger.ingest.results import Result
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
 from carbonledger.simulate.city import PARTNERS, City
@@ -84,6 +87,16 @@ def _batches(platform: Platform, size: DemoSize) -> Iterator[tuple[str, list[dic
     yield from ((partner, batch) for partner, batch in pending.items() if batch)
 
 
+def _submit(
+    platform: Platform,
+    signed: pipeline.SignedBatch,
+    batch: list[dict[str, Any]],
+    now: datetime,
+    conn: Connection,
+) -> list[Result]:
+    return pipeline.submit(conn, platform, signed, batch, now)
+
+
 def build(platform: Platform, size: DemoSize, progress: Progress) -> dict[str, int]:
     """Create the demo city in an empty database; return the count of each result status."""
     with db.write(platform.engine) as conn:
@@ -99,10 +112,7 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> dict[str, i
     for partner_id, batch in _batches(platform, size):
         signed = pipeline.SignedBatch(partner_id, 0, os.urandom(12).hex(), b"", b"")
         now = clock.now()
-        results = db.retrying(
-            platform.engine,
-            lambda conn, s=signed, b=batch, n=now: pipeline.submit(conn, platform, s, b, n),
-        )
+        results = db.retrying(platform.engine, partial(_submit, platform, signed, batch, now))
         for result in results:
             counts[result.status.value] = counts.get(result.status.value, 0) + 1
         progress.update(task, advance=len(batch))
