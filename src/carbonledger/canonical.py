@@ -21,30 +21,32 @@ _encode = json.JSONEncoder(
 
 
 def _fast(value: Any) -> Any:
-    """`value` with integral floats as ints, or raise LookupError where the fast path may differ."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or not key.isascii():
-                raise LookupError
-            # Strings are the most common value and need no change.
-            out[key] = item if type(item) is str else _fast(item)
-        return out
-    if isinstance(value, list | tuple):
-        return [_fast(item) for item in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    """`value` with integral floats as ints, or raise LookupError where the fast path may differ.
+    Exact type checks: a subclass (an IntEnum, say) takes the reference path."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return value
-    if isinstance(value, int):
-        if abs(value) >= _SAFE_INTEGER:
-            raise LookupError
-        return value
-    if isinstance(value, float):
+    if kind is int:
+        if -_SAFE_INTEGER < value < _SAFE_INTEGER:
+            return value
+        raise LookupError
+    if kind is float:
         if value.is_integer():
             if abs(value) < _SAFE_INTEGER:
                 return int(value)
             raise LookupError  # ECMAScript prints the shortest digits padded with zeros
         if 1e-4 <= abs(value) < 1e16:
             return value
+        raise LookupError
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                raise LookupError
+            out[key] = item if type(item) is str else _fast(item)
+        return out
+    if kind is list or kind is tuple:
+        return [_fast(item) for item in value]
     raise LookupError
 
 

@@ -239,6 +239,24 @@ def verify(
 
 
 @app.command()
+def reconcile() -> None:
+    """Check the points ledger: balances sum to zero, none negative, and the log's points equal
+    the issuance account's movements up to the latest checkpoint."""
+    from carbonledger.points.reconcile import reconcile as reconcile_points
+
+    platform = Platform.open()
+    with db.read(platform.engine) as conn:
+        result = reconcile_points(conn)
+    for line in result.lines():
+        print(line)
+    for problem in result.problems:
+        err.print(f"[red]mismatch[/red]: {problem}")
+    if not result.ok:
+        raise typer.Exit(1)
+    print("reconciled: every figure agrees")
+
+
+@app.command()
 def reverse(
     record: Annotated[str, typer.Argument(metavar="RECORD", help="The platform's record id.")],
     reason: Annotated[str, typer.Option(help="Why the credit is withdrawn (kept for audit).")],

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import datetime
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_FROM_RFC4648 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
-# 128 bits of ULID are 26 base-32 characters; base32 of 20 bytes (4 zero bytes first) is 32
-# characters, the first 6 of which carry only the zero padding.
-_PAD = b"\0\0\0\0"
+# Two characters for every 10-bit value: a ULID's 80 random bits are 8 table look-ups.
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+
+
+def _time_part(milliseconds: int) -> str:
+    chars = []
+    for _ in range(10):
+        chars.append(_ALPHABET[milliseconds & 31])
+        milliseconds >>= 5
+    return "".join(reversed(chars))
 
 
 def ulid(at: datetime) -> str:
     """A new ULID whose first 48 bits are `at` in milliseconds and the rest random."""
-    raw = int(at.timestamp() * 1000).to_bytes(6, "big") + os.urandom(10)
-    return base64.b32encode(_PAD + raw).translate(_FROM_RFC4648)[6:].decode()
+    randomness = int.from_bytes(os.urandom(10), "big")
+    tail = "".join(_PAIRS[(randomness >> shift) & 1023] for shift in range(70, -10, -10))
+    return _time_part(int(at.timestamp() * 1000)) + tail
 
 
 def random_code(length: int) -> str:

@@ -32,5 +32,8 @@ def test_demo_builds_verifies_and_is_reused(tmp_path: Path) -> None:
     verified = _run(data_dir, "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("verified: ")
+    reconciled = _run(data_dir, "reconcile")
+    assert reconciled.returncode == 0, reconciled.stderr
+    assert "reconciled: every figure agrees" in reconciled.stdout
     again = _run(data_dir, "demo", "--build-only")
     assert again.returncode == 0 and "reusing the demo city" in again.stderr

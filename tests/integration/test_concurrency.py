@@ -117,7 +117,9 @@ def test_worker_processes_racing_over_http(pg_platform: Platform) -> None:
                 return statuses
 
         with ThreadPoolExecutor(max_workers=PARTNERS) as pool:
-            answered = functools.reduce(operator.iadd, pool.map(send, zip(partners, batches, strict=True)), [])
+            answered = functools.reduce(
+                operator.iadd, pool.map(send, zip(partners, batches, strict=True)), []
+            )
         assert Counter(answered)["accepted"] == CITIZENS * TRIPS_PER_CITIZEN
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -180,3 +180,43 @@ def test_deleting_a_citizen_unties_their_leaves(platform: Platform) -> None:
     assert after.name_enc is None and after.status == "deleted"
     [later] = submit(platform, partner.id, [record("cycling", user="u")])
     assert later.status is Status.PENDING
+
+
+def test_points_reconcile_with_the_log(platform: Platform) -> None:
+    from sqlalchemy import update
+
+    from carbonledger.points.reconcile import reconcile
+    from carbonledger.points.tables import point_accounts
+
+    partner = factories.add_partner(platform)
+    citizens = [factories.add_citizen(platform) for _ in range(3)]
+    for number, citizen in enumerate(citizens):
+        factories.link(platform, partner.id, f"u{number}", citizen)
+    results = submit(
+        platform,
+        partner.id,
+        [
+            record("cycling", user=f"u{n}", start=clock.now() - timedelta(hours=h))
+            for n in range(3)
+            for h in (2, 4)
+        ],
+    )
+    with db.write(platform.engine) as conn:
+        reverse(conn, results[0].record or "", "a test of reversal", clock.now())
+        publisher.publish(conn, platform, clock.now())
+    with db.read(platform.engine) as conn:
+        good = reconcile(conn)
+    assert good.ok, good.problems
+    assert good.leaf_points == good.issued_for_leaves == 5 * 214
+    assert good.circulating == 5 * 214
+    with db.write(platform.engine) as conn:  # tamper: a balance changed outside any transfer
+        conn.execute(
+            update(point_accounts)
+            .where(point_accounts.c.id == f"citizen:{citizens[1]}")
+            .values(balance=point_accounts.c.balance + 7)
+        )
+    with db.read(platform.engine) as conn:
+        bad = reconcile(conn)
+    assert not bad.ok
+    assert any("sum to 7" in p for p in bad.problems)
+    assert any(f"citizen:{citizens[1]}" in p for p in bad.problems)

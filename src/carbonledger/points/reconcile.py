@@ -1,0 +1,93 @@
+"""Reconciliation (对账) of the points ledger with itself and with the public log:
+
+- all balances sum to zero (double entry), and each balance equals its transfers;
+- no citizen or merchant balance is negative;
+- every award and clawback names its log leaf;
+- the points in the log's leaves up to the latest checkpoint equal the issuance account's
+  movements for credits and reversals up to that leaf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from carbonledger.points import repository as repo
+from carbonledger.translog import repository as log_repo
+from carbonledger.translog import tiles
+from carbonledger.translog.leaves import Leaf
+
+LOG_KINDS = ("award", "clawback")
+
+
+@dataclass
+class Reconciliation:
+    """The figures of one reconciliation and every mismatch found."""
+
+    accounts: int = 0
+    balance_sum: int = 0
+    circulating: int = 0
+    checkpoint_size: int = 0
+    leaf_points: int = 0
+    issued_for_leaves: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        return [
+            f"accounts: {self.accounts}, sum of balances: {self.balance_sum}",
+            f"points in circulation: {self.circulating}",
+            f"points in log leaves up to checkpoint {self.checkpoint_size}: {self.leaf_points}",
+            f"issuance movements for those leaves: {self.issued_for_leaves}",
+        ]
+
+
+def _leaf_points(conn: Connection, size: int, progress: Callable[[int, int], None] | None) -> int:
+    total = 0
+    for index in range(-(-size // tiles.TILE_WIDTH)):
+        data = log_repo.bundle(conn, index)
+        if data is None:
+            raise LookupError(f"entry bundle {index} is missing")
+        entries = tiles.decode_bundle(data)[: size - index * tiles.TILE_WIDTH]
+        total += sum(Leaf.decode(entry).points for entry in entries)
+        if progress:
+            progress(min(size, (index + 1) * tiles.TILE_WIDTH), size)
+    return total
+
+
+def reconcile(
+    conn: Connection, progress: Callable[[int, int], None] | None = None
+) -> Reconciliation:
+    result = Reconciliation()
+    balances = repo.balances(conn)
+    moved = repo.net_movements(conn)
+    result.accounts = len(balances)
+    result.balance_sum = sum(balance for balance, _ in balances.values())
+    if result.balance_sum != 0:
+        result.problems.append(f"balances sum to {result.balance_sum}, not 0")
+    for account, (balance, allow_negative) in sorted(balances.items()):
+        net = moved.get(account, 0)
+        if balance != net:
+            result.problems.append(f"account {account}: balance {balance}, transfers net {net}")
+        if balance < 0 and not allow_negative:
+            result.problems.append(f"account {account} is negative ({balance})")
+        if allow_negative:
+            result.circulating -= balance
+    unlinked = repo.log_transfers_without_leaf(conn, LOG_KINDS)
+    if unlinked:
+        result.problems.append(f"{unlinked} award or clawback transfer(s) name no log leaf")
+    latest = log_repo.latest_checkpoint(conn)
+    result.checkpoint_size = int(latest.size) if latest else 0
+    result.leaf_points = _leaf_points(conn, result.checkpoint_size, progress)
+    result.issued_for_leaves = repo.issued_below_leaf(conn, result.checkpoint_size)
+    if result.leaf_points != result.issued_for_leaves:
+        result.problems.append(
+            f"log leaves carry {result.leaf_points} points but the issuance account moved "
+            f"{result.issued_for_leaves} for them"
+        )
+    return result
