@@ -201,7 +201,11 @@ def load_dedupe(
     evidence: dict[tuple[str, str], str] = {}
     if key_list:
         for r in conn.execute(
-            select(evidence_keys).where(one_of(conn, evidence_keys.c.key, [k for _, k in key_list]))
+            select(evidence_keys).where(
+                # Both columns, so the (scenario, key) primary key serves the look-up.
+                one_of(conn, evidence_keys.c.scenario, list({s for s, _ in key_list})),
+                one_of(conn, evidence_keys.c.key, [k for _, k in key_list]),
+            )
         ):
             evidence[(r.scenario, r.key)] = r.record_id
     return DedupeState.of(found_trips, usage, evidence)
