@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import identity, protection
 from carbonledger.accounts import repository as repo
-from carbonledger.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from carbonledger.errors import Conflict, Gone, InvalidInput, NotFound
 from carbonledger.ids import random_code, ulid
 from carbonledger.ingest.signing import parse_public_key
 from carbonledger.keys import Keys
@@ -193,17 +193,6 @@ def unlink(conn: Connection, partner_id: str, user: str) -> None:
 def unlink_citizen(conn: Connection, partner_id: str, citizen_id: str) -> None:
     if not repo.delete_links(conn, partner_id, citizen_id=citizen_id):
         raise NotFound("this partner is not linked", code="not_linked")
-
-
-def authorise_data_partner(role: str, status: str, partner_id: str) -> None:
-    if status != "active":
-        raise Forbidden(
-            f"partner {partner_id!r} is suspended; contact the operator", code="partner_suspended"
-        )
-    if role == "merchant":
-        raise Forbidden(
-            "only data partners may submit records or link users", code="not_a_data_partner"
-        )
 
 
 def delete_citizen(conn: Connection, citizen_id: str, now: datetime) -> None:

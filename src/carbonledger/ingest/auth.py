@@ -24,6 +24,13 @@ class Caller:
     role: str
     request: signing.SignedRequest
 
+    def require_data_partner(self) -> None:
+        """Records and links come from data partners; a merchant-only partner is refused."""
+        if self.role == "merchant":
+            raise Forbidden(
+                "only data partners may submit records or link users", code="not_a_data_partner"
+            )
+
 
 def authenticate(
     engine: Engine,

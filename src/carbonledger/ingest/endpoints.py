@@ -111,7 +111,7 @@ def _batch_records(body: bytes, limit: int) -> list[Any]:
 async def post_records(request: Request) -> JSONResponse:
     caller, body, now = await signed_call(request)
     platform = _platform(request)
-    accounts.authorise_data_partner(caller.role, "active", caller.partner_id)
+    caller.require_data_partner()
     items = _batch_records(body, platform.settings.max_batch_records)
     batch = pipeline.SignedBatch(
         caller.partner_id,
@@ -171,7 +171,7 @@ async def get_record(request: Request, external_id: str) -> JSONResponse:
 async def post_link(request: Request) -> JSONResponse:
     caller, body, now = await signed_call(request)
     platform = _platform(request)
-    accounts.authorise_data_partner(caller.role, "active", caller.partner_id)
+    caller.require_data_partner()
     data = _json_body(body)
     if not isinstance(data, dict) or set(data) != {"user", "code"}:
         raise InvalidInput('the body must be {"user": "...", "code": "..."}', code="invalid_link")

@@ -110,9 +110,7 @@ async def get_entry(request: Request, index: int) -> JSONResponse:
             size = _checkpoint_size(conn)
             if not 0 <= index < size:
                 return size, None
-            data = repo.bundle(conn, index // tiles.TILE_WIDTH)
-            assert data is not None
-            return size, tiles.decode_bundle(data)[index % tiles.TILE_WIDTH]
+            return size, repo.entry(conn, index)
 
     size, leaf = await run_in_threadpool(read)
     if leaf is None:

@@ -60,9 +60,7 @@ def _load_state(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _tile_check(
-    source: Source, grown: dict[tuple[int, int], bytes], size: int, final: bool
-) -> None:
+def _tile_check(source: Source, grown: dict[tuple[int, int], bytes], final: bool) -> None:
     """Compare recomputed tiles with the source's: full ones as they complete, partial ones at
     the end."""
     for (level, index), data in sorted(grown.items()):
@@ -129,7 +127,7 @@ def _recompute(
         for cut in sorted(s for s in wanted if done < s <= done + width):
             roots[cut] = tiles.append(done, edge, hashes[: cut - done]).root
         grown = tiles.append(done, edge, hashes)
-        _tile_check(source, grown.tiles, grown.size, final=index == bundles - 1)
+        _tile_check(source, grown.tiles, final=index == bundles - 1)
         edge, done = grown.edge, grown.size
         if progress:
             progress(done, size)
