@@ -4,11 +4,14 @@ the same settings (`CARBONLEDGER_*`) and owns its transaction."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import Connection
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
@@ -32,9 +35,23 @@ app.add_typer(witness_app, name="witness")
 err = Console(stderr=True)
 
 
-def fail(error: CarbonLedgerError) -> None:
+def fail(error: CarbonLedgerError) -> NoReturn:
     err.print(f"[red]error[/red] ({error.code}): {error.message}")
     raise typer.Exit(1)
+
+
+@contextmanager
+def operator_transaction() -> Iterator[tuple[Platform, Connection]]:
+    """One write transaction for a command; a domain error is printed and exits 1, and the
+    transaction is rolled back, so nothing is half-written."""
+    platform = Platform.open()
+    try:
+        with db.write(platform.engine) as conn:
+            yield platform, conn
+    except CarbonLedgerError as error:
+        fail(error)
+    finally:
+        platform.close()
 
 
 @app.command()
@@ -112,36 +129,24 @@ def partner_add(
     role: Annotated[str, typer.Option(help="data, merchant or both.")] = "data",
 ) -> None:
     """Register a partner with its request-signing key."""
-    platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            accounts.add_partner(conn, partner_id, name, public_key, role, clock.now())
-    except CarbonLedgerError as error:
-        fail(error)
+    with operator_transaction() as (_, conn):
+        accounts.add_partner(conn, partner_id, name, public_key, role, clock.now())
     print(f"partner {partner_id} added ({role})")
 
 
 @partner_app.command("suspend")
 def partner_suspend(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Refuse every further request of a partner (403 partner_suspended)."""
-    platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            accounts.set_partner_status(conn, partner_id, "suspended")
-    except CarbonLedgerError as error:
-        fail(error)
+    with operator_transaction() as (_, conn):
+        accounts.set_partner_status(conn, partner_id, "suspended")
     print(f"partner {partner_id} suspended")
 
 
 @partner_app.command("resume")
 def partner_resume(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Accept a suspended partner's requests again."""
-    platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            accounts.set_partner_status(conn, partner_id, "active")
-    except CarbonLedgerError as error:
-        fail(error)
+    with operator_transaction() as (_, conn):
+        accounts.set_partner_status(conn, partner_id, "active")
     print(f"partner {partner_id} active")
 
 
@@ -153,32 +158,24 @@ def citizen_add(
     region: Annotated[str | None, typer.Option(help="6-digit region code.")] = None,
 ) -> None:
     """Register a citizen; prints the citizen id."""
-    platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            citizen_id = accounts.add_citizen(
-                conn,
-                platform.keys,
-                name=name,
-                phone=phone,
-                id_number=id_number,
-                region=region or platform.settings.region,
-                now=clock.now(),
-            )
-    except CarbonLedgerError as error:
-        fail(error)
+    with operator_transaction() as (platform, conn):
+        citizen_id = accounts.add_citizen(
+            conn,
+            platform.keys,
+            name=name,
+            phone=phone,
+            id_number=id_number,
+            region=region or platform.settings.region,
+            now=clock.now(),
+        )
     print(citizen_id)
 
 
 @citizen_app.command("delete")
 def citizen_delete(citizen_id: Annotated[str, typer.Argument(metavar="CITIZEN_ID")]) -> None:
     """Delete a citizen's personal data and pseudonym key (their log leaves stay, unlinkable)."""
-    platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            accounts.delete_citizen(conn, citizen_id, clock.now())
-    except CarbonLedgerError as error:
-        fail(error)
+    with operator_transaction() as (_, conn):
+        accounts.delete_citizen(conn, citizen_id, clock.now())
     print(f"citizen {citizen_id} deleted")
 
 
@@ -188,14 +185,10 @@ def citizen_link_code(
     partner_id: Annotated[str, typer.Argument(metavar="PARTNER_ID")],
 ) -> None:
     """Make a one-time code that links the citizen at the partner; prints the code."""
-    platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            code = accounts.create_link_code(
-                conn, citizen_id, partner_id, clock.now(), platform.settings.link_code_minutes
-            )
-    except CarbonLedgerError as error:
-        fail(error)
+    with operator_transaction() as (platform, conn):
+        code = accounts.create_link_code(
+            conn, citizen_id, partner_id, clock.now(), platform.settings.link_code_minutes
+        )
     print(code)
 
 
@@ -265,12 +258,9 @@ def reverse(
     from carbonledger.ingest.reversal import reverse as reverse_record
     from carbonledger.translog.publisher import publish_and_cosign
 
+    with operator_transaction() as (_, conn):
+        index = reverse_record(conn, record, reason, clock.now())
     platform = Platform.open()
-    try:
-        with db.write(platform.engine) as conn:
-            index = reverse_record(conn, record, reason, clock.now())
-    except CarbonLedgerError as error:
-        fail(error)
     publish_and_cosign(platform, clock.now())
     print(f"record {record} reversed by leaf {index}")
 

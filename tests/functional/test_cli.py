@@ -3,9 +3,6 @@ environment, exit codes and messages."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,20 +14,8 @@ from carbonledger.accounts.tables import citizens
 from carbonledger.config import Settings
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
+from tests.commands import run
 from tests.factories import id_number, phone
-
-
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CARBONLEDGER_DATA_DIR=str(data_dir))
-    env.pop("CARBONLEDGER_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "carbonledger.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -102,16 +87,6 @@ def test_bad_partner_key_is_refused(data_dir: Path) -> None:
 
 def test_settings_choose_the_database(tmp_path: Path) -> None:
     elsewhere = tmp_path / "other.db"
-    env = dict(
-        os.environ,
-        CARBONLEDGER_DATA_DIR=str(tmp_path / "d"),
-        CARBONLEDGER_DATABASE_URL=f"sqlite:///{elsewhere}",
-    )
-    subprocess.run(
-        [sys.executable, "-m", "carbonledger.cli", "db", "upgrade"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    result = run(tmp_path / "d", "db", "upgrade", CARBONLEDGER_DATABASE_URL=f"sqlite:///{elsewhere}")
+    assert result.returncode == 0, result.stderr
     assert elsewhere.exists() and not (tmp_path / "d" / "carbonledger.db").exists()

@@ -3,37 +3,23 @@ reuses it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-
-def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CARBONLEDGER_DATA_DIR=str(data_dir))
-    env.pop("CARBONLEDGER_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "carbonledger.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.commands import run
 
 
 def test_demo_builds_verifies_and_is_reused(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    built = _run(data_dir, "demo", "--citizens", "150", "--days", "2", "--build-only")
+    built = run(data_dir, "demo", "--citizens", "150", "--days", "2", "--build-only")
     assert built.returncode == 0, built.stderr
     assert "built the demo city" in built.stderr and "'accepted'" in built.stderr
     assert "/log/checkpoint" in built.stdout
     assert sorted(p.name for p in (data_dir / "partners").iterdir())[0] == "appliances.pem"
-    verified = _run(data_dir, "verify")
+    verified = run(data_dir, "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("verified: ")
-    reconciled = _run(data_dir, "reconcile")
+    reconciled = run(data_dir, "reconcile")
     assert reconciled.returncode == 0, reconciled.stderr
     assert "reconciled: every figure agrees" in reconciled.stdout
-    again = _run(data_dir, "demo", "--build-only")
+    again = run(data_dir, "demo", "--build-only")
     assert again.returncode == 0 and "reusing the demo city" in again.stderr

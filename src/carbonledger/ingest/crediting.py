@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -43,6 +44,32 @@ class Candidate:
     embodied_mg: int | None
     region: str
     day: date
+
+    @classmethod
+    def of(
+        cls,
+        record: Any,
+        record_id: str,
+        partner_id: str,
+        citizen: tuple[str, bytes],
+        region: str,
+        day: date,
+    ) -> Candidate:
+        """From anything that carries a record's fields: a validated record or a stored row."""
+        return cls(
+            record_id=record_id,
+            partner_id=partner_id,
+            citizen_id=citizen[0],
+            pseudonym_key=citizen[1],
+            scenario=record.scenario,
+            occurred_at=record.occurred_at,
+            ended_at=record.ended_at,
+            quantity_milli=record.quantity_milli,
+            evidence_key=record.evidence_key,
+            embodied_mg=record.embodied_mg,
+            region=region,
+            day=day,
+        )
 
 
 @dataclass(frozen=True, slots=True)

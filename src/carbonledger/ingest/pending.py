@@ -10,26 +10,13 @@ from typing import Any
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.ingest import repository as repo
-from carbonledger.ingest.crediting import Candidate, credit
+from carbonledger.ingest.crediting import Candidate, Outcome, credit
+from carbonledger.ingest.dedupe import Decision
 from carbonledger.ingest.pipeline import outcome_columns
 from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.platform import Platform
 from carbonledger.translog import sequencer
-
-_EXPIRED = {
-    "status": Status.REJECTED.value,
-    "reason": "link_window_expired",
-    "duplicate_of": None,
-    "reduction_mg": 0,
-    "points": 0,
-    "methodology": None,
-    "leaf_index": None,
-    "capped": False,
-    "credited_milli": None,
-    "credited_at": None,
-    "citizen_id": None,
-}
 
 
 def _key(row: Row[Any]) -> tuple[Any, str, str, str]:
@@ -52,23 +39,9 @@ def release(
     waiting = [row for row in rows if row.received_at >= cutoff]
     changes = Rollups()
     updates = _expire(rows, changes, cutoff)
-    citizen_id, pseudonym_key = citizen
+    citizen_id = citizen[0]
     candidates = [
-        Candidate(
-            record_id=row.id,
-            partner_id=partner_id,
-            citizen_id=citizen_id,
-            pseudonym_key=pseudonym_key,
-            scenario=row.scenario,
-            occurred_at=row.occurred_at,
-            ended_at=row.ended_at,
-            quantity_milli=row.quantity_milli,
-            evidence_key=row.evidence_key,
-            embodied_mg=row.embodied_mg,
-            region=row.region,
-            day=row.day,
-        )
-        for row in waiting
+        Candidate.of(row, row.id, partner_id, citizen, row.region, row.day) for row in waiting
     ]
     outcomes, _ = credit(conn, platform.catalogue, platform.award_rules, head, candidates, now)
     credited = 0
@@ -92,7 +65,10 @@ def _expire(rows: Sequence[Row[Any]], changes: Rollups, cutoff: datetime) -> lis
         if row.received_at < cutoff:
             changes.count(_key(row), Status.PENDING, -1)
             changes.count(_key(row), Status.REJECTED)
-            updates.append({"record_id": row.id, **_EXPIRED})
+            expired = Outcome(Decision("rejected", "link_window_expired"))
+            updates.append(
+                {"record_id": row.id, "citizen_id": None, **outcome_columns(expired, cutoff)}
+            )
     return updates
 
 

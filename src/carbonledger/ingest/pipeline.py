@@ -159,20 +159,10 @@ class _Batch:
         result = self.store(record, Result(external_id, Status.ACCEPTED))
         row = self.rows[-1]
         self.by_id[row["id"]] = row
-        return result, Candidate(
-            record_id=row["id"],
-            partner_id=self.partner_id,
-            citizen_id=link[0],
-            pseudonym_key=link[1],
-            scenario=record.scenario,
-            occurred_at=record.occurred_at,
-            ended_at=record.ended_at,
-            quantity_milli=record.quantity_milli,
-            evidence_key=record.evidence_key,
-            embodied_mg=record.embodied_mg,
-            region=row["region"],
-            day=row["day"],
+        candidate = Candidate.of(
+            record, row["id"], self.partner_id, link, row["region"], row["day"]
         )
+        return result, candidate
 
     def settle(self, candidate: Candidate, outcome: Outcome) -> Result:
         """Write the credit stage's decision into the candidate's row and the rollups."""
