@@ -3,6 +3,7 @@ pages, with one handler that renders every domain error as `{"error": {code, mes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,8 @@ from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+
+log = logging.getLogger(__name__)
 
 
 def _render(error: CarbonLedgerError) -> JSONResponse:
@@ -46,6 +49,17 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     )
 
 
+async def _internal_error(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=error)
+    return _render(
+        CarbonLedgerError(
+            "the platform failed to answer; nothing was changed — retry later",
+            code="internal_error",
+            status=500,
+        )
+    )
+
+
 def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     """The app for `platform`; `background` runs the checkpoint and housekeeping ticker."""
 
@@ -65,6 +79,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(CarbonLedgerError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
     return app
