@@ -253,3 +253,24 @@ def test_scenarios_are_public(served: Served) -> None:
     body = httpx.get(f"{served[1]}/api/v1/scenarios").json()
     codes = {scenario["code"] for scenario in body["scenarios"]}
     assert {"cycling", "walking", "secondhand", "e_billing"} <= codes
+
+
+def test_openapi_describes_every_api_route(served: Served) -> None:
+    import httpx
+
+    document = httpx.get(f"{served[1]}/openapi.json").json()
+    paths = document["paths"]
+    for path in (
+        "/api/v1/records",
+        "/api/v1/records/{external_id}",
+        "/api/v1/links",
+        "/api/v1/links/{user}",
+        "/api/v1/scenarios",
+        "/api/v1/log/entries/{index}",
+        "/api/v1/log/proof/inclusion",
+        "/api/v1/log/proof/consistency",
+    ):
+        assert path in paths, path
+    body = paths["/api/v1/records"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "records" in str(body)
+    assert "401" in paths["/api/v1/records"]["post"]["responses"]
