@@ -14,14 +14,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, any_, bindparam, create_engine, event
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -167,14 +165,3 @@ def upsert(
     changes = {name: table.c[name] + statement.excluded[name] for name in add}
     changes.update({name: statement.excluded[name] for name in replace})
     conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), rows)
-
-
-def one_of(
-    conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
-) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter instead of thousands,
-    which PostgreSQL plans far faster for the batch-sized lists of the ingest path."""
-    if conn.dialect.name == "postgresql":
-        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        return column == any_(array)
-    return column.in_(list(values))

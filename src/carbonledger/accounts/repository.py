@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.accounts.tables import citizens, link_codes, links, nonces, partners
-from carbonledger.db import insert_if_new, one_of
+from carbonledger.db import insert_if_new
 
 
 def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
@@ -109,7 +109,7 @@ def linked_citizens(
         .join(citizens, citizens.c.id == links.c.citizen_id)
         .where(
             links.c.partner_id == partner_id,
-            one_of(conn, links.c.partner_user, wanted),
+            links.c.partner_user.in_(wanted),
             citizens.c.status == "active",
         )
     )

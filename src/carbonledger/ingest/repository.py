@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import one_of, upsert
+from carbonledger.db import upsert
 from carbonledger.ingest.dedupe import DedupeState, Trip, Usage
 from carbonledger.ingest.results import FieldError, Result, Status
 from carbonledger.ingest.rollups import Rollups
@@ -70,7 +70,7 @@ def stored_results(
     rows = conn.execute(
         select(*_RESULT_COLUMNS).where(
             records.c.partner_id == partner_id,
-            one_of(conn, records.c.external_id, list(set(external_ids))),
+            records.c.external_id.in_(list(set(external_ids))),
         )
     )
     return {row.external_id: (row.content_hash, result_from_row(row)) for row in rows}
@@ -182,7 +182,7 @@ def load_dedupe(
             Trip(r.record_id, r.citizen_id, r.dedupe_group, r.scenario, r.started_at, r.ended_at)
             for r in conn.execute(
                 select(trips).where(
-                    one_of(conn, trips.c.citizen_id, citizen_list),
+                    trips.c.citizen_id.in_(citizen_list),
                     trips.c.started_at < end,
                     trips.c.ended_at > start,
                 )
@@ -192,8 +192,8 @@ def load_dedupe(
     if citizen_list and day_list:
         for r in conn.execute(
             select(daily_usage).where(
-                one_of(conn, daily_usage.c.citizen_id, citizen_list),
-                one_of(conn, daily_usage.c.day, day_list),
+                daily_usage.c.citizen_id.in_(citizen_list),
+                daily_usage.c.day.in_(day_list),
             )
         ):
             usage[(r.citizen_id, r.day, r.scenario)] = Usage(r.used_milli, r.last_record)
@@ -203,8 +203,8 @@ def load_dedupe(
         for r in conn.execute(
             select(evidence_keys).where(
                 # Both columns, so the (scenario, key) primary key serves the look-up.
-                one_of(conn, evidence_keys.c.scenario, list({s for s, _ in key_list})),
-                one_of(conn, evidence_keys.c.key, [k for _, k in key_list]),
+                evidence_keys.c.scenario.in_(list({s for s, _ in key_list})),
+                evidence_keys.c.key.in_([k for _, k in key_list]),
             )
         ):
             evidence[(r.scenario, r.key)] = r.record_id
