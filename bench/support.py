@@ -84,4 +84,8 @@ def populate(
     linked at every data partner."""
     keys = add_partners(platform)
     enrol(platform, seed, citizens, int(citizens * linked_share))
+    if platform.engine.dialect.name == "postgresql":
+        # As autovacuum would soon after a bulk load: plans need the tables' statistics.
+        with platform.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return keys

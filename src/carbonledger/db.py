@@ -65,9 +65,11 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # No server-side prepared statements: a generic plan for a batch-sized IN list makes
+    # PostgreSQL scan whole tables; a custom plan per batch uses the indexes.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
     if not pool:
-        kwargs = {"poolclass": NullPool}
+        kwargs = {"poolclass": NullPool, "connect_args": kwargs["connect_args"]}
     return create_engine(url, **kwargs)
 
 
