@@ -60,30 +60,26 @@ def _load_state(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _tile_check(source: Source, grown: dict[tuple[int, int], bytes], final: bool) -> None:
-    """Compare recomputed tiles with the source's: full ones as they complete, partial ones at
-    the end."""
-    for (level, index), data in sorted(grown.items()):
-        width = len(data) // tiles.HASH_SIZE
-        if width < tiles.TILE_WIDTH and not final:
-            continue
-        served = source.tile(level, index, width)
-        if served == data:
-            continue
-        if level == 0:
-            for position in range(width):
-                at = slice(position * tiles.HASH_SIZE, (position + 1) * tiles.HASH_SIZE)
-                if served[at] != data[at]:
-                    leaf = index * tiles.TILE_WIDTH + position
-                    raise VerifyError(
-                        f"leaf {leaf}: its hash differs from tile 0/{index} "
-                        "(the stored leaf or the tile was changed)"
-                    )
-        first = index * tiles.TILE_WIDTH ** (level + 1)
-        raise VerifyError(
-            f"tile {level}/{index} (leaves from {first}) differs from the hashes of its leaves; "
-            f"first bad leaf index ≥ {first}"
-        )
+def _compare_tile(source: Source, level: int, index: int, data: bytes) -> None:
+    """Compare one recomputed tile with the source's; name the first bad leaf or the tile."""
+    width = len(data) // tiles.HASH_SIZE
+    served = source.tile(level, index, width)
+    if served == data:
+        return
+    if level == 0:
+        for position in range(width):
+            at = slice(position * tiles.HASH_SIZE, (position + 1) * tiles.HASH_SIZE)
+            if served[at] != data[at]:
+                leaf = index * tiles.TILE_WIDTH + position
+                raise VerifyError(
+                    f"leaf {leaf}: its hash differs from tile 0/{index} "
+                    "(the stored leaf or the tile was changed)"
+                )
+    first = index * tiles.TILE_WIDTH ** (level + 1)
+    raise VerifyError(
+        f"tile {level}/{index} (leaves from {first}) differs from the hashes of its leaves; "
+        f"first bad leaf index ≥ {first}"
+    )
 
 
 def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
@@ -127,10 +123,18 @@ def _recompute(
         for cut in sorted(s for s in wanted if done < s <= done + width):
             roots[cut] = tiles.append(done, edge, hashes[: cut - done]).root
         grown = tiles.append(done, edge, hashes)
-        _tile_check(source, grown.tiles, final=index == bundles - 1)
+        # Full tiles never change again: compare each once, when it completes.
+        for (level, tile_index), data in sorted(grown.tiles.items()):
+            if len(data) == tiles.TILE_WIDTH * tiles.HASH_SIZE:
+                _compare_tile(source, level, tile_index, data)
         edge, done = grown.edge, grown.size
         if progress:
             progress(done, size)
+    # The partial tiles at the right edge of every level, as they stand at the checkpoint.
+    for level, data in sorted(edge.items()):
+        if data:
+            index = (size >> (tiles.TILE_HEIGHT * level)) // tiles.TILE_WIDTH
+            _compare_tile(source, level, index, data)
     return roots
 
 
