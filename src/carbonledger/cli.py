@@ -203,6 +203,7 @@ def verify(
     ] = None,
 ) -> None:
     """Verify the public log: signature, every leaf and tile, consistency with the last run."""
+    import httpx
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from carbonledger.translog.sources import HttpSource, LocalSource
@@ -225,9 +226,12 @@ def verify(
                 state,
                 lambda done, total: progress.update(task, completed=done, total=total),
             )
-        except (VerifyError, LookupError) as error:
+        except (VerifyError, LookupError, httpx.HTTPError) as error:
             err.print(f"[red]verification failed[/red]: {error}")
             raise typer.Exit(1) from None
+        finally:
+            if isinstance(source, HttpSource):
+                source.close()
     print(result.summary())
 
 

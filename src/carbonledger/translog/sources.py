@@ -19,6 +19,15 @@ class HttpSource:
     def __init__(self, url: str) -> None:
         self.http = httpx.Client(base_url=url.rstrip("/"), timeout=30)
 
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> HttpSource:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def _get(self, path: str) -> httpx.Response:
         response = self.http.get(path)
         response.raise_for_status()
