@@ -87,6 +87,8 @@ def test_bad_partner_key_is_refused(data_dir: Path) -> None:
 
 def test_settings_choose_the_database(tmp_path: Path) -> None:
     elsewhere = tmp_path / "other.db"
-    result = run(tmp_path / "d", "db", "upgrade", CARBONLEDGER_DATABASE_URL=f"sqlite:///{elsewhere}")
+    result = run(
+        tmp_path / "d", "db", "upgrade", CARBONLEDGER_DATABASE_URL=f"sqlite:///{elsewhere}"
+    )
     assert result.returncode == 0, result.stderr
     assert elsewhere.exists() and not (tmp_path / "d" / "carbonledger.db").exists()

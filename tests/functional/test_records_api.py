@@ -105,8 +105,11 @@ def test_refusals_before_crediting(
     served: Served, partner: Partnered, make: Any, reason: str
 ) -> None:
     _linked(served, partner)
-    [result] = _submit(partner[1], make())
+    sent = make()
+    [result] = _submit(partner[1], sent)
     assert (result["status"], result["reason"]) == ("rejected", reason)
+    kept = partner[1].request("GET", f"/api/v1/records/{sent['external_id']}").json()
+    assert (kept["status"], kept["reason"]) == ("rejected", reason)
 
 
 def test_unlinked_user_is_pending_then_credited_on_link(served: Served, partner: Partnered) -> None:

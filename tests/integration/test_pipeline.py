@@ -220,3 +220,40 @@ def test_points_reconcile_with_the_log(platform: Platform) -> None:
     assert not bad.ok
     assert any("sum to 7" in p for p in bad.problems)
     assert any(f"citizen:{citizens[1]}" in p for p in bad.problems)
+
+
+def test_no_personal_data_in_the_public_log(platform: Platform) -> None:
+    from carbonledger.accounts import service as accounts
+    from carbonledger.translog.tables import checkpoints, log_bundles, log_tiles
+
+    partner = factories.add_partner(platform)
+    name, mobile, number = "赵六", factories.phone(), factories.id_number()
+    with db.write(platform.engine) as conn:
+        citizen = accounts.add_citizen(
+            conn,
+            platform.keys,
+            name=name,
+            phone=mobile,
+            id_number=number,
+            region="110108",
+            now=clock.now(),
+        )
+    factories.link(platform, partner.id, "partner-user-8812", citizen)
+    submit(
+        platform,
+        partner.id,
+        [
+            record("cycling", user="partner-user-8812"),
+            record("walking", user="partner-user-8812", quantity=4000),
+        ],
+    )
+    with db.write(platform.engine) as conn:
+        publisher.publish(conn, platform, clock.now())
+        public = b"".join(
+            [row[0] for row in conn.execute(select(log_bundles.c.data))]
+            + [row[0] for row in conn.execute(select(log_tiles.c.data))]
+            + [row[0].encode() for row in conn.execute(select(checkpoints.c.note))]
+        )
+    assert b'"kind":"credit"' in public
+    for secret in (name, mobile, number, "partner-user-8812", citizen):
+        assert secret.encode() not in public, secret
