@@ -114,3 +114,24 @@ def test_links_need_a_signature(served: Served, method: str) -> None:
         method, f"{served[1]}/api/v1/links" + ("/u" if method == "DELETE" else "")
     )
     assert _error(response) == (401, "missing_header")
+
+
+def test_link_window_expired_is_what_the_partner_then_sees(
+    served: Served, partner: Partnered
+) -> None:
+    from carbonledger.ingest import pending
+
+    platform, _ = served
+    made, client = partner
+    sent = record("cycling", user="never-links")
+    [waiting] = client.submit([sent]).json()["results"]
+    assert waiting["status"] == "pending"
+    with db.write(platform.engine) as conn:  # the scheduled expiry, 31 days on
+        assert pending.expire(conn, platform, clock.now() + timedelta(days=31)) >= 1
+    current = client.request("GET", f"/api/v1/records/{sent['external_id']}").json()
+    assert (current["status"], current["reason"]) == ("rejected", "link_window_expired")
+    citizen = factories.add_citizen(platform)
+    assert (
+        client.link("never-links", _code(platform, citizen, made.id)).json()["pending_credited"]
+        == 0
+    )
