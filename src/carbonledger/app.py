@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
@@ -60,6 +62,21 @@ async def _internal_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document plus the schemas of the raw-read request bodies."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in ingest_endpoints.BODY_MODELS:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
 def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     """The app for `platform`; `background` runs the checkpoint and housekeeping ticker."""
 
@@ -82,4 +99,5 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -275,5 +275,11 @@ def test_openapi_describes_every_api_route(served: Served) -> None:
     ):
         assert path in paths, path
     body = paths["/api/v1/records"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert "records" in str(body)
+    assert body == {"$ref": "#/components/schemas/BatchIn"}
+    schemas = document["components"]["schemas"]
+    assert "records" in schemas["BatchIn"]["properties"]
+    assert schemas["BatchIn"]["properties"]["records"]["items"] == {
+        "$ref": "#/components/schemas/RecordIn"
+    }
+    assert "external_id" in schemas["RecordIn"]["properties"]
     assert "401" in paths["/api/v1/records"]["post"]["responses"]

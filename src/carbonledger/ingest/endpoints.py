@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, db
@@ -31,6 +32,13 @@ from carbonledger.platform import Platform
 from carbonledger.translog import sequencer
 
 router = APIRouter()
+# Request bodies are read raw (the signature covers the exact bytes); these models describe them.
+BODY_MODELS = (BatchIn, LinkIn)
+
+
+def request_body(model: type[BaseModel]) -> dict[str, Any]:
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def _platform(request: Request) -> Platform:
@@ -96,16 +104,7 @@ def _batch_records(body: bytes, limit: int) -> list[Any]:
     "/api/v1/records",
     response_model=BatchResults,
     responses={**SIGNED_ERRORS, 400: {"model": ErrorOut}, 413: {"model": ErrorOut}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": BatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
-                }
-            },
-        }
-    },
+    openapi_extra=request_body(BatchIn),
     summary="Submit a signed batch of records",
 )
 async def post_records(request: Request) -> JSONResponse:
@@ -160,12 +159,7 @@ async def get_record(request: Request, external_id: str) -> JSONResponse:
         409: {"model": ErrorOut},
         410: {"model": ErrorOut},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": LinkIn.model_json_schema()}},
-        }
-    },
+    openapi_extra=request_body(LinkIn),
     summary="Link a partner user to a citizen with the citizen's one-time code",
 )
 async def post_link(request: Request) -> JSONResponse:
