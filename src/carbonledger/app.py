@@ -4,7 +4,7 @@ pages, with one handler that renders every domain error as `{"error": {code, mes
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,9 +25,11 @@ from carbonledger.translog import endpoints as log_endpoints
 log = logging.getLogger(__name__)
 
 
-def _render(error: CarbonLedgerError) -> JSONResponse:
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-    return JSONResponse(error.body(), status_code=error.status, headers=headers)
+def _render(error: CarbonLedgerError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    extra = dict(headers or {})
+    if isinstance(error, RateLimited):
+        extra["Retry-After"] = str(error.retry_after)
+    return JSONResponse(error.body(), status_code=error.status, headers=extra or None)
 
 
 async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
@@ -38,7 +40,10 @@ async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
 async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-    return _render(CarbonLedgerError(str(error.detail), code=code, status=error.status_code))
+    # Keep the protocol's own headers, such as Allow on a 405.
+    return _render(
+        CarbonLedgerError(str(error.detail), code=code, status=error.status_code), error.headers
+    )
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -69,6 +74,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        # Malformed parameters are answered 400 in the error format, never FastAPI's 422.
+        bad_request = {
+            "description": "the request is malformed",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if operation.get("responses", {}).pop("422", None) is not None:
+                    operation["responses"].setdefault("400", bad_request)
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         for model in ingest_endpoints.BODY_MODELS:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))

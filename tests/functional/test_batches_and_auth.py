@@ -132,3 +132,15 @@ def test_signed_batch_is_kept(served: Served, partner: Partnered) -> None:
     import base64
 
     assert stored.signature == base64.b64decode(headers["X-Signature"])
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_format(served: Served) -> None:
+    missing = httpx.get(f"{served[1]}/api/v1/nothing-here")
+    assert _error(missing) == (404, "not_found")
+    wrong = httpx.put(f"{served[1]}/log/key")
+    assert _error(wrong) == (405, "method_not_allowed")
+    assert "GET" in wrong.headers["allow"]
+    malformed = httpx.get(
+        f"{served[1]}/api/v1/log/proof/inclusion", params={"index": "x", "size": 1}
+    )
+    assert _error(malformed) == (400, "invalid_request")

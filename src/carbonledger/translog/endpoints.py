@@ -13,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from carbonledger import db
 from carbonledger.errors import InvalidInput, NotFound
+from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.platform import Platform
 from carbonledger.translog import merkle, proofs, publisher, tiles
 from carbonledger.translog import repository as repo
 
 router = APIRouter()
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "not there"}}
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 _CHECKPOINT_CACHE = "public, max-age=1"
@@ -39,7 +41,12 @@ def _checkpoint_size(conn: Any) -> int:
     return int(latest.size) if latest else 0
 
 
-@router.get("/log/checkpoint", response_class=PlainTextResponse, summary="The latest checkpoint")
+@router.get(
+    "/log/checkpoint",
+    response_class=PlainTextResponse,
+    responses=NOT_FOUND,
+    summary="The latest checkpoint",
+)
 async def get_checkpoint(request: Request) -> Response:
     def read() -> str | None:
         with db.read(_platform(request).engine) as conn:
@@ -75,7 +82,7 @@ def _bytes_response(data: bytes | None, width: int, unit: int | None) -> Respons
     return Response(data, media_type=_TILE_TYPE, headers={"Cache-Control": IMMUTABLE})
 
 
-@router.get("/log/tile/entries/{path:path}", summary="An entry bundle")
+@router.get("/log/tile/entries/{path:path}", responses=NOT_FOUND, summary="An entry bundle")
 async def get_bundle(request: Request, path: str) -> Response:
     index, width = _tile_address(path)
 
@@ -92,7 +99,7 @@ async def get_bundle(request: Request, path: str) -> Response:
     return _bytes_response(tiles.encode_bundle(entries[:width]), width, None)
 
 
-@router.get("/log/tile/{level}/{path:path}", summary="A hash tile")
+@router.get("/log/tile/{level}/{path:path}", responses=NOT_FOUND, summary="A hash tile")
 async def get_tile(request: Request, level: int, path: str) -> Response:
     index, width = _tile_address(path)
 
@@ -103,7 +110,7 @@ async def get_tile(request: Request, level: int, path: str) -> Response:
     return _bytes_response(await run_in_threadpool(read), width, tiles.HASH_SIZE)
 
 
-@router.get("/api/v1/log/entries/{index}", summary="One log entry")
+@router.get("/api/v1/log/entries/{index}", responses=NOT_FOUND, summary="One log entry")
 async def get_entry(request: Request, index: int) -> JSONResponse:
     def read() -> tuple[int, bytes | None]:
         with db.read(_platform(request).engine) as conn:
@@ -131,7 +138,9 @@ def _within_checkpoint(conn: Any, size: int) -> None:
         )
 
 
-@router.get("/api/v1/log/proof/inclusion", summary="Inclusion proof of an entry")
+@router.get(
+    "/api/v1/log/proof/inclusion", responses=NOT_FOUND, summary="Inclusion proof of an entry"
+)
 async def get_inclusion(
     request: Request, index: int = Query(ge=0), size: int = Query(ge=1)
 ) -> JSONResponse:
@@ -151,7 +160,11 @@ async def get_inclusion(
     return JSONResponse(await run_in_threadpool(read), headers={"Cache-Control": IMMUTABLE})
 
 
-@router.get("/api/v1/log/proof/consistency", summary="Consistency proof between two sizes")
+@router.get(
+    "/api/v1/log/proof/consistency",
+    responses=NOT_FOUND,
+    summary="Consistency proof between two sizes",
+)
 async def get_consistency(
     request: Request, first: int = Query(ge=1), size: int = Query(ge=1)
 ) -> JSONResponse:
