@@ -1,0 +1,126 @@
+"""Points expiry (积分过期): points earned in calendar year Y can be used until 31 December of
+Y + 1 and expire when Y + 2 begins, all in the city's local time. Pure.
+
+A citizen's points are used first-in, first-out: every outflow (spent, donated, clawed back,
+expired) consumes the oldest points left. So what is left of each earning year follows from two
+figures the ledger already has: the points earned per local calendar year (inflows) and the total
+of all outflows so far.
+
+The scheduled job computes `due` and posts it as expiry transfers (`expiry_transfers`), which are
+outflows themselves. Running it again therefore finds nothing due: the expired years are the
+oldest, and the expiry transfers consumed exactly them. The transfers' keys (one per citizen and
+earning year) make a concurrent second run fail on the database's unique key rather than pay
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import NamedTuple
+
+from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+
+YEARS_KEPT = 1  # the points of year Y last through the whole of year Y + YEARS_KEPT
+
+
+class ExpiryError(ValueError):
+    """A citizen's figures cannot be right; the message says which, so the ledger is checked."""
+
+
+class Expiring(NamedTuple):
+    """What a citizen sees: `points` earned in `earned_year` expire after `last_day`."""
+
+    earned_year: int
+    points: int
+    last_day: date
+
+
+def last_day(earned_year: int) -> date:
+    """The last local day on which points earned in `earned_year` can be used."""
+    return date(earned_year + YEARS_KEPT, 12, 31)
+
+
+def deadline(earned_year: int) -> date:
+    """The local day from which points earned in `earned_year` are expired."""
+    return date(earned_year + YEARS_KEPT + 1, 1, 1)
+
+
+def remaining_by_year(inflows_by_year: Mapping[int, int], outflows_total: int) -> dict[int, int]:
+    """What is left of each year's points, oldest first, after the outflows took the oldest."""
+    negative = sorted(year for year, points in inflows_by_year.items() if points < 0)
+    if negative:
+        raise ExpiryError(f"points earned cannot be negative (years {negative})")
+    if outflows_total < 0:
+        raise ExpiryError(f"outflows cannot be negative ({outflows_total})")
+    earned = sum(inflows_by_year.values())
+    if outflows_total > earned:
+        raise ExpiryError(
+            f"outflows ({outflows_total}) exceed the points earned ({earned}): "
+            "the account is out of balance; reconcile the ledger"
+        )
+    left = outflows_total
+    remaining = {}
+    for year in sorted(inflows_by_year):
+        used = min(inflows_by_year[year], left)
+        left -= used
+        remaining[year] = inflows_by_year[year] - used
+    return remaining
+
+
+def expiring(
+    inflows_by_year: Mapping[int, int], outflows_total: int, as_of_year: int
+) -> dict[int, int]:
+    """Points left per earning year up to `as_of_year`, oldest first, years with none left out."""
+    return {
+        year: points
+        for year, points in remaining_by_year(inflows_by_year, outflows_total).items()
+        if year <= as_of_year and points > 0
+    }
+
+
+def due_by_year(
+    inflows_by_year: Mapping[int, int], outflows_total: int, today: date
+) -> dict[int, int]:
+    """Points to expire now, per earning year: every year whose deadline is `today` or earlier."""
+    return {
+        year: points
+        for year, points in expiring(inflows_by_year, outflows_total, today.year).items()
+        if deadline(year) <= today
+    }
+
+
+def due(inflows_by_year: Mapping[int, int], outflows_total: int, today: date) -> int:
+    """The points to expire now; 0 once the expiry transfers are posted."""
+    return sum(due_by_year(inflows_by_year, outflows_total, today).values())
+
+
+def schedule(
+    inflows_by_year: Mapping[int, int], outflows_total: int, today: date
+) -> list[Expiring]:
+    """What expires when, oldest first, for the citizen's page ("N points expire on 2027-12-31").
+
+    The entries add up to the citizen's balance. An entry whose `last_day` is before `today` is
+    due and waiting for the expiry job.
+    """
+    return [
+        Expiring(year, points, last_day(year))
+        for year, points in expiring(inflows_by_year, outflows_total, today.year).items()
+    ]
+
+
+def expiry_transfers(citizen_id: str, due_points: Mapping[int, int]) -> list[Transfer]:
+    """The expiry job's postings for one citizen: one per earning year, back to issuance (the
+    points leave circulation), keyed by citizen and year."""
+    return [
+        Transfer(
+            idempotency_key=f"expiry:{citizen_id}:{year}",
+            kind="expiry",
+            debit=citizen_account(citizen_id),
+            credit=ISSUANCE,
+            amount=points,
+            ref=str(year),
+        )
+        for year, points in sorted(due_points.items())
+        if points > 0
+    ]
