@@ -1,0 +1,26 @@
+"""The `carbonledger` command: operator tools, the server, the demo, checks. Every command reads
+the same settings (`CARBONLEDGER_*`) and owns its transaction."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from carbonledger.cli import log, operator
+
+app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
+app.command()(operator.serve)
+app.command()(operator.demo)
+app.command()(log.verify)
+app.command()(log.reconcile)
+app.command()(log.reverse)
+app.command("log-key")(log.log_key)
+app.add_typer(operator.partner_app, name="partner")
+app.add_typer(operator.citizen_app, name="citizen")
+app.add_typer(operator.db_app, name="db")
+app.add_typer(log.witness_app, name="witness")
+
+
+def main() -> None:
+    sys.exit(app())

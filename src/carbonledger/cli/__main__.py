@@ -1,0 +1,5 @@
+"""`python -m carbonledger.cli`, as the tests and `serve --workers` start it."""
+
+from carbonledger.cli import main
+
+main()

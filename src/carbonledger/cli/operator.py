@@ -1,0 +1,154 @@
+"""Operator commands: serving, the demo, the schema, partners and citizens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from carbonledger import clock
+from carbonledger.accounts import service as accounts
+from carbonledger.cli.common import err, operator_transaction
+from carbonledger.platform import Platform
+
+partner_app = typer.Typer(
+    help="Partners: data providers and reward merchants.", no_args_is_help=True
+)
+citizen_app = typer.Typer(help="Citizens and their partner links.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the partner API, the public log and the pages."""
+    import uvicorn
+
+    Platform.open().close()  # bring the schema up to date once, before any worker starts
+    if workers > 1:
+        uvicorn.run(
+            "carbonledger.server:app",
+            host=host,
+            port=port,
+            workers=workers,
+            factory=True,
+            log_level="warning",
+        )
+    else:
+        from carbonledger.server import app as make_app
+
+        uvicorn.run(make_app(), host=host, port=port, log_level="warning")
+
+
+def demo(
+    citizens: Annotated[int, typer.Option(help="Synthetic citizens.")] = 2000,
+    days: Annotated[int, typer.Option(help="Days of behaviour, ending today.")] = 7,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the data directory.")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    build_only: Annotated[bool, typer.Option("--build-only", help="Build, do not serve.")] = False,
+) -> None:
+    """Build a demo city on the embedded SQLite default (or reuse it), then serve it."""
+    from rich.progress import Progress
+
+    from carbonledger.config import Settings
+    from carbonledger.simulate import demo as city_demo
+
+    settings = Settings()
+    if fresh:
+        city_demo.wipe(settings)
+    platform = Platform.open(settings)
+    if city_demo.is_built(platform):
+        err.print(f"reusing the demo city in {settings.data_dir} (--fresh rebuilds it)")
+    else:
+        with Progress(console=err, transient=True) as progress:
+            counts = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
+        err.print(f"built the demo city in {settings.data_dir}: {counts}")
+    platform.close()
+    base = f"http://{host}:{port}"
+    print(f"partner API docs   {base}/docs")
+    print(f"scenarios          {base}/api/v1/scenarios")
+    print(f"log checkpoint     {base}/log/checkpoint")
+    print(f"partner keys       {settings.data_dir / 'partners'} (PEM, one per partner)")
+    if not build_only:
+        serve(host=host, port=port, workers=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest version."""
+    Platform.open().close()
+    print("database schema is up to date")
+
+
+@partner_app.command("add")
+def partner_add(
+    partner_id: Annotated[str, typer.Argument(metavar="ID", help="e.g. mobike")],
+    name: Annotated[str, typer.Option(help="The partner's display name.")],
+    public_key: Annotated[str, typer.Option(help="Raw 32-byte Ed25519 public key, base64.")],
+    role: Annotated[str, typer.Option(help="data, merchant or both.")] = "data",
+) -> None:
+    """Register a partner with its request-signing key."""
+    with operator_transaction() as (_, conn):
+        accounts.add_partner(conn, partner_id, name, public_key, role, clock.now())
+    print(f"partner {partner_id} added ({role})")
+
+
+@partner_app.command("suspend")
+def partner_suspend(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Refuse every further request of a partner (403 partner_suspended)."""
+    with operator_transaction() as (_, conn):
+        accounts.set_partner_status(conn, partner_id, "suspended")
+    print(f"partner {partner_id} suspended")
+
+
+@partner_app.command("resume")
+def partner_resume(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Accept a suspended partner's requests again."""
+    with operator_transaction() as (_, conn):
+        accounts.set_partner_status(conn, partner_id, "active")
+    print(f"partner {partner_id} active")
+
+
+@citizen_app.command("add")
+def citizen_add(
+    name: Annotated[str, typer.Option(help="Real name.")],
+    phone: Annotated[str, typer.Option(help="Mobile number.")],
+    id_number: Annotated[str, typer.Option(help="18-character resident ID number.")],
+    region: Annotated[str | None, typer.Option(help="6-digit region code.")] = None,
+) -> None:
+    """Register a citizen; prints the citizen id."""
+    with operator_transaction() as (platform, conn):
+        citizen_id = accounts.add_citizen(
+            conn,
+            platform.keys,
+            name=name,
+            phone=phone,
+            id_number=id_number,
+            region=region or platform.settings.region,
+            now=clock.now(),
+        )
+    print(citizen_id)
+
+
+@citizen_app.command("delete")
+def citizen_delete(citizen_id: Annotated[str, typer.Argument(metavar="CITIZEN_ID")]) -> None:
+    """Delete a citizen's personal data and pseudonym key (their log leaves stay, unlinkable)."""
+    with operator_transaction() as (_, conn):
+        accounts.delete_citizen(conn, citizen_id, clock.now())
+    print(f"citizen {citizen_id} deleted")
+
+
+@citizen_app.command("link-code")
+def citizen_link_code(
+    citizen_id: Annotated[str, typer.Argument(metavar="CITIZEN_ID")],
+    partner_id: Annotated[str, typer.Argument(metavar="PARTNER_ID")],
+) -> None:
+    """Make a one-time code that links the citizen at the partner; prints the code."""
+    with operator_transaction() as (platform, conn):
+        code = accounts.create_link_code(
+            conn, citizen_id, partner_id, clock.now(), platform.settings.link_code_minutes
+        )
+    print(code)
