@@ -69,6 +69,36 @@ _MODES = (("cycling", 40), ("metro", 35), ("bus", 25))
 _MODE_PARTNER = {"cycling": "bikeshare", "metro": "metro", "bus": "bus"}
 
 
+@dataclass(frozen=True, slots=True)
+class Occasional:
+    """A less frequent behaviour: its daily share of people, partner, hour and quantity range
+    (None: one), whether it carries an evidence key, and its length in minutes for intervals."""
+
+    share: float
+    partner: str
+    scenario: str
+    hour: float
+    quantity: tuple[float, float] | None = None
+    keyed: bool = False
+    minutes: float = 0
+
+
+OCCASIONAL = (
+    Occasional(0.05, "bank", "e_billing", 10, keyed=True),
+    Occasional(0.02, "recycler", "returned_box", 18, keyed=True),
+    Occasional(0.01, "recycler", "garbage_sorting", 8, (0.5, 6)),
+    Occasional(0.005, "recycler", "clothes_recycling", 15, (1, 8), keyed=True),
+    Occasional(0.003, "recycler", "secondhand", 16, keyed=True),
+    Occasional(0.002, "appliances", "green_appliance", 14, (50, 400), keyed=True),
+    Occasional(0.01, "motoring", "nev_charging", 20, (10, 45), minutes=60),
+    Occasional(0.005, "motoring", "etc", 9, keyed=True),
+    Occasional(0.002, "motoring", "car_free_day", 7),
+    Occasional(0.013, "bank", "paperless", 11, (1, 30)),
+    Occasional(0.005, "bank", "online_meeting", 15, keyed=True),
+    Occasional(0.015, "food", "own_bag", 19),
+)
+
+
 def user_id(partner_id: str, citizen: int) -> str:
     """The partner's own id for the synthetic citizen number `citizen`."""
     return f"{partner_id}-u{citizen:07d}"
@@ -242,170 +272,40 @@ class City:
     def _occasional(
         self, rng: random.Random, who: Habits, citizen: int, day: date, tag: str
     ) -> Iterator[Report]:
+        """At most one less frequent behaviour a day, drawn from OCCASIONAL by its share."""
         draw = rng.random()
-        district = who.district
-        if draw < 0.05:
-            yield Report(
-                "bank",
-                self._record(
-                    "bank",
-                    citizen,
-                    f"{tag}-bill",
-                    "e_billing",
-                    self._at(day, 10),
-                    1,
-                    district,
-                    key=f"bill-{tag}",
-                ),
-            )
-        elif draw < 0.07:
-            yield Report(
-                "recycler",
-                self._record(
-                    "recycler",
-                    citizen,
-                    f"{tag}-box",
-                    "returned_box",
-                    self._at(day, 18),
-                    1,
-                    district,
-                    key=f"box-{tag}",
-                ),
-            )
-        elif draw < 0.08:
-            kg = round(rng.uniform(0.5, 6), 1)
-            yield Report(
-                "recycler",
-                self._record(
-                    "recycler",
-                    citizen,
-                    f"{tag}-sort",
-                    "garbage_sorting",
-                    self._at(day, 8),
-                    kg,
-                    district,
-                ),
-            )
-        elif draw < 0.085:
-            kg = round(rng.uniform(1, 8), 1)
-            yield Report(
-                "recycler",
-                self._record(
-                    "recycler",
-                    citizen,
-                    f"{tag}-clothes",
-                    "clothes_recycling",
-                    self._at(day, 15),
-                    kg,
-                    district,
-                    key=f"pickup-{tag}",
-                ),
-            )
-        elif draw < 0.088:
-            yield Report(
-                "recycler",
-                self._record(
-                    "recycler",
-                    citizen,
-                    f"{tag}-2nd",
-                    "secondhand",
-                    self._at(day, 16),
-                    1,
-                    district,
-                    key=f"item-{tag}",
-                    embodied_g=rng.randint(2_000, 60_000),
-                ),
-            )
-        elif draw < 0.09:
-            yield Report(
-                "appliances",
-                self._record(
-                    "appliances",
-                    citizen,
-                    f"{tag}-fridge",
-                    "green_appliance",
-                    self._at(day, 14),
-                    rng.randint(50, 400),
-                    district,
-                    key=f"serial-{tag}",
-                ),
-            )
-        elif draw < 0.10:
-            start = self._at(day, 20)
-            yield Report(
-                "motoring",
-                self._trip_record(
-                    "motoring",
-                    citizen,
-                    f"{tag}-ev",
-                    "nev_charging",
-                    start,
-                    60,
-                    round(rng.uniform(10, 45), 1),
-                    district,
-                ),
-            )
-        elif draw < 0.105:
-            yield Report(
-                "motoring",
-                self._record(
-                    "motoring",
-                    citizen,
-                    f"{tag}-etc",
-                    "etc",
-                    self._at(day, 9),
-                    1,
-                    district,
-                    key=f"etc-{tag}",
-                ),
-            )
-        elif draw < 0.107:
-            yield Report(
-                "motoring",
-                self._record(
-                    "motoring",
-                    citizen,
-                    f"{tag}-carfree",
-                    "car_free_day",
-                    self._at(day, 7),
-                    1,
-                    district,
-                ),
-            )
-        elif draw < 0.12:
-            yield Report(
-                "bank",
-                self._record(
-                    "bank",
-                    citizen,
-                    f"{tag}-paper",
-                    "paperless",
-                    self._at(day, 11),
-                    rng.randint(1, 30),
-                    district,
-                ),
-            )
-        elif draw < 0.125:
-            yield Report(
-                "bank",
-                self._record(
-                    "bank",
-                    citizen,
-                    f"{tag}-meet",
-                    "online_meeting",
-                    self._at(day, 15),
-                    1,
-                    district,
-                    key=f"meet-{tag}",
-                ),
-            )
-        elif draw < 0.14:
-            yield Report(
-                "food",
-                self._record(
-                    "food", citizen, f"{tag}-bag", "own_bag", self._at(day, 19), 1, district
-                ),
-            )
+        for habit in OCCASIONAL:
+            if draw < habit.share:
+                quantity = round(rng.uniform(*habit.quantity), 1) if habit.quantity else 1
+                key = f"{habit.scenario}-{tag}" if habit.keyed else None
+                embodied = rng.randint(2_000, 60_000) if habit.scenario == "secondhand" else None
+                start = self._at(day, habit.hour)
+                if habit.minutes:
+                    record = self._trip_record(
+                        habit.partner,
+                        citizen,
+                        f"{tag}-occ",
+                        habit.scenario,
+                        start,
+                        habit.minutes,
+                        quantity,
+                        who.district,
+                    )
+                else:
+                    record = self._record(
+                        habit.partner,
+                        citizen,
+                        f"{tag}-occ",
+                        habit.scenario,
+                        start,
+                        quantity,
+                        who.district,
+                        key=key,
+                        embodied_g=embodied,
+                    )
+                yield Report(habit.partner, record)
+                return
+            draw -= habit.share
 
     def _record(
         self,
