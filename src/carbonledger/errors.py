@@ -80,3 +80,9 @@ class RateLimited(CarbonLedgerError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class InsufficientPoints(Conflict):
+    """A transfer would take an account below zero (409); nothing was moved."""
+
+    code = "insufficient_points"

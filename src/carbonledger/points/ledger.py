@@ -11,8 +11,15 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from carbonledger.db import insert_ignore
+from carbonledger.errors import Conflict, InsufficientPoints
 from carbonledger.ids import ulid
-from carbonledger.points.postings import ISSUANCE, Transfer, balance_changes, citizen_account
+from carbonledger.points.postings import (
+    ISSUANCE,
+    Transfer,
+    balance_changes,
+    citizen_account,
+    same_transfer,
+)
 from carbonledger.points.tables import point_accounts, transfers
 
 
@@ -46,10 +53,50 @@ def open_system_accounts(conn: Connection, now: datetime) -> None:
     open_accounts(conn, [(ISSUANCE, "issuance")], now, allow_negative=True)
 
 
-def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> None:
-    """Write the transfers and apply their balance changes, all in the caller's transaction."""
+def _stored(conn: Connection, keys: Sequence[str]) -> dict[str, Transfer]:
+    rows = conn.execute(select(transfers).where(transfers.c.idempotency_key.in_(keys)))
+    return {
+        row.idempotency_key: Transfer(
+            idempotency_key=row.idempotency_key,
+            kind=row.kind,
+            debit=row.debit,
+            credit=row.credit,
+            amount=row.amount,
+            leaf_index=row.leaf_index,
+            record_id=row.record_id,
+            ref=row.ref,
+            memo=row.memo,
+        )
+        for row in rows
+    }
+
+
+def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
+    """Write the transfers and apply their balance changes, all or nothing, in the caller's
+    transaction; True when they were written.
+
+    A retry (every transfer already stored under its idempotency key, with the same content)
+    writes nothing and returns False. A key stored with other content, or a retry that repeats
+    only some of the transfers, raises Conflict `idempotency_key_reused`. A change that would take
+    an account not allowed to go negative below zero raises InsufficientPoints; the caller's
+    transaction must then be rolled back, as the entry point does on any error.
+    """
     if not batch:
-        return
+        return False
+    stored = _stored(conn, [t.idempotency_key for t in batch])
+    if stored:
+        differing = sorted(
+            t.idempotency_key
+            for t in batch
+            if t.idempotency_key not in stored or not same_transfer(stored[t.idempotency_key], t)
+        )
+        if differing:
+            raise Conflict(
+                f"idempotency key(s) {', '.join(differing)} were used before for another "
+                "movement; a retry must repeat the request exactly, a new request needs a new key",
+                code="idempotency_key_reused",
+            )
+        return False
     conn.execute(
         transfers.insert(),
         [
@@ -69,17 +116,51 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> None:
             for t in batch
         ],
     )
-    changes = [
-        {"account": account, "change": change}
-        for account, change in balance_changes(batch).items()
-        if change
-    ]
-    conn.execute(
-        update(point_accounts)
-        .where(point_accounts.c.id == bindparam("account"))
-        .values(balance=point_accounts.c.balance + bindparam("change")),
-        changes,
+    _apply(conn, balance_changes(batch))
+    return True
+
+
+def _apply(conn: Connection, changes: dict[str, int]) -> None:
+    """Apply balance changes in account order (so concurrent transactions lock rows in the same
+    order); a decrease is guarded so that it fails rather than take a protected account below 0.
+    The CHECK constraint on the table stays the last guard."""
+    increased = [account for account, change in sorted(changes.items()) if change > 0]
+    increases = [{"account": account, "change": changes[account]} for account in increased]
+    if increases:
+        done = conn.execute(
+            update(point_accounts)
+            .where(point_accounts.c.id == bindparam("account"))
+            .values(balance=point_accounts.c.balance + bindparam("change")),
+            increases,
+        ).rowcount
+        if done != len(increases):
+            missing = _missing(conn, increased)
+            raise LookupError(f"no point account {', '.join(missing)}; open it before posting")
+    for account, change in sorted(changes.items()):
+        if change >= 0:
+            continue
+        done = conn.execute(
+            update(point_accounts)
+            .where(
+                point_accounts.c.id == account,
+                point_accounts.c.allow_negative | (point_accounts.c.balance + change >= 0),
+            )
+            .values(balance=point_accounts.c.balance + change)
+        ).rowcount
+        if done != 1:
+            if _missing(conn, [account]):
+                raise LookupError(f"no point account {account}; open it before posting")
+            raise InsufficientPoints(
+                f"account {account} holds {balance(conn, account)} points, "
+                f"{-change} are needed; nothing was moved"
+            )
+
+
+def _missing(conn: Connection, accounts: Sequence[str]) -> list[str]:
+    found = set(
+        conn.execute(select(point_accounts.c.id).where(point_accounts.c.id.in_(accounts))).scalars()
     )
+    return sorted(set(accounts) - found)
 
 
 def balance(conn: Connection, account: str) -> int:

@@ -39,6 +39,12 @@ class Transfer:
             raise ValueError("a transfer needs two different accounts")
 
 
+def same_transfer(stored: Transfer, asked: Transfer) -> bool:
+    """Whether a transfer asked for again under a stored idempotency key is the same movement
+    (a retry) rather than a different one reusing the key (an error)."""
+    return stored == asked
+
+
 def balance_changes(transfers: Iterable[Transfer]) -> dict[str, int]:
     """The net change of each account's balance; the values always sum to zero."""
     changes: dict[str, int] = defaultdict(int)
