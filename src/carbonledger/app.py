@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from carbonledger import __version__
@@ -24,6 +25,7 @@ from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.web import public as public_pages
 
 log = logging.getLogger(__name__)
 
@@ -121,5 +123,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
+    app.include_router(public_pages.router)
+    app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
