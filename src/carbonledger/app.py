@@ -26,6 +26,7 @@ from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import public as public_pages
+from carbonledger.web.guard import LoginRequired, login_required_handler
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.state.platform = platform
     app.state.limiter = RateLimiter()
     app.add_exception_handler(CarbonLedgerError, _domain_error)
+    app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
