@@ -25,6 +25,7 @@ from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.web import citizen as citizen_pages
 from carbonledger.web import public as public_pages
 from carbonledger.web.guard import LoginRequired, login_required_handler
 
@@ -126,6 +127,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(citizen_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

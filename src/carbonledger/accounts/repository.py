@@ -101,6 +101,29 @@ def delete_all_links(conn: Connection, citizen_id: str) -> None:
     conn.execute(delete(link_codes).where(link_codes.c.citizen_id == citizen_id))
 
 
+def links_of_citizen(conn: Connection, citizen_id: str) -> list[Row[Any]]:
+    """(partner id, partner name, partner user, linked at) of a citizen's links, oldest first."""
+    return list(
+        conn.execute(
+            select(links.c.partner_id, partners.c.name, links.c.partner_user, links.c.linked_at)
+            .join(partners, partners.c.id == links.c.partner_id)
+            .where(links.c.citizen_id == citizen_id)
+            .order_by(links.c.linked_at, links.c.partner_id)
+        )
+    )
+
+
+def data_partners(conn: Connection) -> list[Row[Any]]:
+    """Active partners that send records (role data or both), by name."""
+    return list(
+        conn.execute(
+            select(partners.c.id, partners.c.name)
+            .where(partners.c.status == "active", partners.c.role.in_(("data", "both")))
+            .order_by(partners.c.name, partners.c.id)
+        )
+    )
+
+
 def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(links.insert(), rows)

@@ -64,3 +64,27 @@ class OperatorOut(BaseModel):
     name: str
     roles: list[str]
     status: str
+
+
+class LinkCodeIn(BaseModel):
+    """Which partner the new link code is for."""
+
+    model_config = ConfigDict(extra="forbid")
+    partner: str = Field(min_length=1, max_length=64)
+
+
+class LinkCodeOut(BaseModel):
+    """A one-time code to give to the partner's app (PARTNER_API.md §3)."""
+
+    code: str
+    partner: str
+    expires_at: datetime
+
+
+class LinkOut(BaseModel):
+    """A partner account linked to the citizen: its partner and the partner's id for the user."""
+
+    partner: str
+    name: str
+    user: str
+    linked_at: datetime

@@ -156,6 +156,35 @@ def create_link_code(
             return code
 
 
+def citizen_links(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
+    """The partners a citizen has linked, with the partner's id for their account there."""
+    return [
+        {
+            "partner": row.partner_id,
+            "name": row.name,
+            "user": row.partner_user,
+            "linked_at": row.linked_at,
+        }
+        for row in repo.links_of_citizen(conn, citizen_id)
+    ]
+
+
+def data_partners(conn: Connection) -> list[dict[str, str]]:
+    """The partners a citizen may link: active, sending records."""
+    return [{"partner": row.id, "name": row.name} for row in repo.data_partners(conn)]
+
+
+def offer_link_code(
+    conn: Connection, citizen_id: str, partner_id: str, now: datetime, minutes: int
+) -> dict[str, Any]:
+    """A new link code for the citizen app: the code, its partner and when it expires."""
+    return {
+        "code": create_link_code(conn, citizen_id, partner_id, now, minutes),
+        "partner": partner_id,
+        "expires_at": now + timedelta(minutes=minutes),
+    }
+
+
 def link(conn: Connection, partner_id: str, user: str, code: str, now: datetime) -> str:
     """Link the partner's `user` to the citizen who made `code`; return the citizen id."""
     found = repo.link_code(conn, code.strip().upper())

@@ -193,7 +193,7 @@ def personal(
             bucket["records"] += int(row.records) if credited else 0
             bucket["reduction_mg"] += int(row.reduction_mg) if credited else 0
             bucket["points"] += int(row.points) if credited else 0
-    entries = repo.citizen_entries(conn, citizen_id, limit + 1, before)
+    entries, next_before = citizen_entries(conn, citizen_id, limit, before)
     return {
         "citizen": citizen_id,
         "totals": {
@@ -204,9 +204,17 @@ def personal(
         },
         "by_scenario": [{"scenario": s, **v} for s, v in sorted(scenarios.items()) if s],
         "by_day": [{"day": d.isoformat(), **v} for d, v in sorted(days.items())],
-        "entries": [_entry(row) for row in entries[:limit]],
-        "next_before": entries[limit - 1].id if len(entries) > limit else None,
+        "entries": entries,
+        "next_before": next_before,
     }
+
+
+def citizen_entries(
+    conn: Connection, citizen_id: str, limit: int, before: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the citizen's entries, newest first, and the `before` of the next page."""
+    rows = repo.citizen_entries(conn, citizen_id, limit + 1, before)
+    return [_entry(row) for row in rows[:limit]], rows[limit - 1].id if len(rows) > limit else None
 
 
 def today_in(zone: ZoneInfo, now: datetime) -> date:

@@ -1,0 +1,121 @@
+"""Download my data (个人数据下载): everything the platform holds about one citizen, for that
+citizen only — the profile with name and phone decrypted, the pseudonym that stands for them in
+the public log, their partner links, every record of theirs with its result, and the other
+sections (point transfers, redemptions, donations...) as one list of named tables.
+
+As JSON it is one document; as CSV it is a ZIP archive with one CSV file per section (a single
+CSV cannot hold tables of different columns), each UTF-8 with a byte-order mark so spreadsheet
+programs read the Chinese text. The ID number is not in it: the platform keeps only a keyed hash
+of it, which cannot be turned back into the number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from carbonledger.accounts import protection
+from carbonledger.accounts import repository as repo
+from carbonledger.accounts.service import citizen_links
+from carbonledger.errors import NotFound
+from carbonledger.keys import Keys
+from carbonledger.ledgers.service import citizen_entries
+
+FORMAT_VERSION = 1
+_PAGE = 1000
+_BOM = "\ufeff"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON and CSV carry it: times and days as ISO 8601 text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: _plain(value) for key, value in item.items()} for item in items]
+
+
+def _profile(keys: Keys, citizen_id: str, row: Any) -> dict[str, Any]:
+    return {
+        "citizen": citizen_id,
+        "name": protection.decrypt(keys.data_key, row.name_enc, "name"),
+        "phone": protection.decrypt(keys.data_key, row.phone_enc, "phone"),
+        "birth_date": _plain(row.birth_date),
+        "region": row.region,
+        "registered_at": _plain(row.created_at),
+        "log_account": protection.pseudonym(row.pseudonym_key),
+        "id_number": "kept only as a keyed hash, which cannot be turned back into the number",
+    }
+
+
+def _all_records(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    before: str | None = None
+    while True:
+        page, before = citizen_entries(conn, citizen_id, _PAGE, before)
+        records.extend(page)
+        if before is None:
+            return records
+
+
+def export(conn: Connection, keys: Keys, citizen_id: str, now: datetime) -> dict[str, Any]:
+    """The citizen's data as one JSON-ready document."""
+    row = repo.citizen(conn, citizen_id)
+    if row is None or row.status != "active":
+        raise NotFound("this account no longer exists", code="unknown_citizen")
+    return {
+        "format": FORMAT_VERSION,
+        "exported_at": _plain(now),
+        "profile": _profile(keys, citizen_id, row),
+        "links": _rows(citizen_links(conn, citizen_id)),
+        "records": _rows(_all_records(conn, citizen_id)),
+    }
+
+
+def as_json(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    # Text a spreadsheet would run as a formula (a partner's user id could be "=HYPERLINK(...)")
+    # is kept as text by a leading apostrophe.
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(key for key in row if key not in columns)
+    out = io.StringIO()
+    out.write(_BOM)
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def as_csv_zip(document: dict[str, Any]) -> bytes:
+    """One CSV per section (the profile is one row); a section with no rows is a header-less
+    empty file, so every section is always there."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, value in document.items():
+            if isinstance(value, dict):
+                archive.writestr(f"{name}.csv", _csv([value]))
+            elif isinstance(value, list):
+                archive.writestr(f"{name}.csv", _csv(value))
+    return buffer.getvalue()

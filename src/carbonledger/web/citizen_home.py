@@ -1,0 +1,79 @@
+"""Citizen app: the home page (today's and total reductions, points, what to do next) and the
+personal carbon ledger (个人碳账本: totals, by scenario, by day, every entry with its status and
+reason), read through `ledgers.service.personal` like `/api/v1/me/ledger`. Each credited entry is
+checked against the public log by `static/verify.js` in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from carbonledger import clock
+from carbonledger.accounts import auth
+from carbonledger.accounts import service as accounts
+from carbonledger.ledgers import service as ledgers
+from carbonledger.platform import Platform
+from carbonledger.web.citizen_support import reading, show
+from carbonledger.web.guard import page_session
+from carbonledger.web.rendering import language_of
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+RECENT = 5
+_RECORD_ID_LENGTH = 26
+
+
+def names(conn: Connection, platform: Platform, language: str) -> dict[str, dict[str, str]]:
+    """Display names of scenarios and partners, for tables that hold their codes."""
+    chinese = language == "zh"
+    catalogue = platform.catalogue.scenarios
+    return {
+        "scenario": {s.code: s.name_zh if chinese else s.name_en for s in catalogue},
+        "unit": {s.code: s.unit_zh if chinese else s.unit for s in catalogue},
+        "partner": {row["partner"]: row["name"] for row in accounts.data_partners(conn)},
+    }
+
+
+def _home(conn: Connection, platform: Platform, citizen: str, language: str) -> dict[str, Any]:
+    ledger = ledgers.personal(conn, citizen, RECENT)
+    today = ledgers.today_in(platform.settings.zone, clock.now()).isoformat()
+    today_row = next((row for row in ledger["by_day"] if row["day"] == today), None)
+    return {
+        "profile": auth.profile(conn, platform.keys, citizen),
+        "ledger": ledger,
+        "today": today_row or {"reduction_mg": 0, "points": 0, "records": 0},
+        "names": names(conn, platform, language),
+        "links": len(accounts.citizen_links(conn, citizen)),
+    }
+
+
+@router.get("/app")
+async def home(request: Request) -> HTMLResponse:
+    session = await page_session(request, "citizen")
+    language = language_of(request)
+    context = await reading(
+        request, lambda conn, platform: _home(conn, platform, session.subject, language)
+    )
+    return show(request, "citizen/home.html", session, "home", **context)
+
+
+@router.get("/app/ledger")
+async def ledger(request: Request) -> HTMLResponse:
+    session = await page_session(request, "citizen")
+    before = request.query_params.get("before")
+    if before is not None and len(before) != _RECORD_ID_LENGTH:
+        before = None
+    language = language_of(request)
+
+    def read(conn: Connection, platform: Platform) -> dict[str, Any]:
+        return {
+            "ledger": ledgers.personal(conn, session.subject, PAGE_SIZE, before),
+            "names": names(conn, platform, language),
+            "older": before is not None,
+        }
+
+    context = await reading(request, read)
+    return show(request, "citizen/ledger.html", session, "ledger", **context)
