@@ -1,6 +1,6 @@
-"""Citizen app: my account (我的) — the profile, downloading my data (JSON, or CSV files in a ZIP
-archive, from `/api/v1/me/export`) and deleting the account after a confirmation step. Deleting
-calls the service behind `DELETE /api/v1/me`."""
+"""Citizen app: my account (我的) — the profile, logging out, downloading my data (JSON, or CSV
+files in a ZIP archive, from `/api/v1/me/export`) and deleting the account after a confirmation
+step. Deleting calls the service behind `DELETE /api/v1/me`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from carbonledger.web.citizen_support import after, reading, refused, show, writ
 from carbonledger.web.guard import checked_form, page_session
 
 router = APIRouter(include_in_schema=False)
+_ACCOUNT = "citizen/account.html"
 _CONFIRM = "citizen/delete.html"
 
 
@@ -31,7 +32,7 @@ async def _profile(request: Request, session: Session) -> dict[str, Any]:
 async def account(request: Request) -> HTMLResponse:
     session = await page_session(request, "citizen")
     profile = await _profile(request, session)
-    return show(request, "citizen/account.html", session, "account", profile=profile)
+    return show(request, _ACCOUNT, session, "account", profile=profile)
 
 
 @router.get("/app/account/delete")
@@ -58,5 +59,20 @@ async def delete(request: Request) -> Response:
         profile = await _profile(request, session)
         return refused(request, _CONFIRM, session, "account", error, profile=profile)
     response = after("/app/login", "account_deleted")
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+@router.post("/app/logout")
+async def logout(request: Request) -> Response:
+    session = await page_session(request, "citizen")
+    token = request.cookies.get(sessions.COOKIE, "")
+    try:
+        await checked_form(request, session)
+        await writing(request, lambda conn, platform: auth.logout(conn, platform.keys, token))
+    except CarbonLedgerError as error:
+        profile = await _profile(request, session)
+        return refused(request, _ACCOUNT, session, "account", error, profile=profile)
+    response = after("/app/login", "logged_out")
     response.delete_cookie(sessions.COOKIE, path="/")
     return response

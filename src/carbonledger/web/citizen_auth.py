@@ -1,24 +1,23 @@
-"""Citizen app: registering (实名注册: real name, ID number, phone and password), logging in and
-out. The forms call the same services as `/api/v1/citizens` and `/api/v1/session/citizen`; a
-failed login is counted (and throttled) in its own committed transaction before it is refused."""
+"""Citizen app: registering (实名注册: real name, ID number, phone and password) and logging in
+(logging out is on the account page). The forms call the same services as `/api/v1/citizens` and
+`/api/v1/session/citizen`; a failed login is counted (and throttled) in its own committed
+transaction before it is refused."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock
-from carbonledger.accounts import auth, sessions
+from carbonledger.accounts import auth
 from carbonledger.accounts.dependencies import current_session
 from carbonledger.accounts.endpoints import set_session_cookie
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError, Forbidden, Unauthorized
 from carbonledger.platform import Platform
-from carbonledger.web.citizen_support import after, refused, show, writing
-from carbonledger.web.guard import checked_form, page_session, safe_next
+from carbonledger.web.citizen_support import refused, show, writing
+from carbonledger.web.guard import safe_next
 
 router = APIRouter(include_in_schema=False)
 HOME = "/app"
@@ -117,19 +116,4 @@ async def login(request: Request) -> Response:
         return refused(request, _LOGIN, None, "login", error, form=_entered(form))
     response = RedirectResponse(safe_next(form.get("next"), HOME), status_code=303)
     set_session_cookie(request, response, *opened)
-    return response
-
-
-@router.post("/app/logout")
-async def logout(request: Request) -> Response:
-    session = await page_session(request, "citizen")
-    await checked_form(request, session)
-    token = request.cookies.get(sessions.COOKIE, "")
-
-    def work(conn: Connection, platform: Platform) -> Any:
-        auth.logout(conn, platform.keys, token)
-
-    await writing(request, work)
-    response = after("/app/login", "logged_out")
-    response.delete_cookie(sessions.COOKIE, path="/")
     return response

@@ -5,7 +5,9 @@ checked against the public log by `static/verify.js` in the browser."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -35,6 +37,14 @@ def names(conn: Connection, platform: Platform, language: str) -> dict[str, dict
         "unit": {s.code: s.unit_zh if chinese else s.unit for s in catalogue},
         "partner": {row["partner"]: row["name"] for row in accounts.data_partners(conn)},
     }
+
+
+def localised(ledger: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """The ledger with each entry's time in the city's time (the service gives UTC)."""
+    for entry in ledger["entries"]:
+        at = entry["occurred_at"]
+        entry["local_time"] = datetime.fromisoformat(at).astimezone(zone) if at else None
+    return ledger
 
 
 def _home(conn: Connection, platform: Platform, citizen: str, language: str) -> dict[str, Any]:
@@ -70,7 +80,9 @@ async def ledger(request: Request) -> HTMLResponse:
 
     def read(conn: Connection, platform: Platform) -> dict[str, Any]:
         return {
-            "ledger": ledgers.personal(conn, session.subject, PAGE_SIZE, before),
+            "ledger": localised(
+                ledgers.personal(conn, session.subject, PAGE_SIZE, before), platform.settings.zone
+            ),
             "names": names(conn, platform, language),
             "older": before is not None,
         }

@@ -1,0 +1,171 @@
+"""The citizen app's pages over HTTP, for what a browser test cannot easily show: every page asks
+for a login, every form refuses a post without the session's CSRF token (with the page again,
+never a JSON error or a stack trace), a login or registration posted from another site is
+refused, refusals keep their status, and a citizen's pages show nobody else's data."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from carbonledger.accounts import sessions
+from carbonledger.client import PartnerClient
+from carbonledger.platform import Platform
+from tests import factories
+
+Served = tuple[Platform, str]
+PAGES = ["/app", "/app/ledger", "/app/links", "/app/account", "/app/account/delete"]
+FORMS = ["/app/links/code", "/app/links/unlink", "/app/account/delete", "/app/logout"]
+
+
+def _browser(url: str, platform: Platform) -> tuple[str, httpx.Client, str]:
+    """A logged-in citizen as a browser holds them: the cookie, and the CSRF token of the page."""
+    citizen_id, api = factories.citizen_client(url, platform)
+    with api:
+        csrf = api.headers[sessions.CSRF_HEADER]
+        return citizen_id, httpx.Client(base_url=url, cookies=api.cookies, timeout=30), csrf
+
+
+def _flash(response: httpx.Response) -> str:
+    found = re.search(r'<p class="flash[^"]*"[^>]*>([^<]*)</p>', response.text)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_asks_for_a_login(served: Served, path: str) -> None:
+    _, url = served
+    answer = httpx.get(url + path)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/app/login?next={path}"
+
+
+@pytest.mark.parametrize("path", FORMS)
+def test_each_form_refuses_a_post_without_the_csrf_token(served: Served, path: str) -> None:
+    platform, url = served
+    _, client, _ = _browser(url, platform)
+    with client:
+        answer = client.post(path, data={"csrf_token": "forged", "partner": "x", "confirm": "yes"})
+        still = client.get("/app/account")
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")
+    assert _flash(answer) == "页面已过期，请刷新后重试。"
+    assert still.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/app/login", "/app/register"])
+def test_a_form_posted_from_another_site_is_refused(served: Served, path: str) -> None:
+    platform, url = served
+    _, phone = factories.new_citizen(platform, factories.PASSWORD)
+    answer = httpx.post(
+        url + path,
+        data={"phone": phone, "password": factories.PASSWORD},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert answer.status_code == 403
+    assert sessions.COOKIE not in answer.cookies
+
+
+def test_registration_lists_every_problem_and_keeps_what_was_typed(served: Served) -> None:
+    _, url = served
+    answer = httpx.post(
+        f"{url}/app/register",
+        data={"name": "张三", "id_number": "110105194912310021", "phone": "123", "password": "x"},
+    )
+    assert answer.status_code == 400
+    flash = _flash(answer)
+    assert flash.startswith("注册信息有误")
+    for field in ("phone", "id_number", "password"):
+        assert field in flash
+    assert 'value="张三"' in answer.text
+    assert 'value="x"' not in answer.text
+
+
+def test_a_registered_phone_is_refused_with_409(served: Served) -> None:
+    platform, url = served
+    _, phone = factories.new_citizen(platform)
+    serial = factories.next_serial()
+    answer = httpx.post(
+        f"{url}/app/register",
+        data={
+            "name": "张三",
+            "id_number": factories.id_number(serial),
+            "phone": phone,
+            "password": factories.PASSWORD,
+        },
+    )
+    assert answer.status_code == 409
+    assert _flash(answer) == "该手机号已经注册过。"
+
+
+def test_password_guessing_on_the_login_page_is_throttled(served: Served) -> None:
+    platform, url = served
+    _, phone = factories.new_citizen(platform, factories.PASSWORD)
+    for _ in range(sessions.MAX_FAILURES):
+        wrong = httpx.post(f"{url}/app/login", data={"phone": phone, "password": "guess-123"})
+        assert wrong.status_code == 401
+    locked = httpx.post(f"{url}/app/login", data={"phone": phone, "password": factories.PASSWORD})
+    assert locked.status_code == 429
+    assert _flash(locked).startswith("登录失败次数过多")
+    assert sessions.COOKIE not in locked.cookies
+
+
+def test_login_goes_to_the_page_asked_for_but_never_off_site(served: Served) -> None:
+    platform, url = served
+    _, phone = factories.new_citizen(platform, factories.PASSWORD)
+    body = {"phone": phone, "password": factories.PASSWORD}
+    inside = httpx.post(f"{url}/app/login", data={**body, "next": "/app/links"})
+    outside = httpx.post(f"{url}/app/login", data={**body, "next": "//evil.example/"})
+    assert (inside.status_code, inside.headers["location"]) == (303, "/app/links")
+    assert (outside.status_code, outside.headers["location"]) == (303, "/app")
+
+
+def test_deleting_needs_the_confirmation(served: Served) -> None:
+    platform, url = served
+    _, client, csrf = _browser(url, platform)
+    with client:
+        refused = client.post("/app/account/delete", data={"csrf_token": csrf})
+        assert refused.status_code == 400
+        assert _flash(refused) == "请勾选确认框。"
+        assert client.get("/api/v1/me").status_code == 200
+        done = client.post("/app/account/delete", data={"csrf_token": csrf, "confirm": "yes"})
+        assert (done.status_code, done.headers["location"]) == (
+            303,
+            "/app/login?done=account_deleted",
+        )
+        assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_link_code_for_an_unknown_partner_is_refused_on_the_page(served: Served) -> None:
+    platform, url = served
+    _, client, csrf = _browser(url, platform)
+    with client:
+        answer = client.post("/app/links/code", data={"csrf_token": csrf, "partner": "nobody"})
+    assert answer.status_code == 404
+    assert _flash(answer) == "没有这个合作方。"
+    assert 'id="link-code"' not in answer.text
+
+
+def test_my_pages_show_only_my_records(served: Served) -> None:
+    platform, url = served
+    mine, client, _ = _browser(url, platform)
+    other = factories.add_citizen(platform)
+    partner = factories.add_partner(platform)
+    factories.link(platform, partner.id, "theirs", other)
+    factories.link(platform, factories.add_partner(platform).id, "mine", mine)
+    with PartnerClient(url, partner.id, partner.key) as sender:
+        [result] = sender.submit([factories.record(user="theirs")]).json()["results"]
+    assert result["status"] == "accepted"
+    with client:
+        pages = [client.get(path).text for path in PAGES[:3]]
+    for page in pages:
+        assert result["record"] not in page
+        assert "theirs" not in page
+
+
+def test_an_unknown_notice_shows_nothing(served: Served) -> None:
+    _, url = served
+    answer = httpx.get(f"{url}/app/login?done=<script>")
+    assert _flash(answer) == ""
+    assert "<script>" not in answer.text.split("<main", 1)[1]
