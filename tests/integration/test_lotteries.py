@@ -340,9 +340,29 @@ def test_earned_entries_exclude_deleted_citizens_and_respect_the_daily_limit(tow
     lottery = create(town, daily_entries=1, entry_price=None)
     meals(town, "u0", 3, town.opens + timedelta(minutes=5))
     meals(town, "u2", 1, town.opens + timedelta(minutes=5))
-    write(
-        town.platform, lambda conn: accounts.delete_citizen(conn, town.citizens[2], clock.now())
-    )
+    write(town.platform, lambda conn: accounts.delete_citizen(conn, town.citizens[2], clock.now()))
     close(town, lottery)
     [entry] = record_of(town, lottery)["entries"]
     assert entry["entry"].startswith("credit:")
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"seed": "00" * 32}, "the reveal leaf .* publishes seed"),
+        ({"commitment": "0" * 64}, "the commit leaf .* publishes commitment"),
+        ({"closes_at": "2000-01-01T00:00:00+00:00"}, "publishes entry window"),
+        ({"leaves": {"reveal": 10**6}}, "the reveal leaf 1000000 is not in the log's latest"),
+        ({"leaves": {"close": 1}}, "the close leaf 1 is a credit, not a lottery leaf"),
+    ],
+)
+def test_the_audit_names_a_record_that_disagrees_with_the_log(
+    town: Town, change: dict[str, Any], fragment: str
+) -> None:
+    lottery = drawn_lottery(town)
+    platform = town.platform
+    audited(town, lottery)
+    body = record_of(town, lottery)
+    body |= change | {"leaves": body["leaves"] | change.get("leaves", {})}
+    with pytest.raises(AuditError, match=fragment):
+        audit(body, LocalSource(platform.engine, vkey(platform)))
