@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.accounts.tables import citizens
@@ -37,19 +37,22 @@ def set_lottery(conn: Connection, lottery_id: str, **values: Any) -> None:
     conn.execute(update(lotteries).where(lotteries.c.id == lottery_id).values(**values))
 
 
+def _rows(conn: Connection, table: Table, where: ColumnElement[bool], order: str) -> list[Row[Any]]:
+    return list(conn.execute(select(table).where(where).order_by(table.c[order])))
+
+
+def _insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(table.insert(), list(rows))
+
+
 def prizes(conn: Connection, lottery_id: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(lottery_prizes)
-            .where(lottery_prizes.c.lottery_id == lottery_id)
-            .order_by(lottery_prizes.c.position)
-        )
-    )
+    """The prizes in their published order."""
+    return _rows(conn, lottery_prizes, lottery_prizes.c.lottery_id == lottery_id, "position")
 
 
 def insert_entries(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(lottery_entries.insert(), list(rows))
+    _insert(conn, lottery_entries, rows)
 
 
 def entries(conn: Connection, lottery_id: str, citizen_id: str | None = None) -> list[Row[Any]]:
@@ -61,28 +64,17 @@ def entries(conn: Connection, lottery_id: str, citizen_id: str | None = None) ->
 
 
 def purchased(conn: Connection, purchase_key: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(lottery_entries)
-            .where(lottery_entries.c.purchase_key == purchase_key)
-            .order_by(lottery_entries.c.entry_id)
-        )
-    )
+    """The entries one purchase bought."""
+    return _rows(conn, lottery_entries, lottery_entries.c.purchase_key == purchase_key, "entry_id")
 
 
 def insert_winners(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(lottery_winners.insert(), list(rows))
+    _insert(conn, lottery_winners, rows)
 
 
 def winners(conn: Connection, lottery_id: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(lottery_winners)
-            .where(lottery_winners.c.lottery_id == lottery_id)
-            .order_by(lottery_winners.c.slot)
-        )
-    )
+    """The winners in slot order."""
+    return _rows(conn, lottery_winners, lottery_winners.c.lottery_id == lottery_id, "slot")
 
 
 def credited_in_window(
