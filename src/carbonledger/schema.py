@@ -2,8 +2,18 @@
 
 from carbonledger.accounts import tables as accounts_tables
 from carbonledger.db import metadata
+from carbonledger.donations import tables as donations_tables
+from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
 from carbonledger.points import tables as points_tables
 from carbonledger.translog import tables as translog_tables
 
-__all__ = ["accounts_tables", "ingest_tables", "metadata", "points_tables", "translog_tables"]
+__all__ = [
+    "accounts_tables",
+    "donations_tables",
+    "engagement_tables",
+    "ingest_tables",
+    "metadata",
+    "points_tables",
+    "translog_tables",
+]
