@@ -127,7 +127,8 @@ def donate(
     held = ledger.balance(conn, citizen_account(citizen_id))
     if held < points:
         raise InsufficientPoints(
-            f"you hold {held} points; {units} {target.unit_en} cost {points}; nothing was moved"
+            f"you hold {held} points and {units} {target.unit_zh} ({target.unit_en}) cost "
+            f"{points}; nothing was moved"
         )
     new_donor = not repo.has_donated(conn, citizen_id, project_id)
     row = {

@@ -148,7 +148,8 @@ def _signup(conn: Connection, event_id: str, citizen_id: str) -> Row[Any]:
 def withdraw(conn: Connection, event_id: str, citizen_id: str, now: datetime) -> None:
     """Give the citizen's place back, until the event begins."""
     event = _event(conn, event_id, lock=True)
-    _signup(conn, event_id, citizen_id)
+    if _signup(conn, event_id, citizen_id).attended_at is not None:
+        raise Conflict("your attendance at this event is recorded", code="already_attended")
     if now >= event.starts_at:
         raise Conflict(
             f"the event began at {event.starts_at.isoformat()}; sign-ups stand after that",
