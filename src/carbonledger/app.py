@@ -17,6 +17,9 @@ from starlette.exceptions import HTTPException
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
 from carbonledger.accounts import me_endpoints
+from carbonledger.donations import endpoints as donation_endpoints
+from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
+from carbonledger.engagement import endpoints as engagement_endpoints
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
@@ -119,5 +122,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(log_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
+    app.include_router(engagement_endpoints.router)
+    app.include_router(engagement_admin_endpoints.router)
+    app.include_router(donation_endpoints.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

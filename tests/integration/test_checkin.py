@@ -129,7 +129,7 @@ def test_funding_is_idempotent_by_the_operators_key(platform: Platform) -> None:
     assert not _fund(platform, "quiz", 500, "2026-11")
     assert _fund(platform, "quiz", 200, "2026-11-top-up")
     with db.read(platform.engine) as conn:
-        assert service.budget_balances(conn) == {"checkin": 0, "quiz": 700}
+        assert service.budget_balances(conn, NOON) == {"checkin": 0, "quiz": 700}
     with pytest.raises(Conflict) as reused:
         _fund(platform, "quiz", 300, "2026-11")
     assert reused.value.code == "idempotency_key_reused"

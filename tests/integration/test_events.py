@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from carbonledger import db
-from carbonledger.engagement import events
+from carbonledger.engagement import events, service
 from carbonledger.engagement.tables import events as events_table
 from carbonledger.errors import Conflict, Forbidden, InvalidInput, NotFound
 from carbonledger.platform import Platform
@@ -58,6 +58,12 @@ def test_an_event_keeps_only_its_codes_hash_and_funds_its_budget(platform: Platf
     assert code.encode() not in b"".join(str(v).encode() for v in stored)
     assert (listed.id, listed.taken, listed.capacity) == (event, 0, 2)
     assert balance(platform, f"campaign:event-{event}") == 100
+    with db.read(platform.engine) as conn:
+        budgets = service.budget_balances(conn, NOW)
+        # A week after the event no code is taken any more: its budget is no longer listed.
+        later = service.budget_balances(conn, CLEANUP.ends_at + timedelta(days=7))
+    assert budgets == {"checkin": 0, "quiz": 0, f"event-{event}": 100}
+    assert later == {"checkin": 0, "quiz": 0}
     reconciled(platform)
 
 

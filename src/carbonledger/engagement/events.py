@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.engagement import repository as repo
-from carbonledger.engagement.rules import Payment, event_budget, event_text_problems
+from carbonledger.engagement.rules import (
+    ATTENDANCE_DAYS,
+    Payment,
+    event_budget,
+    event_text_problems,
+)
 from carbonledger.engagement.service import fund_budget, pay
 from carbonledger.errors import Conflict, Forbidden, InvalidInput, NotFound
 from carbonledger.ids import ulid
@@ -33,7 +38,6 @@ from carbonledger.points.engagement import (
     new_attendance_code,
 )
 
-ATTENDANCE_DAYS = 7  # long enough to enter the code at home the next week, short enough to close
 _ATTENDANCE_WINDOW = timedelta(days=ATTENDANCE_DAYS)
 
 

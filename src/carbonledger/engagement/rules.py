@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from carbonledger.points.engagement import QuizRules, StreakBonus
 
 CHECKIN_BUDGET = "checkin"
+# An attendance code is taken from the event's start until this long after its end: long enough
+# to enter it at home the next week, short enough that an event's budget can be closed.
+ATTENDANCE_DAYS = 7
 QUIZ_BUDGET = "quiz"
 _EVENT_BUDGET_PREFIX = "event-"
 _EVENT_BUDGET = re.compile(r"^event-([0-9A-Z]{26})$")

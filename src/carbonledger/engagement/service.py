@@ -16,11 +16,13 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.engagement import repository as repo
 from carbonledger.engagement.rules import (
+    ATTENDANCE_DAYS,
     CHECKIN_BUDGET,
     QUIZ_BUDGET,
     EngagementRules,
     Payment,
     changed_rules,
+    event_budget,
     event_of_budget,
     stored_rules,
 )
@@ -100,9 +102,13 @@ def fund_budget(conn: Connection, budget: str, points: int, key: str, now: datet
     return ledger.post(conn, [funding], now)
 
 
-def budget_balances(conn: Connection) -> dict[str, int]:
-    """The check-in and quiz budgets' balances (0 before their first funding)."""
-    names = (CHECKIN_BUDGET, QUIZ_BUDGET)
+def budget_balances(conn: Connection, now: datetime) -> dict[str, int]:
+    """The balances of the budgets that may still pay: check-in, quiz, and each event whose
+    attendance codes are still taken (0 before a budget's first funding)."""
+    since = now - timedelta(days=ATTENDANCE_DAYS)
+    names = [CHECKIN_BUDGET, QUIZ_BUDGET] + [
+        event_budget(row.id) for row in repo.events_ending_after(conn, since)
+    ]
     held = repo.balances(conn, [campaign_account(n) for n in names])
     return {name: held.get(campaign_account(name), 0) for name in names}
 
