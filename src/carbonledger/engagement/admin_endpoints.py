@@ -16,6 +16,7 @@ from carbonledger.engagement.schemas import (
     BudgetOut,
     EventCreatedOut,
     EventIn,
+    EventOut,
     FundIn,
     FundOut,
     QuestionIn,
@@ -125,8 +126,7 @@ async def add_question(
     now = clock.now()
 
     def work(conn: Any) -> Any:
-        question_id = quiz.add_question(conn, **body.model_dump(), now=now)
-        return next(row for row in quiz.bank(conn) if row.id == question_id)
+        return quiz.question(conn, quiz.add_question(conn, **body.model_dump(), now=now))
 
     return _question_out(await writing(request, work))
 
@@ -156,23 +156,14 @@ async def create_event(
     now = clock.now()
     new = events.NewEvent(**body.model_dump())
 
-    def work(conn: Any) -> tuple[str, str, int]:
+    def work(conn: Any) -> EventCreatedOut:
         event_id, code = events.create_event(conn, new, operator, now)
-        return event_id, code, balance(conn, campaign_account(event_budget(event_id)))
+        budget = event_budget(event_id)
+        return EventCreatedOut(
+            **EventOut.of(events.get(conn, event_id), taken=0).model_dump(),
+            attendance_code=code,
+            budget=budget,
+            balance=balance(conn, campaign_account(budget)),
+        )
 
-    event_id, code, held = await writing(request, work)
-    return EventCreatedOut(
-        event=event_id,
-        kind=new.kind,
-        name_zh=new.name_zh.strip(),
-        name_en=new.name_en.strip(),
-        place=new.place.strip(),
-        starts_at=new.starts_at,
-        ends_at=new.ends_at,
-        capacity=new.capacity,
-        places_left=new.capacity,
-        points_per_hour=new.points_per_hour,
-        attendance_code=code,
-        budget=event_budget(event_id),
-        balance=held,
-    )
+    return await writing(request, work)

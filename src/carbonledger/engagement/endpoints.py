@@ -136,21 +136,6 @@ async def answer(
     return AnswerOut(question=question, correct=done.correct, **Paid.of(done.payment).model_dump())
 
 
-def event_out(row: Any) -> EventOut:
-    return EventOut(
-        event=row.id,
-        kind=row.kind,
-        name_zh=row.name_zh,
-        name_en=row.name_en,
-        place=row.place,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        capacity=row.capacity,
-        places_left=max(row.capacity - row.taken, 0),
-        points_per_hour=row.points_per_hour,
-    )
-
-
 @router.get(
     "/api/v1/events",
     response_model=list[EventOut],
@@ -160,7 +145,7 @@ def event_out(row: Any) -> EventOut:
 async def upcoming_events(request: Request) -> list[EventOut]:
     now = clock.now()
     rows = await reading(request, lambda conn: events.upcoming(conn, now))
-    return [event_out(row) for row in rows]
+    return [EventOut.of(row, row.taken) for row in rows]
 
 
 @router.get(
@@ -172,22 +157,7 @@ async def upcoming_events(request: Request) -> list[EventOut]:
 )
 async def my_events(citizen: CurrentCitizen, request: Request) -> list[MyEventOut]:
     rows = await reading(request, lambda conn: events.signups_of(conn, citizen))
-    return [
-        MyEventOut(
-            event=row.id,
-            kind=row.kind,
-            name_zh=row.name_zh,
-            name_en=row.name_en,
-            place=row.place,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            signed_up_at=row.signed_up_at,
-            attended_at=row.attended_at,
-            points_due=row.points_due,
-            points_paid=row.points_paid,
-        )
-        for row in rows
-    ]
+    return [MyEventOut.of(row) for row in rows]
 
 
 @router.put(

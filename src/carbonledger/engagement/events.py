@@ -119,7 +119,8 @@ def upcoming(conn: Connection, now: datetime) -> list[Row[Any]]:
     return repo.events_ending_after(conn, now)
 
 
-def _event(conn: Connection, event_id: str, *, lock: bool = False) -> Row[Any]:
+def get(conn: Connection, event_id: str, *, lock: bool = False) -> Row[Any]:
+    """One event; NotFound `unknown_event` when there is none."""
     row = repo.event(conn, event_id, lock=lock)
     if row is None:
         raise NotFound(f"no volunteer event has the id {event_id!r}", code="unknown_event")
@@ -128,7 +129,7 @@ def _event(conn: Connection, event_id: str, *, lock: bool = False) -> Row[Any]:
 
 def sign_up(conn: Connection, event_id: str, citizen_id: str, now: datetime) -> bool:
     """Sign the citizen up; True when this request did (False: they were signed up already)."""
-    event = _event(conn, event_id, lock=True)
+    event = get(conn, event_id, lock=True)
     if repo.signup(conn, event_id, citizen_id) is not None:
         return False
     taken = repo.signups_for(conn, event_id)
@@ -151,7 +152,7 @@ def _signup(conn: Connection, event_id: str, citizen_id: str) -> Row[Any]:
 
 def withdraw(conn: Connection, event_id: str, citizen_id: str, now: datetime) -> None:
     """Give the citizen's place back, until the event begins."""
-    event = _event(conn, event_id, lock=True)
+    event = get(conn, event_id, lock=True)
     if _signup(conn, event_id, citizen_id).attended_at is not None:
         raise Conflict("your attendance at this event is recorded", code="already_attended")
     if now >= event.starts_at:
@@ -164,7 +165,7 @@ def withdraw(conn: Connection, event_id: str, citizen_id: str, now: datetime) ->
 
 def attend(conn: Connection, event_id: str, citizen_id: str, code: str, now: datetime) -> Payment:
     """Confirm the citizen's attendance with the organiser's code and pay the event's hours."""
-    event = _event(conn, event_id)
+    event = get(conn, event_id)
     _signup(conn, event_id, citizen_id)
     pure = _pure(event)
     if not event.starts_at <= now < event.ends_at + _ATTENDANCE_WINDOW:

@@ -57,6 +57,14 @@ def retire_question(conn: Connection, question_id: str, now: datetime) -> None:
         raise NotFound(f"no active question has the id {question_id!r}", code="unknown_question")
 
 
+def question(conn: Connection, question_id: str) -> Row[Any]:
+    """One question of the bank, with its answer: for the operator only."""
+    row = repo.question(conn, question_id)
+    if row is None:
+        raise NotFound(f"no question has the id {question_id!r}", code="unknown_question")
+    return row
+
+
 def bank(conn: Connection) -> list[Row[Any]]:
     """Every question, retired ones too, with its answer: for the operator only."""
     return repo.questions(conn, active_only=False)

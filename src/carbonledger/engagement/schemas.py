@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -77,8 +78,8 @@ class AnswerOut(Paid):
     correct: bool
 
 
-class EventOut(BaseModel):
-    """A volunteer event as anyone sees it."""
+class EventFields(BaseModel):
+    """What every view of a volunteer event shows."""
 
     event: str
     kind: str
@@ -87,25 +88,47 @@ class EventOut(BaseModel):
     place: str
     starts_at: datetime
     ends_at: datetime
+
+    @staticmethod
+    def of_row(row: Any) -> dict[str, Any]:
+        names = ("kind", "name_zh", "name_en", "place", "starts_at", "ends_at")
+        return {"event": row.id, **{name: getattr(row, name) for name in names}}
+
+
+class EventOut(EventFields):
+    """A volunteer event as anyone sees it."""
+
     capacity: int
     places_left: int
     points_per_hour: int
 
+    @classmethod
+    def of(cls, row: Any, taken: int) -> EventOut:
+        return cls(
+            **cls.of_row(row),
+            capacity=row.capacity,
+            places_left=max(row.capacity - taken, 0),
+            points_per_hour=row.points_per_hour,
+        )
 
-class MyEventOut(BaseModel):
+
+class MyEventOut(EventFields):
     """One of the citizen's sign-ups and, after the event, what attending earned."""
 
-    event: str
-    kind: str
-    name_zh: str
-    name_en: str
-    place: str
-    starts_at: datetime
-    ends_at: datetime
     signed_up_at: datetime
     attended_at: datetime | None
     points_due: int | None
     points_paid: int | None
+
+    @classmethod
+    def of(cls, row: Any) -> MyEventOut:
+        return cls(
+            **cls.of_row(row),
+            signed_up_at=row.signed_up_at,
+            attended_at=row.attended_at,
+            points_due=row.points_due,
+            points_paid=row.points_paid,
+        )
 
 
 class AttendanceIn(BaseModel):
