@@ -98,21 +98,7 @@ async def donate(
 async def my_donations(citizen: CurrentCitizen, request: Request) -> MyDonationsOut:
     funded = await reading(request, lambda conn: service.funded_by(conn, citizen))
     return MyDonationsOut(
-        funded=[
-            FundedOut(
-                project=row.id,
-                kind=row.kind,
-                name_zh=row.name_zh,
-                name_en=row.name_en,
-                unit_zh=row.unit_zh,
-                unit_en=row.unit_en,
-                units=row.units,
-                points=row.points,
-                donations=row.donations,
-                last_donated_at=row.last_donated_at,
-            )
-            for row in funded.projects
-        ],
+        funded=[FundedOut.of(row) for row in funded.projects],
         recent=[DonationOut.of(row) for row in funded.recent],
     )
 

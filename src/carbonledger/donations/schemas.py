@@ -19,8 +19,8 @@ class ProjectIn(BaseModel):
     goal_points: int = Field(description="A whole number of units.")
 
 
-class ProjectOut(BaseModel):
-    """A project and its progress, as anyone sees it."""
+class ProjectFields(BaseModel):
+    """What every view of a project shows: what it is and what its unit is called."""
 
     project: str
     kind: str
@@ -28,6 +28,16 @@ class ProjectOut(BaseModel):
     name_en: str
     unit_zh: str
     unit_en: str
+
+    @staticmethod
+    def of_row(row: Any) -> dict[str, Any]:
+        names = ("kind", "name_zh", "name_en", "unit_zh", "unit_en")
+        return {"project": row.id, **{name: getattr(row, name) for name in names}}
+
+
+class ProjectOut(ProjectFields):
+    """A project and its progress, as anyone sees it."""
+
     points_per_unit: int
     goal_points: int
     goal_units: int
@@ -39,19 +49,11 @@ class ProjectOut(BaseModel):
 
     @classmethod
     def of(cls, row: Any) -> ProjectOut:
+        names = ("points_per_unit", "goal_points", "raised_points", "units_funded", "donors")
         return cls(
-            project=row.id,
-            kind=row.kind,
-            name_zh=row.name_zh,
-            name_en=row.name_en,
-            unit_zh=row.unit_zh,
-            unit_en=row.unit_en,
-            points_per_unit=row.points_per_unit,
-            goal_points=row.goal_points,
+            **cls.of_row(row),
+            **{name: getattr(row, name) for name in names},
             goal_units=row.goal_points // row.points_per_unit,
-            raised_points=row.raised_points,
-            units_funded=row.units_funded,
-            donors=row.donors,
             status=row.status,
             created_at=row.created_at,
         )
@@ -95,19 +97,23 @@ class DonationOut(BaseModel):
         )
 
 
-class FundedOut(BaseModel):
+class FundedOut(ProjectFields):
     """What the citizen funded in one project, e.g. 3 棵 (trees) for 300 points."""
 
-    project: str
-    kind: str
-    name_zh: str
-    name_en: str
-    unit_zh: str
-    unit_en: str
     units: int
     points: int
     donations: int
     last_donated_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> FundedOut:
+        return cls(
+            **cls.of_row(row),
+            units=row.units,
+            points=row.points,
+            donations=row.donations,
+            last_donated_at=row.last_donated_at,
+        )
 
 
 class MyDonationsOut(BaseModel):
