@@ -67,7 +67,7 @@ def question(conn: Connection, question_id: str) -> Row[Any]:
 
 def bank(conn: Connection) -> list[Row[Any]]:
     """Every question, retired ones too, with its answer: for the operator only."""
-    return repo.questions(conn, active_only=False)
+    return repo.all_questions(conn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +88,12 @@ class Quiz:
 
 
 def _dealt(conn: Connection, citizen_id: str, day: date, count: int) -> list[Row[Any]]:
-    rows = {row.id: row for row in repo.questions(conn, active_only=True)}
-    pure = [
-        Question(r.id, r.prompt_zh, r.prompt_en, tuple(r.choices_zh), r.answer)
-        for r in rows.values()
-    ]
-    picked = daily_questions(pure, seed=citizen_id.encode(), day=day, count=count)
-    return [rows[q.id] for q in picked]
+    # The deal ranks questions by id alone: only the dealt ones are read in full, so that an
+    # answer costs a look-up of the bank's ids, not a decoding of every prompt and choice.
+    bank = [Question(i, "", "", ("",), 0) for i in repo.active_question_ids(conn)]
+    picked = [q.id for q in daily_questions(bank, seed=citizen_id.encode(), day=day, count=count)]
+    rows = {row.id: row for row in repo.questions_by_id(conn, picked)}
+    return [rows[i] for i in picked]
 
 
 def todays_quiz(conn: Connection, citizen_id: str, zone: ZoneInfo, now: datetime) -> Quiz:

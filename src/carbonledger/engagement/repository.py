@@ -99,11 +99,21 @@ def question(conn: Connection, question_id: str) -> Row[Any] | None:
     return conn.execute(select(quiz_questions).where(quiz_questions.c.id == question_id)).first()
 
 
-def questions(conn: Connection, *, active_only: bool) -> list[Row[Any]]:
-    statement = select(quiz_questions).order_by(quiz_questions.c.id)
-    if active_only:
-        statement = statement.where(quiz_questions.c.status == "active")
-    return list(conn.execute(statement))
+def all_questions(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(quiz_questions).order_by(quiz_questions.c.id)))
+
+
+def active_question_ids(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        select(quiz_questions.c.id).where(quiz_questions.c.status == "active")
+    ).scalars()
+    return list(rows)
+
+
+def questions_by_id(conn: Connection, ids: Sequence[str]) -> list[Row[Any]]:
+    if not ids:
+        return []
+    return list(conn.execute(select(quiz_questions).where(quiz_questions.c.id.in_(ids))))
 
 
 def retire_question(conn: Connection, question_id: str, now: datetime) -> bool:
