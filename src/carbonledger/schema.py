@@ -5,6 +5,7 @@ from carbonledger.db import metadata
 from carbonledger.donations import tables as donations_tables
 from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
+from carbonledger.lotteries import tables as lotteries_tables
 from carbonledger.points import tables as points_tables
 from carbonledger.translog import tables as translog_tables
 
@@ -13,6 +14,7 @@ __all__ = [
     "donations_tables",
     "engagement_tables",
     "ingest_tables",
+    "lotteries_tables",
     "metadata",
     "points_tables",
     "translog_tables",
