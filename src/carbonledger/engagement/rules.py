@@ -101,9 +101,9 @@ class Payment:
         """What the citizen is told when the budget could not pay everything due."""
         if not self.short:
             return None
+        what = {CHECKIN_BUDGET: "check-in", QUIZ_BUDGET: "quiz"}.get(self.budget, "event's")
         return (
-            f"the {self.budget} budget has run short: {self.paid} of the {self.due} points "
-            "due were paid"
+            f"the {what} budget has run short: {self.paid} of the {self.due} points due were paid"
         )
 
 
