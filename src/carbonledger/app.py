@@ -18,6 +18,9 @@ from starlette.exceptions import HTTPException
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
 from carbonledger.accounts import me_endpoints
+from carbonledger.donations import endpoints as donation_endpoints
+from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
+from carbonledger.engagement import endpoints as engagement_endpoints
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
@@ -138,6 +141,9 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(ledger_endpoints.router)
     app.include_router(lottery_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(engagement_endpoints.router)
+    app.include_router(engagement_admin_endpoints.router)
+    app.include_router(donation_endpoints.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
