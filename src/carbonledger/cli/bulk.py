@@ -1,0 +1,136 @@
+"""`carbonledger import`: a data partner's records from a JSON Lines or CSV file through the
+pipeline, with a progress bar, a summary and the rejected rows written to a file. Interrupted, the
+same command resumes where the committed batches end (records are idempotent by external_id)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from carbonledger.cli.common import err, fail
+from carbonledger.errors import CarbonLedgerError, InvalidInput
+from carbonledger.ingest.filerows import CountingLines, FileFormatError, format_of, rows
+from carbonledger.ingest.importer import ImportSummary, Rejection, import_rows
+from carbonledger.platform import Platform
+
+_STATUSES = ("accepted", "duplicate", "pending", "rejected")
+
+
+class _RejectedFile:
+    """The rejected rows as JSON Lines, opened on the first one, so a clean import leaves none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._handle: IO[str] | None = None
+
+    def write(self, rejection: Rejection) -> None:
+        if self._handle is None:
+            self._handle = self.path.open("w", encoding="utf-8")
+        self._handle.write(rejection.to_json() + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _print_summary(summary: ImportSummary, rejected: _RejectedFile, interrupted: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="import interrupted" if interrupted else "import finished")
+    for column in (*_STATUSES, "replayed", "rows", "records/s"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(str(summary.statuses[s]) for s in _STATUSES),
+        str(summary.replayed),
+        str(summary.rows),
+        f"{summary.rate:,.0f}",
+    )
+    Console(soft_wrap=True).print(table)
+    print(f"run {summary.run_id}: every row up to line {summary.last_line} is done")
+    if rejected.count:
+        print(f"{rejected.count} rejected rows with their reasons in {rejected.path}")
+
+
+def import_file(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", exists=True, dir_okay=False, help="JSON Lines, or CSV with a header."
+        ),
+    ],
+    partner: Annotated[str, typer.Option(help="The data partner whose records these are.")],
+    rejected: Annotated[
+        Path | None,
+        typer.Option(help="Where the rejected rows go (default: FILE.rejected.jsonl)."),
+    ] = None,
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl or csv (default: from the file name)."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Records per transaction (at most the batch limit).")
+    ] = 1000,
+) -> None:
+    """Import a partner's records from a file; run it again to resume after an interruption."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    platform = Platform.open()
+    out = _RejectedFile(rejected or file.with_name(file.name + ".rejected.jsonl"))
+    summary = ImportSummary("")
+    interrupted = False
+    columns = (
+        TextColumn("{task.fields[rows]:>10,} rows"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rate]:>8,.0f} records/s"),
+        TimeRemainingColumn(),
+    )
+    try:
+        if batch_size > platform.settings.max_batch_records:
+            raise InvalidInput(
+                f"--batch-size may be at most {platform.settings.max_batch_records} "
+                "(CARBONLEDGER_MAX_BATCH_RECORDS)",
+                code="invalid_batch_size",
+            )
+        chosen = format_of(file.name, file_format)
+        with (
+            file.open("rb") as stream,
+            Progress(*columns, console=err, disable=not err.is_terminal) as progress,
+        ):
+            lines = CountingLines(stream)
+            task = progress.add_task("import", total=file.stat().st_size, rows=0, rate=0.0)
+
+            def advance(done: ImportSummary) -> None:
+                nonlocal summary
+                summary = done
+                progress.update(task, completed=lines.bytes_read, rows=done.rows, rate=done.rate)
+                if not err.is_terminal:  # a log gets a line per committed batch instead
+                    err.print(f"imported through line {done.last_line}: {done.rows} rows")
+
+            summary = import_rows(
+                platform,
+                partner,
+                rows(lines, chosen),
+                batch_size=batch_size,
+                on_rejected=out.write,
+                on_batch=advance,
+            )
+    except FileFormatError as error:
+        err.print(f"[red]error[/red]: {file}: {error}")
+        raise typer.Exit(1) from None
+    except CarbonLedgerError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        out.close()
+        platform.close()
+    _print_summary(summary, out, interrupted)
+    if interrupted:
+        err.print("interrupted: run the same command again to resume")
+        raise typer.Exit(130)
