@@ -4,7 +4,9 @@ same command resumes where the committed batches end (records are idempotent by 
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import IO, Annotated
 
 import typer
@@ -16,6 +18,23 @@ from carbonledger.ingest.importer import ImportSummary, Rejection, import_rows
 from carbonledger.platform import Platform
 
 _STATUSES = ("accepted", "duplicate", "pending", "rejected")
+
+
+class _CtrlC:
+    """The first Ctrl-C asks the import to stop where the batch in progress ends, so no
+    database call is cut short; a second one stops at once."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, _signal: int, _frame: FrameType | None) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        err.print("stopping after the batch in progress (Ctrl-C again to stop at once)")
+
+    def stop(self) -> bool:
+        return self.asked
 
 
 class _RejectedFile:
@@ -37,11 +56,11 @@ class _RejectedFile:
             self._handle.close()
 
 
-def _print_summary(summary: ImportSummary, rejected: _RejectedFile, interrupted: bool) -> None:
+def _print_summary(summary: ImportSummary, rejected: _RejectedFile) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="import interrupted" if interrupted else "import finished")
+    table = Table(title="import interrupted" if summary.stopped else "import finished")
     for column in (*_STATUSES, "replayed", "rows", "records/s"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -82,7 +101,8 @@ def import_file(
     platform = Platform.open()
     out = _RejectedFile(rejected or file.with_name(file.name + ".rejected.jsonl"))
     summary = ImportSummary("")
-    interrupted = False
+    ctrl_c = _CtrlC()
+    previous = signal.signal(signal.SIGINT, ctrl_c)
     columns = (
         TextColumn("{task.fields[rows]:>10,} rows"),
         BarColumn(),
@@ -119,6 +139,7 @@ def import_file(
                 batch_size=batch_size,
                 on_rejected=out.write,
                 on_batch=advance,
+                stop=ctrl_c.stop,
             )
     except FileFormatError as error:
         err.print(f"[red]error[/red]: {file}: {error}")
@@ -126,11 +147,12 @@ def import_file(
     except CarbonLedgerError as error:
         fail(error)
     except KeyboardInterrupt:
-        interrupted = True
+        summary.stopped = True
     finally:
+        signal.signal(signal.SIGINT, previous)
         out.close()
         platform.close()
-    _print_summary(summary, out, interrupted)
-    if interrupted:
+    _print_summary(summary, out)
+    if summary.stopped:
         err.print("interrupted: run the same command again to resume")
         raise typer.Exit(130)

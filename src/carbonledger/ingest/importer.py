@@ -34,7 +34,7 @@ from carbonledger.ingest import pipeline
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.filerows import Row
 from carbonledger.ingest.records import content_hash
-from carbonledger.ingest.results import Result, Status
+from carbonledger.ingest.results import FieldError, Result, Status
 from carbonledger.platform import Platform
 
 UNREADABLE = "unreadable_row"
@@ -70,6 +70,8 @@ class ImportSummary:
     replayed: int = 0
     last_line: int = 0
     seconds: float = 0.0
+    stopped: bool = False
+    """Asked to stop before the end of the file; the rows up to `last_line` are done."""
 
     @property
     def rows(self) -> int:
@@ -147,31 +149,32 @@ def import_rows(
     batch_size: int,
     on_rejected: Callable[[Rejection], None],
     on_batch: Callable[[ImportSummary], None] = lambda _: None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> ImportSummary:
     """Send the rows through the pipeline as `partner_id`, `batch_size` records a transaction;
-    report each rejected row and, after each committed batch, the summary so far."""
+    report each rejected row and, after each committed batch, the summary so far. `stop` is
+    asked between batches, so an import is stopped only where a batch ends."""
     with db.read(platform.engine) as conn:
         check_partner(conn, partner_id)
     summary = ImportSummary(ulid(clock.now()))
     started = time.perf_counter()
     resuming = True  # replays are looked up cheaply until the first batch that is new
     for chunk in _batches(rows, batch_size):
-        readable = [(row, row.record) for row in chunk if row.record is not None]
-        records = [record for _, record in readable]
-        for row in chunk:
-            if row.problem is not None:
-                summary.statuses[Status.REJECTED.value] += 1
-                problem = ({"field": "", "message": row.problem},)
-                on_rejected(Rejection(row.line, None, UNREADABLE, problem))
+        if stop():
+            summary.stopped = True
+            break
+        records = [row.record for row in chunk if row.record is not None]
         results = _stored_replays(platform, partner_id, records) if resuming and records else None
         if results is None and records:
             resuming = False
-            first_line = readable[0][0].line
+            first_line = next(row.line for row in chunk if row.record is not None)
             results = db.retrying(
                 platform.engine,
                 partial(_submit, platform, partner_id, summary.run_id, first_line, records),
             )
-        for (row, _), result in zip(readable, results or [], strict=True):
+        answers = iter(results or [])
+        for row in chunk:  # in file order, so the rejected rows are reported by line
+            result = _unreadable(row) if row.record is None else next(answers)
             summary.statuses[result.status.value] += 1
             summary.replayed += result.replayed
             if result.status is Status.REJECTED:
@@ -181,6 +184,12 @@ def import_rows(
         on_batch(summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _unreadable(row: Row) -> Result:
+    return Result(
+        None, Status.REJECTED, reason=UNREADABLE, errors=(FieldError("", row.problem or ""),)
+    )
 
 
 def _rejection(row: Row, result: Result) -> Rejection:
