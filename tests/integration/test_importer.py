@@ -186,9 +186,7 @@ def test_a_run_again_replays_what_is_stored_and_goes_on(
     rollups_match_records(platform)
 
 
-def test_only_an_active_data_partner_can_be_imported_as(
-    platform: Platform, tmp_path: Path
-) -> None:
+def test_only_an_active_data_partner_can_be_imported_as(platform: Platform, tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "in.jsonl", [record()])
     with pytest.raises(NotFound, match="partner add"):
         _import(platform, "nobody", path)

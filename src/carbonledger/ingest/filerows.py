@@ -120,9 +120,7 @@ def _is_text(cell: str) -> bool:
 def _check_header(header: list[str]) -> None:
     if not header:
         raise FileFormatError("the CSV file is empty; its first row must name the record fields")
-    unknown = [
-        name for name in header if name not in FIELDS and not name.startswith(_EVIDENCE)
-    ]
+    unknown = [name for name in header if name not in FIELDS and not name.startswith(_EVIDENCE)]
     if unknown or "evidence" in header:
         named = ", ".join(repr(name) for name in unknown or ["evidence"])
         fields = ", ".join(sorted(FIELDS - {"evidence"}))
