@@ -181,8 +181,11 @@ def test_ctrl_c_stops_between_batches_with_a_summary_and_the_way_to_resume(
     with db.read(platform.engine) as conn:
         stored = len(conn.execute(select(records.c.id)).all())
     assert 5 <= stored < 1000
+    stale = tmp_path / "food.jsonl.rejected.jsonl"
+    stale.write_text('{"line": 1, "reason": "from an earlier run"}\n')
     resumed = _import(path, platform)
     assert resumed.returncode == 0, resumed.stderr
+    assert not stale.exists()  # this run rejected nothing
     with db.read(platform.engine) as conn:
         assert len(conn.execute(select(records.c.id)).all()) == 1000
 

@@ -4,6 +4,7 @@ resent run replayed, 429s waited out, and an unreachable deployment reported."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from sqlalchemy import select
 from carbonledger import clock, db
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.cli.simulator import Behaviour, SimulatedPartner, run_all
+from carbonledger.client import PartnerClient
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.simulate.city import PARTNERS
 from carbonledger.simulate.population import enrol
-from carbonledger.simulate.sender import Pace
+from carbonledger.simulate.sender import Pace, run_partner
 from carbonledger.simulate.traffic import partner_records
 from tests import factories
 from tests.commands import run
@@ -111,6 +113,21 @@ def test_rate_limited_batches_are_sent_again_after_retry_after(
     assert len(_stored(platform, "limited")) == 12
 
 
+def test_a_stopped_run_ends_after_the_batch_in_flight(
+    served: tuple[Platform, str], city: dict[str, Ed25519PrivateKey]
+) -> None:
+    platform, url = served
+    stop = threading.Event()
+    records = partner_records(
+        "steps-a", seed=SEED, citizens=CITIZENS, zone=platform.settings.zone, days=DAYS,
+        now=clock.now(), run="stopped",
+    )  # fmt: skip
+    with PartnerClient(url, "steps-a", city["steps-a"]) as client:
+        tally = run_partner(client, records, Pace(0, 10), stop, lambda _: stop.set())
+    assert tally.records == 10 and tally.batches == 1 and tally.failure is None
+    assert len(_stored(platform, "stopped")) == 10
+
+
 def test_an_unreachable_deployment_is_reported_after_the_retries(
     served: tuple[Platform, str], city: dict[str, Ed25519PrivateKey]
 ) -> None:
@@ -146,3 +163,5 @@ def test_the_command_sends_as_every_partner_of_a_key_directory(
     assert Counter(p for p, *_ in _stored(platform, "cli")) == {"metro": 30, "maps-b": 30}
     refused = run(tmp_path / "client", "simulate", "--url", url, "--partner", "metro")
     assert refused.returncode == 1 and "bad_keys" in refused.stderr
+    bad_tag = run(tmp_path, "simulate", "--url", url, "--keys", str(keys), "--run", "a b")
+    assert bad_tag.returncode == 1 and "bad_run" in bad_tag.stderr

@@ -10,14 +10,18 @@ from types import FrameType
 from typing import IO, Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from carbonledger.cli.common import err, fail
 from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.ingest.filerows import CountingLines, FileFormatError, format_of, rows
 from carbonledger.ingest.importer import ImportSummary, Rejection, import_rows
+from carbonledger.ingest.results import Status
 from carbonledger.platform import Platform
 
-_STATUSES = ("accepted", "duplicate", "pending", "rejected")
+_STATUSES = tuple(status.value for status in Status)
 
 
 class _CtrlC:
@@ -38,7 +42,7 @@ class _CtrlC:
 
 
 class _RejectedFile:
-    """The rejected rows as JSON Lines, opened on the first one, so a clean import leaves none."""
+    """This run's rejected rows as JSON Lines, written from the first one on."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -51,15 +55,15 @@ class _RejectedFile:
         self._handle.write(rejection.to_json() + "\n")
         self.count += 1
 
-    def close(self) -> None:
+    def close(self, finished: bool) -> None:
         if self._handle is not None:
             self._handle.close()
+        elif finished:
+            # A whole file read without a rejection: a list left by an earlier run is stale.
+            self.path.unlink(missing_ok=True)
 
 
 def _print_summary(summary: ImportSummary, rejected: _RejectedFile) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title="import interrupted" if summary.stopped else "import finished")
     for column in (*_STATUSES, "replayed", "rows", "records/s"):
         table.add_column(column, justify="right")
@@ -96,11 +100,10 @@ def import_file(
     ] = 1000,
 ) -> None:
     """Import a partner's records from a file; run it again to resume after an interruption."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
     platform = Platform.open()
     out = _RejectedFile(rejected or file.with_name(file.name + ".rejected.jsonl"))
     summary = ImportSummary("")
+    finished = False
     ctrl_c = _CtrlC()
     previous = signal.signal(signal.SIGINT, ctrl_c)
     columns = (
@@ -141,6 +144,7 @@ def import_file(
                 on_batch=advance,
                 stop=ctrl_c.stop,
             )
+        finished = not summary.stopped
     except FileFormatError as error:
         err.print(f"[red]error[/red]: {file}: {error}")
         raise typer.Exit(1) from None
@@ -150,7 +154,7 @@ def import_file(
         summary.stopped = True
     finally:
         signal.signal(signal.SIGINT, previous)
-        out.close()
+        out.close(finished)
         platform.close()
     _print_summary(summary, out)
     if summary.stopped:

@@ -3,6 +3,7 @@ signed HTTP to any deployment, one thread each, then a summary of what came back
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -137,6 +138,7 @@ def run_all(
             return [future.result() for future in futures], True
 
 
+_RUN_TAG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # external ids stay within 128 characters
 _WORDS = frozenset({"partner", "status", "reason"})
 
 
@@ -216,6 +218,8 @@ def simulate(
     """Send realistic signed batches as one or more partners, then summarise the answers."""
     tag = run or random_code(6).lower()
     try:
+        if not _RUN_TAG.match(tag):
+            raise InvalidInput("--run must be 1 to 32 of A-Z, a-z, 0-9, _ and -", code="bad_run")
         chosen = choose_partners(partner or [], key or [], keys, kind or [])
     except CarbonLedgerError as error:
         fail(error)
