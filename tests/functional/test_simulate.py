@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from carbonledger import clock, db
 from carbonledger.accounts import repository as accounts_repo
-from carbonledger.cli.simulator import Behaviour, SimulatedPartner, run_all
 from carbonledger.client import PartnerClient
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.simulate.city import PARTNERS
+from carbonledger.simulate.partners import Behaviour, SimulatedPartner, run_all
 from carbonledger.simulate.population import enrol
 from carbonledger.simulate.sender import Pace, run_partner
 from carbonledger.simulate.traffic import partner_records

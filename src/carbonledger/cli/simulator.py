@@ -4,53 +4,29 @@ signed HTTP to any deployment, one thread each, then a summary of what came back
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import Progress
 from rich.table import Table
 
 from carbonledger import clock
 from carbonledger.cli.common import err, fail
-from carbonledger.client import PartnerClient
 from carbonledger.config import Settings
 from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.ids import random_code
 from carbonledger.simulate.demo import load_partner_key
-from carbonledger.simulate.sender import Pace, run_partner
+from carbonledger.simulate.partners import Behaviour, SimulatedPartner, run_all
+from carbonledger.simulate.sender import Pace
 from carbonledger.simulate.tally import STATUSES, Tally
-from carbonledger.simulate.traffic import DEMO_SEED, is_city_partner, partner_records, profile_of
+from carbonledger.simulate.traffic import DEMO_SEED, is_city_partner, profile_of
 
-
-@dataclass(frozen=True, slots=True)
-class SimulatedPartner:
-    """A partner to send as: its id, the kind of partner whose behaviour it sends, its key."""
-
-    partner_id: str
-    kind: str
-    key: Ed25519PrivateKey
-
-
-@dataclass(frozen=True, slots=True)
-class Behaviour:
-    """Which synthetic city is sent: its seed and people, the days before `now`, and the run's
-    tag."""
-
-    seed: int
-    citizens: int
-    days: int
-    run: str
-    zone: ZoneInfo
-    now: datetime
+_RUN_TAG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # external ids stay within 128 characters
+_WORDS = frozenset({"partner", "status", "reason"})
 
 
 def _key(path: Path) -> Ed25519PrivateKey:
@@ -82,64 +58,6 @@ def choose_partners(
         SimulatedPartner(partner_id, profile_of(partner_id, kind).id, _key(path))
         for (partner_id, path), kind in zip(pairs, each, strict=True)
     ]
-
-
-def _send_as(
-    partner: SimulatedPartner,
-    url: str,
-    behaviour: Behaviour,
-    pace: Pace,
-    stop: threading.Event,
-    progress: tuple[Progress, TaskID],
-) -> Tally:
-    records = partner_records(
-        partner.kind,
-        seed=behaviour.seed,
-        citizens=behaviour.citizens,
-        zone=behaviour.zone,
-        days=behaviour.days,
-        now=behaviour.now,
-        run=behaviour.run,
-    )
-    bar, task = progress
-    with PartnerClient(url, partner.partner_id, partner.key) as client:
-        return run_partner(
-            client, records, pace, stop, lambda tally: bar.update(task, completed=tally.records)
-        )
-
-
-def run_all(
-    url: str, chosen: list[SimulatedPartner], behaviour: Behaviour, pace: Pace
-) -> tuple[list[Tally], bool]:
-    """Every partner in its own thread; Ctrl-C lets each finish its batch in flight. Return the
-    tallies and whether the run was stopped early."""
-    stop = threading.Event()
-    with (
-        Progress(console=err, disable=not err.is_terminal) as bar,
-        ThreadPoolExecutor(max_workers=len(chosen)) as pool,
-    ):
-        futures = [
-            pool.submit(
-                _send_as,
-                partner,
-                url,
-                behaviour,
-                pace,
-                stop,
-                (bar, bar.add_task(partner.partner_id, total=pace.limit)),
-            )
-            for partner in chosen
-        ]
-        try:
-            return [future.result() for future in futures], False
-        except KeyboardInterrupt:
-            err.print("stopping: each partner finishes the batch in flight")
-            stop.set()
-            return [future.result() for future in futures], True
-
-
-_RUN_TAG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # external ids stay within 128 characters
-_WORDS = frozenset({"partner", "status", "reason"})
 
 
 def _table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
@@ -225,7 +143,17 @@ def simulate(
         fail(error)
     behaviour = Behaviour(seed, citizens, days, tag, Settings().zone, clock.now())
     pace = Pace(rate, batch_size, records, retries)
-    tallies, stopped = run_all(url, chosen, behaviour, pace)
+    with Progress(console=err, disable=not err.is_terminal) as bar:
+        tasks = {p.partner_id: bar.add_task(p.partner_id, total=records) for p in chosen}
+        tallies, stopped = run_all(
+            url,
+            chosen,
+            behaviour,
+            pace,
+            lambda tally: bar.update(tasks[tally.partner_id], completed=tally.records),
+        )
+    if stopped:
+        err.print("stopped: each partner finished the batch in flight")
     print_summary(tallies, tag)
     failed = [t for t in tallies if t.failure]
     for tally in failed:
