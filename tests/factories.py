@@ -13,9 +13,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.repository import citizen as citizen_row
+from carbonledger.ids import ulid
 from carbonledger.ingest import pending
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
+from carbonledger.points import ledger
+from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+from carbonledger.rewards import catalogue
+from carbonledger.rewards.rules import Terms
 from carbonledger.simulate.population import synthetic_id_number, synthetic_phone
 from carbonledger.translog import sequencer
 
@@ -102,3 +107,31 @@ def record(
         body["ended_at"] = (start + timedelta(minutes=minutes)).isoformat()
     body.update(extra)
     return body
+
+
+def add_reward(platform: Platform, merchant_id: str, **terms: Any) -> str:
+    """A reward listed by `merchant_id` (a merchant partner): a shop coupon for 100 points, 10
+    in stock, valid from an hour ago for 30 days, unless `terms` say otherwise."""
+    now = clock.now()
+    values: dict[str, Any] = {
+        "kind": "shop_coupon",
+        "name_zh": "购物券",
+        "name_en": "Shop coupon",
+        "price": 100,
+        "stock": 10,
+        "per_citizen_limit": None,
+        "valid_from": now - timedelta(hours=1),
+        "valid_until": now + timedelta(days=30),
+        **terms,
+    }
+    with db.write(platform.engine) as conn:
+        reward_id: str = catalogue.create(conn, merchant_id, Terms(**values), now).id
+    return reward_id
+
+
+def grant_points(platform: Platform, citizen_id: str, points: int) -> None:
+    """Give a citizen points from the city's issuance account, as an award would."""
+    now = clock.now()
+    grant = Transfer(f"grant:{ulid(now)}", "award", ISSUANCE, citizen_account(citizen_id), points)
+    with db.write(platform.engine) as conn:
+        ledger.post(conn, [grant], now)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         "", description="Witnesses to ask for cosignatures: `VKEY=URL` entries separated by commas."
     )
     link_code_minutes: int = Field(10, description="How long a citizen's link code stays valid.")
+    redemption_hold_minutes: int = Field(
+        1440, gt=0, description="How long a voucher can be used before it is voided."
+    )
 
     @field_validator("region")
     @classmethod
