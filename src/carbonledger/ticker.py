@@ -18,6 +18,7 @@ from carbonledger import clock, db
 from carbonledger.accounts.repository import delete_sessions_before, forget_nonces_before
 from carbonledger.ingest import pending
 from carbonledger.platform import Platform
+from carbonledger.rewards.service import void_expired as void_expired_redemptions
 from carbonledger.translog import publisher
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def tick(platform: Platform, count: int) -> None:
             pending.expire(conn, platform, now)
             forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
             delete_sessions_before(conn, now)
+            void_expired_redemptions(conn, now)
 
 
 @asynccontextmanager

@@ -17,6 +17,7 @@ from carbonledger.points import ledger
 from carbonledger.rewards import catalogue, service
 from carbonledger.rewards.rules import RewardStatus
 from carbonledger.rewards.tables import redemptions, rewards
+from carbonledger.ticker import tick
 from tests import factories
 from tests.integration.helpers import points_balance
 
@@ -281,3 +282,16 @@ def test_a_suspended_merchants_rewards_are_refused(platform: Platform, made: Mad
     assert refused(lambda: redeem(platform, citizen, reward)) == "reward_suspended"
     with db.read(platform.engine) as conn:
         assert catalogue.available(conn, clock.now()) == []
+
+
+def test_the_servers_housekeeping_runs_the_timeout_job(platform: Platform, made: Made) -> None:
+    merchant, citizen, _ = made
+    reward = factories.add_reward(platform, merchant, valid_from=clock.now() - timedelta(days=2))
+    hold = timedelta(minutes=platform.settings.redemption_hold_minutes)
+    held = redeem(platform, citizen, reward, now=clock.now() - hold - timedelta(minutes=1))
+    tick(platform, 0)
+    with db.read(platform.engine) as conn:
+        after = service.mine(conn, citizen, held.redemption.id)
+    assert (after.state, after.void_reason) == ("voided", "expired")
+    assert balance(platform, f"citizen:{citizen}") == 500
+    assert stock(platform, reward) == 10
