@@ -22,8 +22,6 @@ import argparse
 import itertools
 import os
 import random
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -50,7 +48,7 @@ from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
 from carbonledger.rewards import catalogue, service
 from carbonledger.rewards.rules import KINDS, Terms
 from carbonledger.simulate.population import synthetic_id_number, synthetic_phone
-from support import fresh_platform, percentile
+from support import fresh_platform, percentile, served
 
 CITIZENS = 800
 REWARDS = 20
@@ -180,10 +178,12 @@ def measure(
             lambda conn: service.redeem(conn, citizen, reward, key, clock.now(), hold),
         )
 
+    with db.read(platform.engine) as conn:
+        before = ledger.balance(conn, "reserved")
     result = _clients(clients, redemptions, redeem)
     with db.read(platform.engine) as conn:
-        held = ledger.balance(conn, "reserved")
-    result["reserved_matches"] = held >= PRICE * result["redemptions"]
+        held = ledger.balance(conn, "reserved") - before
+    result["reserved_matches"] = held == PRICE * result["redemptions"]
     return result
 
 
@@ -211,25 +211,7 @@ def measure_http(
     """The same over HTTP: one served worker process, `clients` logged-in citizens."""
     merchant = _merchant(platform)
     rewards = _rewards(platform, merchant, REWARDS, redemptions)
-    port = 19000 + os.getpid() % 1000
-    env = dict(
-        os.environ,
-        CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
-        CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{url}/api/v1/rewards", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with served(platform, 19000 + os.getpid() % 1000) as url:
         sessions = [_register(url) for _ in range(clients)]
         ids = [s.get("/api/v1/me").json()["citizen"] for s in sessions]
         _grant(platform, ids, PRICE * (redemptions // clients + 1))
@@ -247,9 +229,6 @@ def measure_http(
         for session in sessions:
             session.close()
         return result
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def _print(label: str, result: dict[str, Any]) -> None:
@@ -257,6 +236,7 @@ def _print(label: str, result: dict[str, Any]) -> None:
         f"{label}: {result['redemptions']} redemptions in {result['seconds']:.1f} s = "
         f"{result['rate']:,.0f}/s, latency p50 {result['p50_ms']:.1f} ms, "
         f"p99 {result['p99_ms']:.1f} ms; outcome {result['outcome']}"
+        + ("" if result.get("reserved_matches", True) else "; RESERVED DOES NOT MATCH")
     )
 
 

@@ -4,12 +4,11 @@ and, included from `merchant_endpoints`, the signed merchant routes."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock
 from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
@@ -27,11 +26,12 @@ from carbonledger.rewards.schemas import (
     RewardListingsOut,
     RewardOut,
     RewardsOut,
+    listings,
     redemption_out,
     refusal,
-    reward_listing,
     reward_out,
 )
+from carbonledger.rewards.web import read, written
 
 router = APIRouter()
 router.include_router(merchant_endpoints.router)
@@ -46,14 +46,8 @@ _UNKNOWN_REDEMPTION: Responses = {404: refusal("unknown_redemption")}
     summary="The rewards a citizen can redeem now (public)",
 )
 async def list_available(request: Request, kind: str | None = None) -> RewardsOut:
-    platform = platform_of(request)
-
-    def read() -> RewardsOut:
-        with db.read(platform.engine) as conn:
-            rows = catalogue.available(conn, clock.now(), kind)
-        return RewardsOut(rewards=[reward_out(row) for row in rows])
-
-    return await run_in_threadpool(read)
+    rows = await read(request, lambda conn: catalogue.available(conn, clock.now(), kind))
+    return RewardsOut(rewards=[reward_out(row) for row in rows])
 
 
 @router.post(
@@ -77,11 +71,9 @@ async def list_available(request: Request, kind: str | None = None) -> RewardsOu
 async def redeem(
     body: RedeemIn, citizen: CurrentCitizen, request: Request, response: Response
 ) -> RedemptionOut:
-    platform = platform_of(request)
-    now, hold = clock.now(), platform.settings.redemption_hold_minutes
-    redeemed = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
+    now, hold = clock.now(), platform_of(request).settings.redemption_hold_minutes
+    redeemed = await written(
+        request,
         lambda conn: service.redeem(conn, citizen, body.reward, body.idempotency_key, now, hold),
     )
     if redeemed.replayed:
@@ -97,14 +89,8 @@ async def redeem(
     summary="My redemptions with their vouchers, newest first",
 )
 async def my_redemptions(citizen: CurrentCitizen, request: Request) -> RedemptionsOut:
-    platform = platform_of(request)
-
-    def read() -> RedemptionsOut:
-        with db.read(platform.engine) as conn:
-            rows = service.redemptions_of(conn, citizen)
-        return RedemptionsOut(redemptions=[redemption_out(row) for row in rows])
-
-    return await run_in_threadpool(read)
+    rows = await read(request, lambda conn: service.redemptions_of(conn, citizen))
+    return RedemptionsOut(redemptions=[redemption_out(row) for row in rows])
 
 
 @router.get(
@@ -117,13 +103,9 @@ async def my_redemptions(citizen: CurrentCitizen, request: Request) -> Redemptio
 async def my_redemption(
     redemption_id: str, citizen: CurrentCitizen, request: Request
 ) -> RedemptionOut:
-    platform = platform_of(request)
-
-    def read() -> Any:
-        with db.read(platform.engine) as conn:
-            return service.mine(conn, citizen, redemption_id)
-
-    return redemption_out(await run_in_threadpool(read))
+    return redemption_out(
+        await read(request, lambda conn: service.mine(conn, citizen, redemption_id))
+    )
 
 
 @router.post(
@@ -138,13 +120,8 @@ async def my_redemption(
     summary="Give back an unused voucher: the points and the item return",
 )
 async def cancel(redemption_id: str, citizen: CurrentCitizen, request: Request) -> RedemptionOut:
-    platform = platform_of(request)
     now = clock.now()
-    row = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
-        lambda conn: service.cancel(conn, citizen, redemption_id, now),
-    )
+    row = await written(request, lambda conn: service.cancel(conn, citizen, redemption_id, now))
     return redemption_out(row)
 
 
@@ -161,24 +138,15 @@ async def all_rewards(
     status: RewardStatus | None = None,
     merchant: str | None = None,
 ) -> RewardListingsOut:
-    platform = platform_of(request)
-
-    def read() -> RewardListingsOut:
-        with db.read(platform.engine) as conn:
-            listed = catalogue.overview(conn, merchant_id=merchant, status=status)
-        return RewardListingsOut(rewards=[reward_listing(row, dict(c)) for row, c in listed])
-
-    return await run_in_threadpool(read)
+    listed = await read(
+        request, lambda conn: catalogue.overview(conn, merchant_id=merchant, status=status)
+    )
+    return listings(listed)
 
 
 async def _set_status(request: Request, reward_id: str, wanted: RewardStatus) -> RewardOut:
-    platform = platform_of(request)
     now = clock.now()
-    row = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
-        lambda conn: catalogue.set_status(conn, reward_id, wanted, now),
-    )
+    row = await written(request, lambda conn: catalogue.set_status(conn, reward_id, wanted, now))
     return reward_out(row)
 
 

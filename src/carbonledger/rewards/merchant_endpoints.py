@@ -9,9 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import db
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput
 from carbonledger.ingest.auth import Caller
@@ -29,11 +27,12 @@ from carbonledger.rewards.schemas import (
     StatementLine,
     StatementOut,
     StatementTotals,
+    listings,
     redemption_out,
     refusal,
-    reward_listing,
     reward_out,
 )
+from carbonledger.rewards.web import read, written
 
 router = APIRouter(tags=["merchant"])
 Model = TypeVar("Model", bound=BaseModel)
@@ -82,10 +81,8 @@ async def create_reward(request: Request) -> RewardOut:
     caller, body, now = await _merchant(request)
     data = _parsed(RewardIn, body).model_dump()
     terms = Terms(**{**data, "valid_from": data["valid_from"] or now})
-    platform = platform_of(request)
-    row = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
+    row = await written(
+        request,
         lambda conn: catalogue.create(conn, caller.partner_id, terms, now),
     )
     return reward_out(row)
@@ -99,14 +96,10 @@ async def create_reward(request: Request) -> RewardOut:
 )
 async def list_rewards(request: Request) -> RewardListingsOut:
     caller, _, _ = await _merchant(request)
-    platform = platform_of(request)
-
-    def read() -> RewardListingsOut:
-        with db.read(platform.engine) as conn:
-            listed = catalogue.overview(conn, merchant_id=caller.partner_id)
-        return RewardListingsOut(rewards=[reward_listing(row, dict(c)) for row, c in listed])
-
-    return await run_in_threadpool(read)
+    listed = await read(
+        request, lambda conn: catalogue.overview(conn, merchant_id=caller.partner_id)
+    )
+    return listings(listed)
 
 
 @router.patch(
@@ -119,10 +112,8 @@ async def list_rewards(request: Request) -> RewardListingsOut:
 async def change_reward(request: Request, reward_id: str) -> RewardOut:
     caller, body, now = await _merchant(request)
     changes = _parsed(RewardChange, body).model_dump(exclude_unset=True)
-    platform = platform_of(request)
-    row = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
+    row = await written(
+        request,
         lambda conn: catalogue.change(conn, caller.partner_id, reward_id, changes, now),
     )
     return reward_out(row)
@@ -136,10 +127,8 @@ async def change_reward(request: Request, reward_id: str) -> RewardOut:
 )
 async def withdraw_reward(request: Request, reward_id: str) -> RewardOut:
     caller, _, now = await _merchant(request)
-    platform = platform_of(request)
-    row = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
+    row = await written(
+        request,
         lambda conn: catalogue.set_status(
             conn, reward_id, RewardStatus.WITHDRAWN, now, merchant_id=caller.partner_id
         ),
@@ -155,13 +144,9 @@ async def withdraw_reward(request: Request, reward_id: str) -> RewardOut:
 )
 async def get_voucher(request: Request, code: str) -> RedemptionOut:
     caller, _, _ = await _merchant(request)
-    platform = platform_of(request)
-
-    def read() -> Any:
-        with db.read(platform.engine) as conn:
-            return service.voucher(conn, caller.partner_id, code)
-
-    return redemption_out(await run_in_threadpool(read))
+    return redemption_out(
+        await read(request, lambda conn: service.voucher(conn, caller.partner_id, code))
+    )
 
 
 @router.post(
@@ -177,11 +162,9 @@ async def get_voucher(request: Request, code: str) -> RedemptionOut:
 )
 async def confirm_voucher(request: Request, code: str) -> RedemptionOut:
     caller, _, now = await _merchant(request)
-    platform = platform_of(request)
-    zone = platform.settings.zone
-    row = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
+    zone = platform_of(request).settings.zone
+    row = await written(
+        request,
         lambda conn: service.confirm(conn, caller.partner_id, code, now, zone),
     )
     return redemption_out(row)
@@ -199,16 +182,11 @@ async def settlement(
     last: Annotated[date | None, Query(alias="to")] = None,
 ) -> StatementOut:
     caller, _, now = await _merchant(request)
-    platform = platform_of(request)
-    today = now.astimezone(platform.settings.zone).date()
-    last = last or today
+    last = last or now.astimezone(platform_of(request).settings.zone).date()
     first = first or last - timedelta(days=6)
-
-    def read() -> service.Statement:
-        with db.read(platform.engine) as conn:
-            return service.statement(conn, caller.partner_id, first, last)
-
-    statement = await run_in_threadpool(read)
+    statement = await read(
+        request, lambda conn: service.statement(conn, caller.partner_id, first, last)
+    )
     return StatementOut(
         merchant=statement.merchant_id,
         first=statement.first,

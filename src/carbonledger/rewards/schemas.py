@@ -4,6 +4,7 @@ parsed with these models; the citizen's are ordinary JSON bodies."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -150,6 +151,11 @@ def reward_out(row: Any) -> RewardOut:
 
 def reward_listing(row: Any, counts: dict[str, int]) -> RewardListing:
     return RewardListing(**_reward_fields(row), redemptions=RedemptionCounts(**counts))
+
+
+def listings(listed: list[tuple[Any, Counter[str]]]) -> RewardListingsOut:
+    """Rewards with their redemptions per state, as `catalogue.overview` gives them."""
+    return RewardListingsOut(rewards=[reward_listing(row, dict(c)) for row, c in listed])
 
 
 def _reward_fields(row: Any) -> dict[str, Any]:
