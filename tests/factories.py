@@ -197,3 +197,12 @@ def grant_points(platform: Platform, citizen_id: str, points: int) -> None:
     grant = Transfer(f"grant:{ulid(now)}", "award", ISSUANCE, citizen_account(citizen_id), points)
     with db.write(platform.engine) as conn:
         ledger.post(conn, [grant], now)
+
+
+def shop(platform: Platform, points: int = 500, **terms: Any) -> tuple[str, str, str]:
+    """(merchant, citizen, reward): a merchant with one reward (`add_reward`'s terms, changed by
+    `terms`) and a citizen holding `points`."""
+    merchant = add_partner(platform, role="merchant").id
+    citizen = add_citizen(platform)
+    grant_points(platform, citizen, points)
+    return merchant, citizen, add_reward(platform, merchant, **terms)

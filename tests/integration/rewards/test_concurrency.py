@@ -70,10 +70,7 @@ def test_citizens_racing_for_the_last_items(pg_platform: Platform, items: int) -
 
 
 def test_one_citizen_retrying_one_key_from_many_threads(pg_platform: Platform) -> None:
-    merchant = factories.add_partner(pg_platform, role="merchant").id
-    reward = factories.add_reward(pg_platform, merchant, price=10)
-    citizen = factories.add_citizen(pg_platform)
-    factories.grant_points(pg_platform, citizen, 1000)
+    _, citizen, reward = factories.shop(pg_platform, 1000, price=10)
     outcomes = race(16, lambda _: redeem(pg_platform, citizen, reward, "one-key").redemption.id)
     assert len(set(outcomes)) == 1
     assert balances(pg_platform, [f"citizen:{citizen}"]) == [990]

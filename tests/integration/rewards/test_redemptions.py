@@ -27,10 +27,7 @@ Made = tuple[str, str, str]  # merchant, citizen, reward
 @pytest.fixture
 def made(platform: Platform) -> Made:
     """A merchant with a 100-point reward (10 in stock), and a citizen holding 500 points."""
-    merchant = factories.add_partner(platform, role="merchant").id
-    citizen = factories.add_citizen(platform)
-    factories.grant_points(platform, citizen, 500)
-    return merchant, citizen, factories.add_reward(platform, merchant)
+    return factories.shop(platform)
 
 
 def redeem(
@@ -178,10 +175,7 @@ def test_the_timeout_job_voids_expired_holds_once(platform: Platform, made: Made
 
 
 def test_the_per_citizen_limit_counts_what_is_held_or_used(platform: Platform) -> None:
-    merchant = factories.add_partner(platform, role="merchant").id
-    citizen = factories.add_citizen(platform)
-    factories.grant_points(platform, citizen, 1000)
-    reward = factories.add_reward(platform, merchant, per_citizen_limit=2)
+    merchant, citizen, reward = factories.shop(platform, 1000, per_citizen_limit=2)
     first = redeem(platform, citizen, reward, "k-1").redemption
     redeem(platform, citizen, reward, "k-2")
     assert refused(lambda: redeem(platform, citizen, reward, "k-3")) == "redemption_limit_reached"
@@ -224,10 +218,7 @@ def test_the_last_item_goes_once_and_the_loser_keeps_the_points(platform: Platfo
 
 
 def test_insufficient_points_move_nothing(platform: Platform) -> None:
-    merchant = factories.add_partner(platform, role="merchant").id
-    reward = factories.add_reward(platform, merchant, price=501)
-    citizen = factories.add_citizen(platform)
-    factories.grant_points(platform, citizen, 500)
+    _, citizen, reward = factories.shop(platform, 500, price=501)
     assert refused(lambda: redeem(platform, citizen, reward)) == "insufficient_points"
     assert stock(platform, reward) == 10
     assert redemption_count(platform) == 0
