@@ -83,6 +83,9 @@ def test_a_merchant_lists_changes_and_withdraws_a_reward(
     path = f"/api/v1/merchant/rewards/{reward['id']}"
     changed = _ok(merchant.request("PATCH", path, {"price": 600, "stock": 5}))
     assert (changed["price"], changed["stock"], changed["name_en"]) == (600, 5, REWARD["name_en"])
+    _refused(merchant.request("PATCH", path, {"price": None}), 400, "invalid_reward")
+    unlimited = _ok(merchant.request("PATCH", path, {"per_citizen_limit": None}))
+    assert (unlimited["per_citizen_limit"], unlimited["price"]) == (None, 600)
     own = _ok(merchant.request("GET", "/api/v1/merchant/rewards"))["rewards"]
     assert [(r["id"], r["redemptions"]) for r in own] == [
         (reward["id"], {"reserved": 0, "confirmed": 0, "voided": 0})

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.errors import NotFound
+from carbonledger.errors import InvalidInput, NotFound
 from carbonledger.ids import ulid
 from carbonledger.points import ledger
 from carbonledger.rewards import repository as repo
@@ -74,6 +74,12 @@ def change(
     unknown = sorted(set(changes) - set(CHANGEABLE))
     if unknown:
         raise ValueError(f"not changeable: {', '.join(unknown)}")
+    cleared = sorted(k for k, v in changes.items() if v is None and k != "per_citizen_limit")
+    if cleared:
+        raise InvalidInput(
+            f"{', '.join(cleared)} cannot be null; leave a field out to keep it",
+            code="invalid_reward",
+        )
     row = _locked(conn, reward_id, merchant_id)
     check_changeable(RewardStatus(row.status))
     check_terms(dataclasses.replace(terms_of(row), **changes))
