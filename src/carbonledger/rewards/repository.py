@@ -25,19 +25,21 @@ _REDEMPTION_VIEW = (
 )
 
 
-def lock_accounts(conn: Connection, accounts: Iterable[str]) -> None:
-    """Lock point accounts in id order before anything else is locked or posted.
+def lock_accounts(conn: Connection, accounts: Iterable[str]) -> dict[str, int]:
+    """Lock point accounts in id order before anything else is locked or posted; return their
+    balances, which stay exact until the transaction ends.
 
     Every redemption path locks in one order: citizen accounts, redemption rows, reward rows,
     then `ledger.post` (merchant, then `reserved`). Two transactions on PostgreSQL therefore
     never wait for each other in a circle. SQLite has one writer and ignores FOR UPDATE.
     """
-    conn.execute(
-        select(point_accounts.c.id)
+    rows = conn.execute(
+        select(point_accounts.c.id, point_accounts.c.balance)
         .where(point_accounts.c.id.in_(sorted(set(accounts))))
         .order_by(point_accounts.c.id)
         .with_for_update()
-    ).all()
+    )
+    return {row.id: row.balance for row in rows}
 
 
 # Rewards

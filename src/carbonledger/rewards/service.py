@@ -85,7 +85,7 @@ def redeem(
     if problem := key_problem(idempotency_key):
         raise InvalidInput(problem, code="invalid_redemption")
     account = citizen_account(citizen_id)
-    repo.lock_accounts(conn, [account])
+    balance = repo.lock_accounts(conn, [account]).get(account, 0)
     first = repo.redemption(conn, citizen_id=citizen_id, idempotency_key=idempotency_key)
     if first is not None:
         if first.reward_id != reward_id:
@@ -98,9 +98,11 @@ def redeem(
     found = repo.offer(conn, reward_id)
     if found is None:
         raise NotFound(f"there is no reward {reward_id!r}", code="unknown_reward")
-    held = repo.held_count(conn, reward_id, citizen_id)
-    balance = ledger.balance(conn, account)
-    check_redeemable(_offer(found), now, held=held, balance=balance)
+    offer = _offer(found)
+    # Only a limited reward needs the count of what this citizen holds or used.
+    limited = offer.per_citizen_limit is not None
+    held = repo.held_count(conn, reward_id, citizen_id) if limited else 0
+    check_redeemable(offer, now, held=held, balance=balance)
     if not repo.take_item(conn, reward_id):
         # Another redemption took the last item, or the reward changed, since it was read.
         changed = repo.offer(conn, reward_id)
