@@ -103,32 +103,39 @@ def redeem(
     limited = offer.per_citizen_limit is not None
     held = repo.held_count(conn, reward_id, citizen_id) if limited else 0
     check_redeemable(offer, now, held=held, balance=balance)
+    stored = _issue(
+        conn,
+        {
+            "id": ulid(now),
+            "reward_id": reward_id,
+            "partner_id": found.partner_id,
+            "citizen_id": citizen_id,
+            "idempotency_key": idempotency_key,
+            "points": found.price,
+            "state": State.RESERVED,
+            "created_at": now,
+            "expires_at": hold_until(now, hold_minutes),
+        },
+    )
+    # The item is taken last before posting, so the reward's row (the one every redemption of a
+    # popular reward waits for) stays locked for as short a time as possible.
     if not repo.take_item(conn, reward_id):
         # Another redemption took the last item, or the reward changed, since it was read.
         changed = repo.offer(conn, reward_id)
         check_redeemable(_offer(changed), now, held=held, balance=balance)
         raise Conflict("this reward is out of stock; try again later", code="out_of_stock")
-    redemption_id = ulid(now)
-    row = {
-        "id": redemption_id,
-        "reward_id": reward_id,
-        "partner_id": found.partner_id,
-        "citizen_id": citizen_id,
-        "idempotency_key": idempotency_key,
-        "points": found.price,
-        "state": State.RESERVED,
-        "created_at": now,
-        "expires_at": hold_until(now, hold_minutes),
-    }
-    for _ in range(_VOUCHER_DRAWS):
-        if repo.insert_redemption(conn, {**row, "voucher_code": voucher_code()}):
-            break
-    else:
-        raise RuntimeError("no free voucher code after several draws")
-    stored = repo.redemption(conn, id=redemption_id)
-    assert stored is not None
     ledger.post(conn, [reservation(_held(stored))], now)
     return Redeemed(stored, replayed=False)
+
+
+def _issue(conn: Connection, row: dict[str, Any]) -> Row[Any]:
+    """Store a redemption under a fresh voucher code."""
+    for _ in range(_VOUCHER_DRAWS):
+        if repo.insert_redemption(conn, {**row, "voucher_code": voucher_code()}):
+            stored = repo.redemption(conn, id=row["id"])
+            assert stored is not None
+            return stored
+    raise RuntimeError("no free voucher code after several draws")
 
 
 def _move(
