@@ -141,8 +141,9 @@ def _issue(conn: Connection, row: dict[str, Any]) -> Row[Any]:
 def _move(
     conn: Connection, found: Sequence[Any], event: Event, now: datetime, **values: Any
 ) -> int:
-    """Apply `event` to redemptions read under the citizens' locks and post what it moves; the
-    state machine refuses an event the redemption cannot take. Returns how many moved."""
+    """Apply `event` to redemptions and post what it moves; the state machine refuses an event a
+    redemption cannot take. One that another transaction moved since it was read is left out.
+    Returns how many moved."""
     state = State.VOIDED
     for row in found:
         state = advance(State(row.state), event, at=now, expires_at=row.expires_at)
@@ -173,11 +174,7 @@ def confirm(
     conn: Connection, merchant_id: str, code: str, now: datetime, zone: ZoneInfo
 ) -> Row[Any]:
     """The merchant accepts a voucher of its own: the reserved points become the merchant's."""
-    row = repo.redemption(conn, voucher_code=normalize_voucher(code), partner_id=merchant_id)
-    if row is None:
-        raise NotFound(
-            f"no voucher {code!r} was issued for this merchant's rewards", code="unknown_voucher"
-        )
+    row = voucher(conn, merchant_id, code)
     day = now.astimezone(zone).date()
     return _move_one(conn, row, Event.CONFIRM, now, confirmed_at=now, confirmed_day=day)
 

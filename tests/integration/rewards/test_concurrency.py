@@ -157,3 +157,30 @@ def test_awards_and_redemptions_on_one_citizen_never_go_negative(pg_platform: Pl
     assert paid == 300 * len(confirmed)
     assert stock(pg_platform, reward) == 100_000 - len(confirmed)
     points_balance(pg_platform)
+
+
+def test_a_voucher_confirmed_and_cancelled_at_once_moves_once(pg_platform: Platform) -> None:
+    merchant, citizen, reward = factories.shop(pg_platform, 100, price=100)
+    held = redeem(pg_platform, citizen, reward).redemption
+
+    def either(number: int) -> str:
+        if number % 2:
+            return str(confirm(pg_platform, merchant, held.voucher_code).state)
+        cancelled = db.retrying(
+            pg_platform.engine,
+            lambda conn: service.cancel(conn, citizen, held.id, clock.now()),
+        )
+        return str(cancelled.state)
+
+    outcomes = Counter(race(16, either))
+    moved = {"confirmed", "voided"} & set(outcomes)
+    assert len(moved) == 1 and sum(outcomes[s] for s in moved) == 1, outcomes
+    assert set(outcomes) - moved <= {"already_confirmed", "already_voided"}
+    paid = 100 if moved == {"confirmed"} else 0
+    assert balances(pg_platform, [f"citizen:{citizen}", f"merchant:{merchant}", "reserved"]) == [
+        100 - paid,
+        paid,
+        0,
+    ]
+    assert stock(pg_platform, reward) == (9 if paid else 10)
+    points_balance(pg_platform)
