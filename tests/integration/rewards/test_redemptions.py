@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
 from carbonledger.points import ledger
 from carbonledger.rewards import catalogue, service
@@ -286,3 +287,18 @@ def test_the_servers_housekeeping_runs_the_timeout_job(platform: Platform, made:
     assert (after.state, after.void_reason) == ("voided", "expired")
     assert balance(platform, f"citizen:{citizen}") == 500
     assert stock(platform, reward) == 10
+
+
+def test_the_citys_points_flow_shows_held_and_redeemed_points(
+    platform: Platform, made: Made
+) -> None:
+    merchant, citizen, reward = made
+    used = redeem(platform, citizen, reward, "k-1").redemption
+    redeem(platform, citizen, reward, "k-2")
+    given_back = redeem(platform, citizen, reward, "k-3").redemption
+    confirm(platform, merchant, used.voucher_code)
+    cancel(platform, citizen, given_back.id)
+    zone = platform.settings.zone
+    with db.read(platform.engine) as conn:
+        flow = ledgers.dashboard(conn, zone, clock.now().astimezone(zone).date())["points"]
+    assert (flow["redeemed"], flow["held"], flow["outstanding"]) == (100, 100, 300)
