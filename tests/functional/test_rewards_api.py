@@ -246,7 +246,7 @@ def test_a_merchant_confirms_its_own_vouchers_once_and_settles(
     _refused(
         merchant.request("GET", f"/api/v1/merchant/settlement?from={today}&to=2000-01-01"),
         400,
-        "invalid_period",
+        "invalid_range",
     )
     _refused(
         merchant.request("GET", "/api/v1/merchant/settlement?from=soon"), 400, "invalid_request"

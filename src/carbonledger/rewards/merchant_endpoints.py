@@ -173,7 +173,7 @@ async def confirm_voucher(request: Request, code: str) -> RedemptionOut:
 @router.get(
     "/api/v1/merchant/settlement",
     response_model=StatementOut,
-    responses={**_MERCHANT_ERRORS, 400: refusal("invalid_period")},
+    responses={**_MERCHANT_ERRORS, 400: refusal("invalid_range")},
     summary="Settlement statement: confirmed vouchers and points per local day and reward",
 )
 async def settlement(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from carbonledger.errors import Conflict, Gone, InsufficientPoints, InvalidInput
@@ -33,7 +33,6 @@ MAX_NAME_LENGTH = 100
 MAX_PRICE = 100_000_000
 MAX_STOCK = 100_000_000
 MAX_LIMIT = 10_000
-MAX_PERIOD_DAYS = 366
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -277,17 +276,6 @@ def _transfer(held: Held, kind: str, debit: str, credit: str) -> Transfer:
         ref=held.id,
         memo=held.reward_id,
     )
-
-
-def check_period(first: date, last: date) -> None:
-    """A settlement period: `first` to `last` inclusive, at most a year."""
-    if last < first:
-        raise InvalidInput("to must be on or after from", code="invalid_period")
-    if (last - first).days >= MAX_PERIOD_DAYS:
-        raise InvalidInput(
-            f"a statement covers at most {MAX_PERIOD_DAYS} days; ask for several",
-            code="invalid_period",
-        )
 
 
 def totals(lines: Iterable[tuple[int, int]]) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Row
 
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
+from carbonledger.ledgers.service import check_range
 from carbonledger.points import ledger
 from carbonledger.points.postings import citizen_account
 from carbonledger.rewards import repository as repo
@@ -30,7 +31,6 @@ from carbonledger.rewards.rules import (
     RewardStatus,
     State,
     advance,
-    check_period,
     check_redeemable,
     hold_until,
     key_problem,
@@ -229,7 +229,7 @@ class Statement:
 
 
 def statement(conn: Connection, merchant_id: str, first: date, last: date) -> Statement:
-    check_period(first, last)
+    check_range(first, last)  # the same periods as the partner's enterprise ledger
     lines = repo.settlement_lines(conn, merchant_id, first, last)
     confirmed, points = totals((line.confirmed, int(line.points)) for line in lines)
     return Statement(merchant_id, first, last, lines, confirmed, points)

@@ -5,7 +5,7 @@ redemption's life, checked against a model of stock and balances."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -25,7 +25,6 @@ from carbonledger.rewards.rules import (
     State,
     Terms,
     advance,
-    check_period,
     check_redeemable,
     check_terms,
     hold_until,
@@ -269,18 +268,6 @@ def test_idempotency_keys_are_short_and_plain() -> None:
 
 def test_the_hold_is_counted_in_minutes() -> None:
     assert hold_until(NOW, 90) == NOW + timedelta(hours=1, minutes=30)
-
-
-def test_a_statement_covers_one_to_366_days() -> None:
-    check_period(date(2026, 11, 1), date(2026, 11, 1))
-    check_period(date(2026, 1, 1), date(2027, 1, 1))  # 366 days
-    for first, last in (
-        (date(2026, 11, 2), date(2026, 11, 1)),
-        (date(2026, 1, 1), date(2027, 1, 2)),
-    ):
-        with pytest.raises(InvalidInput) as caught:
-            check_period(first, last)
-        assert caught.value.code == "invalid_period"
 
 
 @given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 10**6)), max_size=20))
