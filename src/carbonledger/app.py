@@ -28,6 +28,7 @@ from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.lotteries import endpoints as lottery_endpoints
 from carbonledger.platform import Platform
+from carbonledger.rewards import endpoints as reward_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import public as public_pages
@@ -140,6 +141,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
     app.include_router(lottery_endpoints.router)
+    app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
     app.include_router(engagement_endpoints.router)
     app.include_router(engagement_admin_endpoints.router)

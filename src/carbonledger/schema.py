@@ -7,6 +7,7 @@ from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
 from carbonledger.lotteries import tables as lotteries_tables
 from carbonledger.points import tables as points_tables
+from carbonledger.rewards import tables as rewards_tables
 from carbonledger.translog import tables as translog_tables
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "lotteries_tables",
     "metadata",
     "points_tables",
+    "rewards_tables",
     "translog_tables",
 ]
