@@ -1,6 +1,7 @@
 """The citizen app in a real browser, the way a citizen uses it: register, make a link code, a
 partner links it and sends records over the signed API, the credits show in the ledger verified
-in the public log; the links, account and deletion pages; login refusals. Screenshots of each
+in the public log, a reward is redeemed for a voucher and trees are funded with points; the
+links, account and deletion pages; login refusals. Screenshots of each
 main page are saved as test artifacts."""
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from carbonledger import clock
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
-from tests.browser.citizen import VERIFIED, credited_citizen, log_in
+from tests.browser.citizen import (
+    VERIFIED,
+    add_project,
+    add_reward,
+    credited_citizen,
+    log_in,
+)
 from tests.browser.conftest import screenshot
 
 pytest.importorskip("playwright")
@@ -74,11 +81,32 @@ def test_a_citizen_links_a_partner_and_sees_verified_credits(
     expect(page.locator("#scenario-cycling")).to_contain_text("2")
     screenshot(page, "citizen-ledger")
 
-    page.get_by_role("navigation").get_by_role("link", name="首页").click()
+    earned = sum(r["points"] for r in answer["results"])
+    reward, project = add_reward(platform, price=200), add_project(platform)
+    nav = page.get_by_role("navigation")
+    nav.get_by_role("link", name="积分商城").click()
+    expect(page.locator("#balance .value")).to_have_text(f"{earned:,}")
+    page.locator(f"#reward-{reward}").get_by_role("button", name="兑换 地铁充值 5 元").click()
+    expect(page.locator(".flash")).to_have_text("兑换成功，券码见下方。")
+    voucher = page.locator("ul.vouchers > li").first
+    expect(voucher).to_contain_text("待使用")
+    assert len(voucher.locator(".voucher-code").inner_text()) >= 8
+    expect(page.locator("#balance .value")).to_have_text(f"{earned - 200:,}")
+    screenshot(page, "citizen-rewards")
+
+    nav.get_by_role("link", name="公益捐赠").click()
+    page.get_by_label("捐赠数量（棵）").fill("2")
+    page.locator(f"#project-{project}").get_by_role("button").click()
+    expect(page.locator(".flash")).to_have_text("捐赠成功，感谢你的爱心！")
+    expect(page.locator(f"#funded-{project}")).to_contain_text("2 棵")
+    expect(page.locator(f"#project-{project}")).to_contain_text("已完成 2/100 棵")
+    screenshot(page, "citizen-donations")
+
+    nav.get_by_role("link", name="首页").click()
     credited = sum(r["reduction_g"] for r in answer["results"])
     assert page.locator("#stat-total .value").inner_text() == f"{credited:,.1f} g"
-    points = sum(r["points"] for r in answer["results"])
-    assert page.locator("#stat-points .value").inner_text() == f"{points:,}"
+    assert page.locator("#stat-points .value").inner_text() == f"{earned - 400:,}"
+    assert page.locator("#stat-trees .value").inner_text() == "2"
     screenshot(page, "citizen-home")
 
 

@@ -14,10 +14,33 @@ from carbonledger.accounts import sessions
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
+from tests.browser.citizen import add_project
 
 Served = tuple[Platform, str]
-PAGES = ["/app", "/app/ledger", "/app/links", "/app/account", "/app/account/delete"]
-FORMS = ["/app/links/code", "/app/links/unlink", "/app/account/delete", "/app/logout"]
+PAGES = [
+    "/app",
+    "/app/ledger",
+    "/app/links",
+    "/app/rewards",
+    "/app/activities",
+    "/app/donations",
+    "/app/account",
+    "/app/account/delete",
+]
+FORMS = [
+    "/app/links/code",
+    "/app/links/unlink",
+    "/app/rewards/redeem",
+    "/app/rewards/cancel",
+    "/app/activities/checkin",
+    "/app/activities/quiz",
+    "/app/activities/events/sign-up",
+    "/app/activities/events/withdraw",
+    "/app/activities/events/attend",
+    "/app/donations",
+    "/app/account/delete",
+    "/app/logout",
+]
 
 
 def _browser(url: str, platform: Platform) -> tuple[str, httpx.Client, str]:
@@ -158,7 +181,7 @@ def test_my_pages_show_only_my_records(served: Served) -> None:
         [result] = sender.submit([factories.record(user="theirs")]).json()["results"]
     assert result["status"] == "accepted"
     with client:
-        pages = [client.get(path).text for path in PAGES[:3]]
+        pages = [client.get(path).text for path in PAGES]
     for page in pages:
         assert result["record"] not in page
         assert "theirs" not in page
@@ -169,3 +192,55 @@ def test_an_unknown_notice_shows_nothing(served: Served) -> None:
     answer = httpx.get(f"{url}/app/login?done=<script>")
     assert _flash(answer) == ""
     assert "<script>" not in answer.text.split("<main", 1)[1]
+
+
+def _balance(client: httpx.Client) -> int:
+    points: int = client.get("/api/v1/me").json()["points"]
+    return points
+
+
+def test_redeeming_without_enough_points_is_refused_on_the_page(served: Served) -> None:
+    platform, url = served
+    citizen_id, client, csrf = _browser(url, platform)
+    merchant = factories.add_partner(platform, role="merchant")
+    reward = factories.add_reward(platform, merchant.id, price=100)
+    factories.grant_points(platform, citizen_id, 50)
+    with client:
+        answer = client.post(
+            "/app/rewards/redeem", data={"csrf_token": csrf, "reward": reward, "key": "k-1"}
+        )
+        assert _balance(client) == 50
+    assert answer.status_code == 409
+    assert _flash(answer) == "积分不足。"
+
+
+def test_a_resent_redeem_form_redeems_once(served: Served) -> None:
+    platform, url = served
+    citizen_id, client, csrf = _browser(url, platform)
+    merchant = factories.add_partner(platform, role="merchant")
+    reward = factories.add_reward(platform, merchant.id, price=100)
+    factories.grant_points(platform, citizen_id, 500)
+    form = {"csrf_token": csrf, "reward": reward, "key": "same-form"}
+    with client:
+        first = client.post("/app/rewards/redeem", data=form)
+        again = client.post("/app/rewards/redeem", data=form)
+        assert first.headers["location"] == again.headers["location"]
+        assert first.headers["location"].startswith("/app/rewards?done=redeemed#redemption-")
+        assert _balance(client) == 400
+        assert len(client.get("/api/v1/me/redemptions").json()["redemptions"]) == 1
+
+
+def test_a_resent_donation_form_donates_once(served: Served) -> None:
+    platform, url = served
+    citizen_id, client, csrf = _browser(url, platform)
+    factories.grant_points(platform, citizen_id, 500)
+    project = add_project(platform)
+    form = {"csrf_token": csrf, "project": project, "units": "2", "key": "same-donation"}
+    with client:
+        for _ in range(2):
+            answer = client.post("/app/donations", data=form)
+            assert answer.headers["location"] == "/app/donations?done=donated#funded"
+        assert _balance(client) == 300
+        refused = client.post("/app/donations", data={**form, "units": "two", "key": "k-2"})
+    assert refused.status_code == 400
+    assert _flash(refused).startswith("请填写捐赠数量")

@@ -18,6 +18,7 @@ from carbonledger.accounts import sessions
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
+from tests.browser.citizen import add_event, add_project, sign_up
 
 Served = tuple[Platform, str]
 
@@ -207,3 +208,36 @@ def test_a_deleted_account_has_nothing_to_export(served: Served) -> None:
     with client:
         assert client.delete("/api/v1/me").status_code == 204
         assert _error(client.get("/api/v1/me/export")) == (401, "not_logged_in")
+
+
+def test_the_export_holds_my_redemptions_donations_and_events(served: Served) -> None:
+    platform, url = served
+    citizen_id, client = factories.citizen_client(url, platform)
+    factories.grant_points(platform, citizen_id, 1000)
+    merchant = factories.add_partner(platform, role="merchant")
+    reward = factories.add_reward(platform, merchant.id, price=100)
+    project = add_project(platform)
+    event, _ = add_event(platform, timedelta(days=3))
+    sign_up(platform, event, citizen_id, clock.now())
+    with client:
+        redeemed = client.post(
+            "/api/v1/me/redemptions", json={"reward": reward, "idempotency_key": "r1"}
+        )
+        donated = client.post(
+            "/api/v1/me/donations", json={"project": project, "units": 3, "key": "d1"}
+        )
+        assert (redeemed.status_code, donated.status_code) == (201, 201)
+        document = client.get("/api/v1/me/export").json()
+        archive = zipfile.ZipFile(io.BytesIO(client.get("/api/v1/me/export?format=csv").content))
+    [redemption] = document["redemptions"]
+    assert redemption["voucher"] == redeemed.json()["voucher"]
+    assert redemption["state"] == "reserved" and redemption["points"] == 100
+    [donation] = document["donations"]
+    assert (donation["project"], donation["units"], donation["points"]) == (project, 3, 300)
+    [funded] = document["funded"]
+    assert (funded["project"], funded["units"], funded["unit_en"]) == (project, 3, "tree")
+    [signup] = document["events"]
+    assert signup["event"] == event and signup["attended_at"] is None
+    assert "replayed" not in redemption and "replayed" not in donation
+    names = set(archive.namelist())
+    assert {"redemptions.csv", "donations.csv", "funded.csv", "events.csv"} <= names

@@ -15,17 +15,25 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import protection
 from carbonledger.accounts import repository as repo
 from carbonledger.accounts.service import citizen_links
+from carbonledger.donations import service as donations
+from carbonledger.donations.schemas import DonationOut, FundedOut
+from carbonledger.engagement import events
+from carbonledger.engagement.schemas import MyEventOut
 from carbonledger.errors import NotFound
 from carbonledger.keys import Keys
 from carbonledger.ledgers.service import citizen_entries
+from carbonledger.rewards import service as rewards
+from carbonledger.rewards.schemas import redemption_out
 
 FORMAT_VERSION = 1
 _PAGE = 1000
@@ -42,6 +50,11 @@ def _plain(value: Any) -> Any:
 
 def _rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key: _plain(value) for key, value in item.items()} for item in items]
+
+
+def _views(models: Iterable[BaseModel]) -> list[dict[str, Any]]:
+    # `replayed` describes an answer to a request, not the stored thing.
+    return _rows([model.model_dump(exclude={"replayed"}) for model in models])
 
 
 def _profile(keys: Keys, citizen_id: str, row: Any) -> dict[str, Any]:
@@ -78,6 +91,11 @@ def export(conn: Connection, keys: Keys, citizen_id: str, now: datetime) -> dict
         "profile": _profile(keys, citizen_id, row),
         "links": _rows(citizen_links(conn, citizen_id)),
         "records": _rows(_all_records(conn, citizen_id)),
+        # The other sections as the citizen's own routes show them.
+        "redemptions": _views(redemption_out(r) for r in rewards.redemptions_of(conn, citizen_id)),
+        "donations": _views(DonationOut.of(r) for r in donations.donations_of(conn, citizen_id)),
+        "funded": _views(FundedOut.of(r) for r in donations.funded_by(conn, citizen_id).projects),
+        "events": _views(MyEventOut.of(r) for r in events.signups_of(conn, citizen_id)),
     }
 
 

@@ -113,6 +113,10 @@ def links_of_citizen(conn: Connection, citizen_id: str) -> list[Row[Any]]:
     )
 
 
+def partner_names(conn: Connection) -> dict[str, str]:
+    return {row.id: row.name for row in conn.execute(select(partners.c.id, partners.c.name))}
+
+
 def data_partners(conn: Connection) -> list[Row[Any]]:
     """Active partners that send records (role data or both), by name."""
     return list(

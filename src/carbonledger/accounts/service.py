@@ -169,6 +169,11 @@ def citizen_links(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def partner_names(conn: Connection) -> dict[str, str]:
+    """Every partner's display name by id, for pages that list partners' records or rewards."""
+    return repo.partner_names(conn)
+
+
 def data_partners(conn: Connection) -> list[dict[str, str]]:
     """The partners a citizen may link: active, sending records."""
     return [{"partner": row.id, "name": row.name} for row in repo.data_partners(conn)]

@@ -89,8 +89,8 @@ def funded_by(conn: Connection, citizen_id: str) -> list[Row[Any]]:
     )
 
 
-def donations_of(conn: Connection, citizen_id: str, limit: int) -> list[Row[Any]]:
-    """A citizen's latest donations, newest first."""
+def donations_of(conn: Connection, citizen_id: str, limit: int | None) -> list[Row[Any]]:
+    """A citizen's latest donations, newest first; all of them when `limit` is None."""
     return list(
         conn.execute(
             select(donations)

@@ -168,3 +168,8 @@ def funded_by(conn: Connection, citizen_id: str) -> Funded:
     return Funded(
         repo.funded_by(conn, citizen_id), repo.donations_of(conn, citizen_id, RECENT_DONATIONS)
     )
+
+
+def donations_of(conn: Connection, citizen_id: str) -> list[Row[Any]]:
+    """Every donation of a citizen, newest first (for their data download)."""
+    return repo.donations_of(conn, citizen_id, None)

@@ -18,6 +18,7 @@ from carbonledger.accounts import auth
 from carbonledger.accounts import service as accounts
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
+from carbonledger.web.citizen_donations import trees_funded
 from carbonledger.web.citizen_support import reading, show
 from carbonledger.web.guard import page_session
 from carbonledger.web.rendering import language_of
@@ -35,7 +36,7 @@ def names(conn: Connection, platform: Platform, language: str) -> dict[str, dict
     return {
         "scenario": {s.code: s.name_zh if chinese else s.name_en for s in catalogue},
         "unit": {s.code: s.unit_zh if chinese else s.unit for s in catalogue},
-        "partner": {row["partner"]: row["name"] for row in accounts.data_partners(conn)},
+        "partner": accounts.partner_names(conn),
     }
 
 
@@ -57,6 +58,7 @@ def _home(conn: Connection, platform: Platform, citizen: str, language: str) -> 
         "today": today_row or {"reduction_mg": 0, "points": 0, "records": 0},
         "names": names(conn, platform, language),
         "links": len(accounts.citizen_links(conn, citizen)),
+        "trees": trees_funded(conn, citizen),
     }
 
 

@@ -39,6 +39,8 @@ NOTICES = (
     "checked_in",
     "answered",
     "signed_up",
+    "withdrawn",
+    "attended",
 )
 """The notices a redirect may ask a page to show (`?done=<notice>`); nothing else is shown, so a
 link cannot put words of its own on the page."""
@@ -57,14 +59,10 @@ async def reading(request: Request, work: Work[T]) -> T:
 
 
 async def writing(request: Request, work: Work[T]) -> T:
-    """Run `work` in a write transaction (committed when it returns), off the event loop."""
+    """Run `work` in a write transaction (committed when it returns), off the event loop, again
+    when the database asks for a retry (a serialization failure or deadlock)."""
     platform = platform_of(request)
-
-    def run() -> T:
-        with db.write(platform.engine) as conn:
-            return work(conn, platform)
-
-    return await run_in_threadpool(run)
+    return await run_in_threadpool(db.retrying, platform.engine, lambda conn: work(conn, platform))
 
 
 def error_text(request: Request, error: CarbonLedgerError) -> str:
@@ -120,7 +118,9 @@ def refused(
     )
 
 
-def after(path: str, notice: str) -> RedirectResponse:
-    """Redirect (303, so the browser follows with GET) to `path`, showing `notice` there."""
+def after(path: str, notice: str, anchor: str = "") -> RedirectResponse:
+    """Redirect (303, so the browser follows with GET) to `path`, showing `notice` there and
+    scrolled to the element `anchor`."""
     assert notice in NOTICES
-    return RedirectResponse(f"{path}?done={notice}", status_code=303)
+    fragment = f"#{anchor}" if anchor else ""
+    return RedirectResponse(f"{path}?done={notice}{fragment}", status_code=303)
