@@ -39,9 +39,9 @@ _RUN_VECTORS = """async (cases) => {
 }"""
 
 
-def _flip(encoded: str) -> str:
+def _flip(encoded: str, at: int = 0) -> str:
     raw = bytearray(base64.b64decode(encoded))
-    raw[0] ^= 0x08
+    raw[at] ^= 0x08
     return base64.b64encode(bytes(raw)).decode()
 
 
@@ -112,7 +112,8 @@ def test_a_checkpoint_with_a_forged_signature_is_not_trusted(
     def forge(route: Route) -> None:
         answer = route.fetch()
         text, signature = answer.text().rsplit(" ", 1)
-        route.fulfill(response=answer, body=f"{text} {_flip(signature[:-1])}\n")
+        # Past the 4-byte key id: the log's own signature line, with a changed signature.
+        route.fulfill(response=answer, body=f"{text} {_flip(signature[:-1], at=10)}\n")
 
     page.route("**/log/checkpoint", forge)
     page.goto(f"{url}/app/ledger")
