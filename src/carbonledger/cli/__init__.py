@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from carbonledger.cli import log, operator
+from carbonledger.cli import log, operator, points
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
@@ -20,6 +20,7 @@ app.add_typer(operator.partner_app, name="partner")
 app.add_typer(operator.citizen_app, name="citizen")
 app.add_typer(operator.db_app, name="db")
 app.add_typer(log.witness_app, name="witness")
+app.add_typer(points.points_app, name="points")
 
 
 def main() -> None:
