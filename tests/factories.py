@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
+from carbonledger.accounts.auth import add_operator as add_operator_account
+from carbonledger.accounts.passwords import hash_password
 from carbonledger.accounts.repository import citizen as citizen_row
+from carbonledger.accounts.sessions import CSRF_HEADER
 from carbonledger.ingest import pending
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
@@ -22,6 +26,18 @@ from carbonledger.simulate.population import synthetic_id_number, synthetic_phon
 from carbonledger.translog import sequencer
 
 _counter = itertools.count(1)
+_last = 0
+
+
+def next_serial() -> int:
+    """A new serial for unique synthetic identifiers."""
+    global _last  # noqa: PLW0603 - one counter for the whole test session
+    _last = next(_counter)
+    return _last
+
+
+def last_serial() -> int:
+    return _last
 
 
 def id_number(serial: int | None = None) -> str:
@@ -50,10 +66,18 @@ def add_partner(
     return MadePartner(partner_id, key)
 
 
-def add_citizen(platform: Platform) -> str:
+PASSWORD = "green-pass-1"
+
+
+def add_citizen(platform: Platform, password: str | None = None) -> str:
+    return new_citizen(platform, password)[0]
+
+
+def new_citizen(platform: Platform, password: str | None = None) -> tuple[str, str]:
+    """A registered citizen: (id, phone); with a password they can log in."""
     serial = next(_counter)
     with db.write(platform.engine) as conn:
-        return accounts.add_citizen(
+        citizen_id = accounts.add_citizen(
             conn,
             platform.keys,
             name=f"市民{serial}",
@@ -61,7 +85,45 @@ def add_citizen(platform: Platform) -> str:
             id_number=id_number(serial),
             region=platform.settings.region,
             now=clock.now(),
+            password_hash=hash_password(password) if password else None,
         )
+    return citizen_id, phone(serial)
+
+
+def _logged_in(url: str, path: str, body: dict[str, str]) -> httpx.Client:
+    answer = httpx.post(url + path, json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return httpx.Client(
+        base_url=url,
+        timeout=30,
+        cookies=answer.cookies,
+        headers={CSRF_HEADER: answer.json()["csrf"]},
+    )
+
+
+def citizen_client(url: str, platform: Platform) -> tuple[str, httpx.Client]:
+    """A new citizen logged in over HTTP: the client sends the session cookie and CSRF token."""
+    citizen_id, number = new_citizen(platform, PASSWORD)
+    return citizen_id, _logged_in(
+        url, "/api/v1/session/citizen", {"phone": number, "password": PASSWORD}
+    )
+
+
+def add_operator(platform: Platform, roles: tuple[str, ...] = ("admin",)) -> str:
+    operator_id = f"operator-{next(_counter)}"
+    with db.write(platform.engine) as conn:
+        add_operator_account(conn, operator_id, "值班员", PASSWORD, list(roles), clock.now())
+    return operator_id
+
+
+def operator_client(
+    url: str, platform: Platform, roles: tuple[str, ...] = ("admin",)
+) -> httpx.Client:
+    """A new operator with `roles`, logged in over HTTP."""
+    operator_id = add_operator(platform, roles)
+    return _logged_in(
+        url, "/api/v1/session/operator", {"operator": operator_id, "password": PASSWORD}
+    )
 
 
 def link(

@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from carbonledger import __version__
+from carbonledger.accounts import endpoints as account_endpoints
+from carbonledger.accounts import me_endpoints
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
@@ -115,5 +117,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
+    app.include_router(account_endpoints.router)
+    app.include_router(me_endpoints.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
         "", description="Witnesses to ask for cosignatures: `VKEY=URL` entries separated by commas."
     )
     link_code_minutes: int = Field(10, description="How long a citizen's link code stays valid.")
+    session_hours: float = Field(12.0, description="How long a login session lasts.")
 
     @field_validator("region")
     @classmethod

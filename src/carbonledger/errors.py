@@ -86,3 +86,9 @@ class InsufficientPoints(Conflict):
     """A transfer would take an account below zero (409); nothing was moved."""
 
     code = "insufficient_points"
+
+
+class LoginThrottled(RateLimited):
+    """Too many failed logins for one account; `retry_after` seconds to wait (429)."""
+
+    code = "too_many_attempts"

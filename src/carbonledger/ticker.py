@@ -1,8 +1,8 @@
 """The server's background duties, once every `checkpoint_interval_seconds`: sign a checkpoint
 when new leaves exist (and ask the witnesses to cosign it), expire pending records whose link
-window has passed, forget nonces older than the replay window, and once a local day expire the
-points that are due. Each duty is its own short
-transaction; several worker processes may run it at once without harm."""
+window has passed, forget nonces older than the replay window and sessions that have ended,
+and once a local day expire the points that are due. Each duty is its own short transaction;
+several worker processes may run it at once without harm."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, db
-from carbonledger.accounts.repository import forget_nonces_before
+from carbonledger.accounts.repository import delete_sessions_before, forget_nonces_before
 from carbonledger.ingest import pending
 from carbonledger.platform import Platform
 from carbonledger.points import expiry_job
@@ -33,6 +33,7 @@ def tick(platform: Platform, count: int) -> None:
         with db.write(platform.engine) as conn:
             pending.expire(conn, platform, now)
             forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
+            delete_sessions_before(conn, now)
         with db.write(platform.engine) as conn:
             expiry_job.run_daily(conn, platform.settings.zone, now)
 

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.accounts.tables import citizens, link_codes, links, nonces, partners
+from carbonledger.accounts.tables import (
+    citizens,
+    link_codes,
+    links,
+    login_failures,
+    nonces,
+    operators,
+    partners,
+    sessions,
+)
 from carbonledger.db import insert_if_new
 
 
@@ -114,3 +123,53 @@ def linked_citizens(
         )
     )
     return {row.partner_user: (row.id, row.pseudonym_key) for row in rows}
+
+
+def insert_operator(conn: Connection, row: dict[str, Any]) -> bool:
+    return insert_if_new(conn, operators, row)
+
+
+def operator(conn: Connection, operator_id: str) -> Row[Any] | None:
+    return conn.execute(select(operators).where(operators.c.id == operator_id)).first()
+
+
+def all_operators(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(operators).order_by(operators.c.id)))
+
+
+def set_operator(conn: Connection, operator_id: str, **values: Any) -> bool:
+    done = conn.execute(update(operators).where(operators.c.id == operator_id).values(**values))
+    return bool(done.rowcount)
+
+
+def insert_session(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(sessions.insert(), row)
+
+
+def session(conn: Connection, token_hash: bytes) -> Row[Any] | None:
+    return conn.execute(select(sessions).where(sessions.c.token_hash == token_hash)).first()
+
+
+def delete_session(conn: Connection, token_hash: bytes) -> None:
+    conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+
+def delete_sessions_of(conn: Connection, kind: str, subject: str) -> None:
+    conn.execute(delete(sessions).where(sessions.c.kind == kind, sessions.c.subject == subject))
+
+
+def delete_sessions_before(conn: Connection, now: datetime) -> None:
+    conn.execute(delete(sessions).where(sessions.c.expires_at < now))
+
+
+def login_failure(conn: Connection, key: str) -> Row[Any] | None:
+    return conn.execute(select(login_failures).where(login_failures.c.key == key)).first()
+
+
+def set_login_failure(conn: Connection, key: str, failures: int, first_at: datetime) -> None:
+    conn.execute(delete(login_failures).where(login_failures.c.key == key))
+    conn.execute(login_failures.insert(), {"key": key, "failures": failures, "first_at": first_at})
+
+
+def clear_login_failures(conn: Connection, key: str) -> None:
+    conn.execute(delete(login_failures).where(login_failures.c.key == key))

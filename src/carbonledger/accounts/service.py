@@ -58,6 +58,20 @@ def set_partner_status(conn: Connection, partner_id: str, status: str) -> None:
         raise NotFound(f"no partner has the id {partner_id!r}", code="unknown_partner")
 
 
+def citizen_problems(*, name: str, phone: str, id_number: str, region: str) -> list[str]:
+    """Every problem with a new citizen's name and identifiers, each naming its field."""
+    problems = []
+    if not name.strip():
+        problems.append("name: must not be empty")
+    if problem := identity.phone_problem(phone):
+        problems.append(f"phone: {problem}")
+    if problem := identity.id_number_problem(id_number):
+        problems.append(f"id_number: {problem}")
+    if not _REGION.match(region):
+        problems.append("region: must be a 6-digit administrative division code")
+    return problems
+
+
 def citizen_row(
     keys: Keys,
     *,
@@ -70,15 +84,7 @@ def citizen_row(
 ) -> dict[str, Any]:
     """A new citizen's row: personal data only encrypted or keyed-hashed. Raises InvalidInput
     listing every problem with the identifiers."""
-    problems = []
-    if not name.strip():
-        problems.append("name: must not be empty")
-    if problem := identity.phone_problem(phone):
-        problems.append(f"phone: {problem}")
-    if problem := identity.id_number_problem(id_number):
-        problems.append(f"id_number: {problem}")
-    if not _REGION.match(region):
-        problems.append("region: must be a 6-digit administrative division code")
+    problems = citizen_problems(name=name, phone=phone, id_number=id_number, region=region)
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_citizen")
     phone = identity.normalise_phone(phone)
@@ -202,6 +208,7 @@ def delete_citizen(conn: Connection, citizen_id: str, now: datetime) -> None:
     if citizen is None or citizen.status != "active":
         raise NotFound(f"no active citizen has the id {citizen_id!r}", code="unknown_citizen")
     repo.delete_all_links(conn, citizen_id)
+    repo.delete_sessions_of(conn, "citizen", citizen_id)
     repo.set_citizen(
         conn,
         citizen_id,

@@ -77,3 +77,38 @@ nonces = Table(
     Column("nonce", String(64), primary_key=True),
     Column("seen_at", UTCDateTime, nullable=False, index=True),
 )
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    # Comma-separated roles (accounts.roles): few, fixed, and always read together.
+    Column("roles", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('active', 'disabled')", name="status"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # Only a keyed hash of the token is stored: a copy of the table logs nobody in.
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    CheckConstraint("kind IN ('citizen', 'operator', 'partner')", name="kind"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    # Keyed by what was tried (a keyed hash of the phone, or the operator id), not by address.
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+)

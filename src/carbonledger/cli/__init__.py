@@ -19,6 +19,7 @@ app.command("log-key")(log.log_key)
 app.add_typer(operator.partner_app, name="partner")
 app.add_typer(operator.citizen_app, name="citizen")
 app.add_typer(operator.db_app, name="db")
+app.add_typer(operator.operator_app, name="operator")
 app.add_typer(log.witness_app, name="witness")
 app.add_typer(points.points_app, name="points")
 

@@ -16,6 +16,9 @@ partner_app = typer.Typer(
 )
 citizen_app = typer.Typer(help="Citizens and their partner links.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+operator_app = typer.Typer(
+    help="Operator accounts of the city's programme office and their roles.", no_args_is_help=True
+)
 
 
 def serve(
@@ -152,3 +155,40 @@ def citizen_link_code(
             conn, citizen_id, partner_id, clock.now(), platform.settings.link_code_minutes
         )
     print(code)
+
+
+@operator_app.command("add")
+def operator_add(
+    operator_id: Annotated[str, typer.Argument(metavar="ID", help="Login id, e.g. wang.li")],
+    name: Annotated[str, typer.Option(help="The operator's display name.")],
+    role: Annotated[
+        list[str],
+        typer.Option(help="admin, partners, methodology, points, reviewer or reports; repeat."),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="CARBONLEDGER_OPERATOR_PASSWORD",
+            help="Asked for when not given (or set CARBONLEDGER_OPERATOR_PASSWORD).",
+        ),
+    ],
+) -> None:
+    """Create an operator account with its roles."""
+    from carbonledger.accounts import auth
+
+    with operator_transaction() as (_, conn):
+        auth.add_operator(conn, operator_id, name, password, role, clock.now())
+    print(f"operator {operator_id} added ({', '.join(sorted(set(role)))})")
+
+
+@operator_app.command("disable")
+def operator_disable(operator_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Disable an operator account and end its sessions."""
+    from carbonledger.accounts import auth
+
+    with operator_transaction() as (_, conn):
+        auth.disable_operator(conn, operator_id)
+    print(f"operator {operator_id} disabled")

@@ -1,0 +1,178 @@
+"""Registration and login routes for citizens and operators. A login sets the session cookie
+(HttpOnly, SameSite=Lax) and answers the CSRF token that every change must carry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from carbonledger import clock, db
+from carbonledger.accounts import auth, sessions
+from carbonledger.accounts.dependencies import current_session, platform_of
+from carbonledger.accounts.schemas import CitizenLoginIn, OperatorLoginIn, RegisterIn, SessionOut
+from carbonledger.accounts.sessions import Session
+from carbonledger.errors import Forbidden, Unauthorized
+from carbonledger.ingest.schemas import ErrorOut
+
+router = APIRouter(tags=["sessions"])
+_LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "invalid_request"},
+    401: {"model": ErrorOut, "description": "bad_credentials"},
+    429: {"model": ErrorOut, "description": "too_many_attempts; see Retry-After"},
+}
+
+
+def _answer(
+    request: Request, response: Response, token: str, session: Session, roles: list[str]
+) -> SessionOut:
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=int((session.expires_at - clock.now()).total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return SessionOut(
+        kind=session.kind,
+        subject=session.subject,
+        csrf=session.csrf,
+        expires_at=session.expires_at,
+        roles=roles,
+    )
+
+
+@router.post(
+    "/api/v1/citizens",
+    status_code=201,
+    response_model=SessionOut,
+    responses={
+        400: {"model": ErrorOut, "description": "invalid_citizen (every problem listed)"},
+        409: {"model": ErrorOut, "description": "citizen_exists or phone_taken"},
+    },
+    summary="Register a citizen with real name, ID number, phone and password; logs in",
+)
+async def register(body: RegisterIn, request: Request, response: Response) -> SessionOut:
+    platform = platform_of(request)
+
+    def work() -> tuple[str, Session]:
+        with db.write(platform.engine) as conn:
+            now = clock.now()
+            citizen_id = auth.register_citizen(
+                conn,
+                platform.keys,
+                name=body.name,
+                phone=body.phone,
+                id_number=body.id_number,
+                password=body.password,
+                region=body.region or platform.settings.region,
+                now=now,
+            )
+            return auth.open_session(
+                conn, platform.keys, "citizen", citizen_id, now, platform.settings.session_hours
+            )
+
+    token, session = await run_in_threadpool(work)
+    return _answer(request, response, token, session, [])
+
+
+async def _login(
+    request: Request, response: Response, kind: str, login: str, password: str
+) -> SessionOut:
+    platform = platform_of(request)
+    login_as = auth.login_citizen if kind == "citizen" else auth.login_operator
+
+    def work() -> tuple[tuple[str, Session] | None, list[str]]:
+        with db.write(platform.engine) as conn:
+            opened = login_as(
+                conn, platform.keys, login, password, clock.now(), platform.settings.session_hours
+            )
+            roles = auth.operator_roles(conn, login) if opened and kind == "operator" else []
+            return opened, roles
+
+    opened, roles = await run_in_threadpool(work)
+    if opened is None:
+        what = "phone number" if kind == "citizen" else "operator id"
+        raise Unauthorized(f"the {what} or the password is wrong", code="bad_credentials")
+    return _answer(request, response, *opened, roles)
+
+
+@router.post(
+    "/api/v1/session/citizen",
+    response_model=SessionOut,
+    responses=_LOGIN_ERRORS,
+    summary="Log a citizen in by phone and password",
+)
+async def login_citizen(body: CitizenLoginIn, request: Request, response: Response) -> SessionOut:
+    return await _login(request, response, "citizen", body.phone, body.password)
+
+
+@router.post(
+    "/api/v1/session/operator",
+    response_model=SessionOut,
+    responses=_LOGIN_ERRORS,
+    summary="Log an operator in",
+)
+async def login_operator(body: OperatorLoginIn, request: Request, response: Response) -> SessionOut:
+    return await _login(request, response, "operator", body.operator, body.password)
+
+
+@router.get(
+    "/api/v1/session",
+    response_model=SessionOut,
+    responses={401: {"model": ErrorOut, "description": "not_logged_in"}},
+    summary="Who is logged in, with the CSRF token",
+)
+async def whoami(
+    request: Request, session: Annotated[Session | None, Depends(current_session)]
+) -> SessionOut:
+    if session is None:
+        raise Unauthorized("nobody is logged in", code="not_logged_in")
+    roles: list[str] = []
+    if session.kind == "operator":
+        platform = platform_of(request)
+
+        def read() -> list[str]:
+            with db.read(platform.engine) as conn:
+                return auth.operator_roles(conn, session.subject)
+
+        roles = await run_in_threadpool(read)
+    return SessionOut(
+        kind=session.kind,
+        subject=session.subject,
+        csrf=session.csrf,
+        expires_at=session.expires_at,
+        roles=roles,
+    )
+
+
+@router.delete(
+    "/api/v1/session",
+    status_code=204,
+    responses={
+        401: {"model": ErrorOut, "description": "not_logged_in"},
+        403: {"model": ErrorOut, "description": "csrf_failed"},
+    },
+    summary="Log out",
+)
+async def logout(
+    request: Request, session: Annotated[Session | None, Depends(current_session)]
+) -> Response:
+    if session is None:
+        raise Unauthorized("nobody is logged in", code="not_logged_in")
+    if not sessions.csrf_matches(session, request.headers.get(sessions.CSRF_HEADER)):
+        raise Forbidden("send the session's CSRF token to log out", code="csrf_failed")
+    platform = platform_of(request)
+    token = request.cookies[sessions.COOKIE]
+
+    def work() -> None:
+        with db.write(platform.engine) as conn:
+            auth.logout(conn, platform.keys, token)
+
+    await run_in_threadpool(work)
+    response = Response(status_code=204)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response

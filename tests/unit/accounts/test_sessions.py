@@ -1,0 +1,79 @@
+"""Sessions, roles, the login throttle and passwords: the pure rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from carbonledger.accounts import passwords, sessions
+from carbonledger.accounts.sessions import Session
+
+NOW = datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+
+def test_a_token_is_stored_only_as_a_keyed_hash() -> None:
+    token = sessions.new_token()
+    first = sessions.token_hash(b"k" * 32, token)
+    assert first == sessions.token_hash(b"k" * 32, token)
+    assert first != sessions.token_hash(b"j" * 32, token)
+    assert token.encode() not in first
+    assert sessions.new_token() != token
+
+
+def test_csrf_must_match_the_session() -> None:
+    session = Session("citizen", "c1", "secret-csrf", NOW)
+    assert sessions.csrf_matches(session, "secret-csrf")
+    assert not sessions.csrf_matches(session, "other")
+    assert not sessions.csrf_matches(session, None)
+
+
+def test_admin_holds_every_role_and_others_only_their_own() -> None:
+    assert all(sessions.has_role(["admin"], role) for role in sessions.ROLES)
+    assert sessions.has_role(["points"], "points")
+    assert not sessions.has_role(["points"], "reviewer")
+    assert not sessions.has_role([], "points")
+
+
+def test_roles_must_be_known_and_present() -> None:
+    assert sessions.roles_problem(["points", "reviewer"]) is None
+    assert "at least one role" in (sessions.roles_problem([]) or "")
+    assert "boss" in (sessions.roles_problem(["boss"]) or "")
+
+
+@pytest.mark.parametrize(
+    ("failures", "since", "locked"),
+    [
+        (0, None, False),
+        (sessions.MAX_FAILURES - 1, timedelta(minutes=1), False),
+        (sessions.MAX_FAILURES, timedelta(minutes=1), True),
+        (sessions.MAX_FAILURES + 3, timedelta(minutes=14), True),
+        (sessions.MAX_FAILURES, sessions.FAILURE_WINDOW, False),
+    ],
+)
+def test_logins_lock_after_too_many_failures_within_the_window(
+    failures: int, since: timedelta | None, locked: bool
+) -> None:
+    first_at = None if since is None else NOW - since
+    wait = sessions.locked_for(failures, first_at, NOW)
+    assert (wait > 0) is locked
+    if since is not None and locked:
+        assert wait <= (sessions.FAILURE_WINDOW - since).total_seconds() + 1
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [("short1", "at least"), ("allletters", "mixes"), ("1234567890", "mixes"), ("x1" * 70, "most")],
+)
+def test_weak_passwords_are_refused_with_the_reason(password: str, problem: str) -> None:
+    assert problem in (passwords.password_problem(password) or "")
+
+
+def test_a_password_matches_only_its_own_hash() -> None:
+    stored = passwords.hash_password("green-pass-1")
+    assert passwords.password_problem("green-pass-1") is None
+    assert stored.startswith("$argon2id$")
+    assert passwords.password_matches(stored, "green-pass-1")
+    assert not passwords.password_matches(stored, "green-pass-2")
+    assert not passwords.password_matches(None, "green-pass-1")
+    assert not passwords.password_matches("not a hash", "green-pass-1")
