@@ -21,6 +21,7 @@ from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.platform import Platform
+from carbonledger.points import endpoints as points_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 
@@ -119,5 +120,6 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(log_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
+    app.include_router(points_endpoints.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -37,4 +37,4 @@ def expire(
     except ExpiryError as error:
         err.print(f"[red]error[/red]: {error}; run `carbonledger reconcile`")
         raise typer.Exit(1) from None
-    print(f"{done.day.isoformat()}: {done.points} points expired from {done.citizens} citizens")
+    print(f"{done.day.isoformat()}: {done.points} points expired, from {done.citizens} citizen(s)")

@@ -52,9 +52,7 @@ class Awarding:
         self.added: dict[tuple[str, date], int] = defaultdict(int)
 
     @classmethod
-    def load(
-        cls, conn: Connection, claims: Sequence[tuple[str, date, datetime]]
-    ) -> Awarding:
+    def load(cls, conn: Connection, claims: Sequence[tuple[str, date, datetime]]) -> Awarding:
         """The state for credits of (citizen, local day, time) `claims`."""
         rules = current_rules(conn)
         if not claims:

@@ -120,9 +120,7 @@ def reconcile(
             result.problems.append(f"campaign {row.id} is closed but holds {left} points")
     unlinked = repo.log_transfers_without_leaf(conn, LOG_KINDS)
     if unlinked:
-        result.problems.append(
-            f"{unlinked} award, bonus or clawback transfer(s) name no log leaf"
-        )
+        result.problems.append(f"{unlinked} award, bonus or clawback transfer(s) name no log leaf")
     latest = log_repo.latest_checkpoint(conn)
     result.checkpoint_size = int(latest.size) if latest else 0
     result.leaf_points = _leaf_points(conn, result.checkpoint_size, progress)

@@ -85,9 +85,7 @@ def balances_of(conn: Connection, accounts: Iterable[str]) -> dict[str, int]:
     if not wanted:
         return {}
     rows = conn.execute(
-        select(point_accounts.c.id, point_accounts.c.balance).where(
-            point_accounts.c.id.in_(wanted)
-        )
+        select(point_accounts.c.id, point_accounts.c.balance).where(point_accounts.c.id.in_(wanted))
     )
     return {row.id: row.balance for row in rows}
 
@@ -224,9 +222,7 @@ def flows(
 
 def claim_expiry_day(conn: Connection, day: date, now: datetime) -> bool:
     """Mark `day`'s expiry run as taken; False if a run of that day exists (or is under way)."""
-    return insert_if_new(
-        conn, expiry_runs, {"day": day, "citizens": 0, "points": 0, "ran_at": now}
-    )
+    return insert_if_new(conn, expiry_runs, {"day": day, "citizens": 0, "points": 0, "ran_at": now})
 
 
 def add_to_expiry_run(

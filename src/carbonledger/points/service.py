@@ -113,9 +113,7 @@ def create_campaign(
     account = campaign_account(campaign.id)
     # Engagement budgets are campaign accounts too; a campaign must not share one.
     if campaign_repo.campaign_row(conn, campaign.id) or repo.account_exists(conn, account):
-        raise Conflict(
-            f"the id {campaign.id!r} is taken; choose another", code="campaign_exists"
-        )
+        raise Conflict(f"the id {campaign.id!r} is taken; choose another", code="campaign_exists")
     campaign_repo.insert_campaign(conn, campaign, by, now)
     ledger.open_accounts(conn, [(account, "campaign")], now)
     funding = funding_transfer(campaign)
