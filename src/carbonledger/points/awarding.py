@@ -8,7 +8,9 @@ transaction, under the sequencer lock, so no other batch awards meanwhile.
 
 A reversal reconstructs what the credit paid from the record's own transfers and claws back base
 and bonuses. Bonus points returning to a campaign that was closed go on to issuance, as its
-leftover did when it closed, so a closed campaign never holds points.
+leftover did when it closed, so a closed campaign never holds points. A reversal leaves the
+day's points as they were: the cap limits what one day's reports can earn, the reversed report
+was one of them, and the reports the cap cut that day are not paid again anyway.
 """
 
 from __future__ import annotations
