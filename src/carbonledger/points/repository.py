@@ -1,4 +1,5 @@
-"""SQL of the points ledger's read side: balances and movements for reconciliation."""
+"""SQL of the points ledger's read side (balances and movements for reconciliation, a citizen's
+statement, the expiry job's figures) and of the award rules and the points awarded per day."""
 
 from __future__ import annotations
 
