@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from carbonledger import __version__
@@ -20,10 +21,13 @@ from carbonledger.accounts import me_endpoints
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
+from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.platform import Platform
 from carbonledger.points import endpoints as points_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.web import public as public_pages
+from carbonledger.web.guard import LoginRequired, login_required_handler
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.state.platform = platform
     app.state.limiter = RateLimiter()
     app.add_exception_handler(CarbonLedgerError, _domain_error)
+    app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -120,6 +125,9 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(log_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
+    app.include_router(ledger_endpoints.router)
     app.include_router(points_endpoints.router)
+    app.include_router(public_pages.router)
+    app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

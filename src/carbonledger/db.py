@@ -142,6 +142,15 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
         conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
 
 
+def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Insert the rows whose key is not there yet; return the keys of those inserted."""
+    if not rows:
+        return []
+    key = list(table.primary_key.columns)
+    statement = _insert(conn, table).on_conflict_do_nothing().returning(*key)
+    return list(conn.execute(statement, list(rows)))
+
+
 def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert one row unless its key exists; True when it was inserted."""
     # RETURNING, not rowcount: drivers do not all report a row count for ON CONFLICT inserts.

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from carbonledger import clock, db
 from carbonledger.ingest import pipeline
 from carbonledger.ingest.results import Result
-from carbonledger.ingest.tables import records, reversals, rollups
+from carbonledger.ingest.tables import participant_days, records, reversals, rollups
+from carbonledger.ingest.tables import participants as participants_table
 from carbonledger.platform import Platform
-from carbonledger.points.tables import point_accounts, transfers
+from carbonledger.points.postings import account_kind
+from carbonledger.points.tables import point_accounts, points_flow, transfers
 
 
 def submit(
@@ -40,12 +42,17 @@ def rollups_match_records(platform: Platform) -> None:
                 "rejected",
                 "reduction_mg",
                 "points",
+                "citizens",
             ):
                 if getattr(row, column):
                     stored[(*key, column)] += getattr(row, column)
         recomputed: Counter[tuple[Any, ...]] = Counter()
         clawed = {row.record_id: row.points_clawed_back for row in conn.execute(select(reversals))}
+        credited: dict[tuple[Any, ...], set[str]] = {}
         for row in conn.execute(select(records)):
+            if row.status == "accepted" or row.id in clawed:  # a reversal keeps participation
+                key = (row.day, row.region, row.scenario or "", row.partner_id)
+                credited.setdefault(key, set()).add(row.citizen_id)
             key = (row.day, row.region, row.scenario or "", row.partner_id)
             recomputed[(*key, row.status)] += 1
             if row.status == "accepted":
@@ -53,7 +60,12 @@ def rollups_match_records(platform: Platform) -> None:
                 recomputed[(*key, "points")] += row.points
             elif row.id in clawed:  # reversed: what was not clawed back stays issued
                 recomputed[(*key, "points")] += row.points - clawed[row.id]
+        for key, citizens in credited.items():
+            recomputed[(*key, "citizens")] += len(citizens)
+        participants = conn.execute(select(func.count()).select_from(participants_table)).scalar()
+        joined = conn.execute(select(func.sum(participant_days.c.joined))).scalar() or 0
     assert +stored == +recomputed
+    assert participants == joined == len(set().union(*credited.values()))
 
 
 def points_balance(platform: Platform) -> dict[str, int]:
@@ -61,11 +73,17 @@ def points_balance(platform: Platform) -> dict[str, int]:
     with db.read(platform.engine) as conn:
         balances = {row.id: row.balance for row in conn.execute(select(point_accounts))}
         moved: Counter[str] = Counter()
+        pairs: Counter[tuple[str, str]] = Counter()
         for row in conn.execute(select(transfers)):
             moved[row.debit] -= row.amount
             moved[row.credit] += row.amount
+            pairs[(account_kind(row.debit), account_kind(row.credit))] += row.amount
+        flowed: Counter[tuple[str, str]] = Counter()
+        for row in conn.execute(select(points_flow)):
+            flowed[(row.debit_kind, row.credit_kind)] += row.amount
         total = conn.execute(select(func.sum(point_accounts.c.balance))).scalar()
     assert total == 0
     assert all(v >= 0 for k, v in balances.items() if not k.startswith("issuance"))
     assert {k: v for k, v in balances.items() if v} == {k: v for k, v in moved.items() if v}
+    assert flowed == pairs
     return balances

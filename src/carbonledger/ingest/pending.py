@@ -49,7 +49,8 @@ def release(
         status = Status(outcome.decision.status)
         changes.count(_key(row), Status.PENDING, -1)
         changes.count(_key(row), status)
-        changes.credit(_key(row), outcome.reduction_mg, outcome.points)
+        credited_citizen = citizen_id if status is Status.ACCEPTED else None
+        changes.credit(_key(row), outcome.reduction_mg, outcome.points, credited_citizen)
         updates.append(
             {"record_id": row.id, "citizen_id": citizen_id, **outcome_columns(outcome, now)}
         )

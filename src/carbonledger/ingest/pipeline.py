@@ -176,7 +176,8 @@ class _Batch:
             self.rollups.count(key, Status.ACCEPTED, -1)
             self.rollups.count(key, decided)
         row.update(outcome_columns(outcome, self.now))
-        self.rollups.credit(key, outcome.reduction_mg, outcome.points)
+        credited = candidate.citizen_id if decided is Status.ACCEPTED else None
+        self.rollups.credit(key, outcome.reduction_mg, outcome.points, credited)
         return _result(row["external_id"], candidate.record_id, outcome)
 
     def bounds(self, record: Record) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import upsert
+from carbonledger.db import insert_new, upsert
 from carbonledger.ingest.dedupe import DedupeState, Trip, Usage
 from carbonledger.ingest.results import FieldError, Result, Status
 from carbonledger.ingest.rollups import Rollups
@@ -18,8 +19,11 @@ from carbonledger.ingest.tables import (
     batches,
     daily_usage,
     evidence_keys,
+    participant_days,
+    participants,
     records,
     reversals,
+    rollup_citizens,
     rollups,
     trips,
 )
@@ -252,10 +256,43 @@ def save_dedupe(conn: Connection, state: DedupeState) -> None:
 
 
 def add_rollups(conn: Connection, changes: Rollups) -> None:
+    """Write rollup changes; citizens credited under a key (or at all) for the first time are
+    counted once, in `rollups.citizens` and in `participant_days`."""
+    if changes.credited:
+        fresh = insert_new(
+            conn,
+            rollup_citizens,
+            [
+                {"day": d, "region": r, "scenario": s, "partner_id": p, "citizen_id": c}
+                for (d, r, s, p), c in changes.credited
+            ],
+        )
+        changes.new_citizens([(row.day, row.region, row.scenario, row.partner_id) for row in fresh])
+        _count_participants(conn, changes)
     upsert(
         conn,
         rollups,
         changes.rows(),
         keys=("day", "region", "scenario", "partner_id"),
         add=Rollups.columns(),
+    )
+
+
+def _count_participants(conn: Connection, changes: Rollups) -> None:
+    first: dict[str, tuple[date, str]] = {}
+    for (day, region, _, _), citizen_id in changes.credited:
+        if citizen_id not in first or day < first[citizen_id][0]:
+            first[citizen_id] = (day, region)
+    joined = insert_new(
+        conn,
+        participants,
+        [{"citizen_id": c, "first_day": d, "region": r} for c, (d, r) in first.items()],
+    )
+    per_day: Counter[tuple[date, str]] = Counter(first[row.citizen_id] for row in joined)
+    upsert(
+        conn,
+        participant_days,
+        [{"day": d, "region": r, "joined": n} for (d, r), n in per_day.items()],
+        keys=("day", "region"),
+        add=("joined",),
     )

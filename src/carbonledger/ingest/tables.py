@@ -121,6 +121,35 @@ rollups = Table(
     Column("rejected", BigInteger, nullable=False),
     Column("reduction_mg", BigInteger, nullable=False),
     Column("points", BigInteger, nullable=False),
+    # Distinct citizens credited under this key (rollup_citizens remembers who was counted).
+    Column("citizens", BigInteger, nullable=False, server_default="0"),
+)
+
+rollup_citizens = Table(
+    "rollup_citizens",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("region", String(6), primary_key=True),
+    Column("scenario", String(32), primary_key=True),
+    Column("partner_id", String(64), primary_key=True),
+    Column("citizen_id", String(26), primary_key=True),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    # A citizen who has been credited at least once; `first_day` is their first credit's day.
+    Column("citizen_id", String(26), primary_key=True),
+    Column("first_day", Date, nullable=False),
+    Column("region", String(6), nullable=False),
+)
+
+participant_days = Table(
+    "participant_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("region", String(6), primary_key=True),
+    Column("joined", BigInteger, nullable=False),
 )
 
 reversals = Table(

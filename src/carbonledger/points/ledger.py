@@ -5,12 +5,12 @@ last guard against a negative citizen or merchant balance."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from carbonledger.db import insert_ignore
+from carbonledger.db import insert_ignore, upsert
 from carbonledger.errors import Conflict, InsufficientPoints
 from carbonledger.ids import ulid
 from carbonledger.points.postings import (
@@ -19,9 +19,10 @@ from carbonledger.points.postings import (
     Transfer,
     balance_changes,
     citizen_account,
+    flow,
     same_transfer,
 )
-from carbonledger.points.tables import point_accounts, transfers
+from carbonledger.points.tables import point_accounts, points_flow, transfers
 
 
 def open_accounts(
@@ -120,6 +121,17 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
         ],
     )
     _apply(conn, balance_changes(batch))
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    upsert(
+        conn,
+        points_flow,
+        [
+            {"hour": hour, "debit_kind": d, "credit_kind": c, "transfers": n, "amount": amount}
+            for (d, c), (n, amount) in flow(batch).items()
+        ],
+        keys=("hour", "debit_kind", "credit_kind"),
+        add=("transfers", "amount"),
+    )
     return True
 
 

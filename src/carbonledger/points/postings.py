@@ -41,6 +41,21 @@ class Transfer:
             raise ValueError("a transfer needs two different accounts")
 
 
+def account_kind(account: str) -> str:
+    """The kind of an account from its id: `citizen:…` → citizen, `issuance` → issuance."""
+    return account.split(":", 1)[0]
+
+
+def flow(transfers: Iterable[Transfer]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(debit kind, credit kind) → (transfers, points): what moved between kinds of account."""
+    totals: dict[tuple[str, str], tuple[int, int]] = {}
+    for transfer in transfers:
+        pair = (account_kind(transfer.debit), account_kind(transfer.credit))
+        count, amount = totals.get(pair, (0, 0))
+        totals[pair] = (count + 1, amount + transfer.amount)
+    return totals
+
+
 def same_transfer(stored: Transfer, asked: Transfer) -> bool:
     """Whether a transfer asked for again under a stored idempotency key is the same movement
     (a retry) rather than a different one reusing the key (an error)."""

@@ -23,12 +23,13 @@ from sqlalchemy.engine import Connection
 from carbonledger.points import campaign_repository as campaign_repo
 from carbonledger.points import repository as repo
 from carbonledger.points.campaigns import campaign_account
+from carbonledger.points.postings import account_kind
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import tiles
 from carbonledger.translog.leaves import Leaf
 
 LOG_KINDS = ("award", "bonus", "clawback", "bonus_clawback")
-# How the figures name each kind of account (the part of its id before ":").
+# How the figures name each kind of account (`postings.account_kind`).
 HOLDERS = {
     "citizen": "held by citizens",
     "campaign": "in campaign budgets",
@@ -74,10 +75,6 @@ class Reconciliation:
         ]
 
 
-def _holder(account: str) -> str:
-    return account.split(":", 1)[0]
-
-
 def _leaf_points(conn: Connection, size: int, progress: Callable[[int, int], None] | None) -> int:
     total = 0
     for index in range(-(-size // tiles.TILE_WIDTH)):
@@ -111,7 +108,7 @@ def reconcile(
         if allow_negative:
             result.circulating -= balance
         else:
-            held[_holder(account)] += balance
+            held[account_kind(account)] += balance
     result.held = dict(held)
     result.moved = repo.kind_totals(conn)
     for row in campaign_repo.campaign_rows(conn):

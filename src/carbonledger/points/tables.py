@@ -51,6 +51,19 @@ transfers = Table(
     Index("ix_transfers_credit", "credit"),
 )
 
+points_flow = Table(
+    "points_flow",
+    metadata,
+    # Transfers summed per UTC hour and pair of account kinds (citizen → merchant, ...), written
+    # with every posting, so the points flow of any period is read without scanning transfers.
+    # Whole hours map exactly onto local days in every whole-hour time zone.
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("debit_kind", String(16), primary_key=True),
+    Column("credit_kind", String(16), primary_key=True),
+    Column("transfers", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+)
+
 award_rules = Table(
     "award_rules",
     metadata,

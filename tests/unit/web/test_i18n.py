@@ -1,0 +1,32 @@
+"""Page texts: every key in both languages, the language choice, and a visible gap for a missing
+key rather than a crash."""
+
+from __future__ import annotations
+
+from carbonledger.web import i18n
+from carbonledger.web.rendering import grams
+
+
+def test_every_text_exists_in_both_languages() -> None:
+    texts = i18n.messages()
+    assert set(texts["zh"]) == set(texts["en"])
+    assert all(texts["zh"][key].strip() and texts["en"][key].strip() for key in texts["zh"])
+
+
+def test_the_language_comes_from_the_query_then_the_cookie_then_chinese() -> None:
+    assert i18n.choose("en", "zh") == "en"
+    assert i18n.choose(None, "en") == "en"
+    assert i18n.choose("fr", None) == "zh"
+    assert i18n.choose(None, None) == "zh"
+
+
+def test_an_unknown_key_shows_itself() -> None:
+    assert i18n.translate("en", "nav.home") == "Home"
+    assert i18n.translate("zh", "nav.home") == "首页"
+    assert i18n.translate("en", "no.such.key") == "no.such.key"
+
+
+def test_reductions_read_in_grams_kilograms_or_tonnes() -> None:
+    assert grams(214_200) == "214.2 g"
+    assert grams(2_500_000) == "2.50 kg"
+    assert grams(3_456_789_000) == "3.457 t"
