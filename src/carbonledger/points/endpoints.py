@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
@@ -34,26 +32,12 @@ from carbonledger.points.statement import statement
 
 router = APIRouter()
 PointsOperator = Annotated[str, Depends(operator_with("points"))]
-T = TypeVar("T")
 _UNKNOWN: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "unknown_campaign"}
 }
 _CLOSED: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "campaign_closed or idempotency_key_reused"}
 }
-
-
-async def _write(request: Request, work: Callable[[Connection], T]) -> T:
-    """Run `work` in a write transaction, again if the database asks for a retry."""
-    return await run_in_threadpool(db.retrying, platform_of(request).engine, work)
-
-
-async def _read(request: Request, work: Callable[[Connection], T]) -> T:
-    def run() -> T:
-        with db.read(platform_of(request).engine) as conn:
-            return work(conn)
-
-    return await run_in_threadpool(run)
 
 
 @router.get(
@@ -64,7 +48,7 @@ async def _read(request: Request, work: Callable[[Connection], T]) -> T:
     summary="The award rules in force (points per gram, daily cap) and earlier versions",
 )
 async def get_rules(_operator: PointsOperator, request: Request) -> RulesOut:
-    return RulesOut.of_versions(await _read(request, service.rules_versions))
+    return RulesOut.of_versions(await transactions.read(request, service.rules_versions))
 
 
 @router.put(
@@ -79,7 +63,7 @@ async def put_rules(body: RulesIn, operator: PointsOperator, request: Request) -
         service.set_rules(conn, body.mg_per_point, body.daily_cap, operator, clock.now())
         return RulesOut.of_versions(service.rules_versions(conn))
 
-    return await _write(request, work)
+    return await transactions.write(request, work)
 
 
 @router.get(
@@ -90,7 +74,7 @@ async def put_rules(body: RulesIn, operator: PointsOperator, request: Request) -
     summary="Every campaign, open and closed, with its budget",
 )
 async def list_campaigns(_operator: PointsOperator, request: Request) -> list[CampaignAdminOut]:
-    return [CampaignAdminOut.of(s) for s in await _read(request, service.campaigns)]
+    return [CampaignAdminOut.of(s) for s in await transactions.read(request, service.campaigns)]
 
 
 @router.post(
@@ -120,7 +104,7 @@ async def create_campaign(
         state = service.create_campaign(conn, platform.catalogue, campaign, operator, clock.now())
         return CampaignAdminOut.of(state)
 
-    return await _write(request, work)
+    return await transactions.write(request, work)
 
 
 @router.post(
@@ -139,7 +123,7 @@ async def top_up(
         )
         return CampaignAdminOut.of(state)
 
-    return await _write(request, work)
+    return await transactions.write(request, work)
 
 
 @router.post(
@@ -155,7 +139,7 @@ async def close_campaign(
     def work(conn: Connection) -> CampaignAdminOut:
         return CampaignAdminOut.of(service.close_campaign(conn, campaign_id, operator, clock.now()))
 
-    return await _write(request, work)
+    return await transactions.write(request, work)
 
 
 @router.get(
@@ -166,7 +150,7 @@ async def close_campaign(
 )
 async def running_campaigns(request: Request) -> list[CampaignOut]:
     now = clock.now()
-    states = await _read(request, lambda conn: service.running_campaigns(conn, now))
+    states = await transactions.read(request, lambda conn: service.running_campaigns(conn, now))
     return [CampaignOut.of(s) for s in states]
 
 
@@ -184,5 +168,5 @@ async def my_points(
 ) -> PointsOut:
     zone = platform_of(request).settings.zone
     now = clock.now()
-    seen = await _read(request, lambda conn: statement(conn, citizen, zone, now, limit))
+    seen = await transactions.read(request, lambda conn: statement(conn, citizen, zone, now, limit))
     return PointsOut.of(seen)
