@@ -10,6 +10,8 @@ Sections:
   same pipeline with no campaign as the baseline, on SQLite and PostgreSQL. Two platforms in
   this process, one with the campaigns and one without, are sent the same batches in turn, so
   the same data, the growing tables and the machine's other load weigh on both alike.
+- `redemptions`: redemptions per second with 8 concurrent clients through the rewards service on
+  PostgreSQL, with p50/p99 latency (bench/redemptions.py's `measure`; that file has the rest).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import redemptions
 from carbonledger import clock, db
 from carbonledger.ingest import pipeline
 from carbonledger.ingest.results import Status
@@ -128,7 +131,20 @@ def awards_section(args: argparse.Namespace) -> None:
         )
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {"awards": awards_section}
+def redemptions_section(args: argparse.Namespace) -> None:
+    with fresh_platform("postgresql") as platform:
+        result = redemptions.measure(platform, redemptions=args.redemptions, clients=8)
+    print(
+        f"[postgresql] redemptions, 8 clients: {result['redemptions']} in "
+        f"{result['seconds']:.1f} s = {result['rate']:,.0f}/s, latency p50 "
+        f"{result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms"
+    )
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "awards": awards_section,
+    "redemptions": redemptions_section,
+}
 
 
 def backends(choice: str) -> tuple[str, ...]:
@@ -140,6 +156,7 @@ def main() -> None:
     parser.add_argument("--section", choices=("all", *SECTIONS), default="all")
     parser.add_argument("--records", type=int, default=50_000, help="records per awards run")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--redemptions", type=int, default=4000)
     args = parser.parse_args()
     started = time.perf_counter()
     for name, section in SECTIONS.items():

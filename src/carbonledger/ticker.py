@@ -20,6 +20,7 @@ from carbonledger.ingest import pending
 from carbonledger.lotteries import duties as lottery_duties
 from carbonledger.platform import Platform
 from carbonledger.points import expiry_job
+from carbonledger.rewards.service import void_expired as void_expired_redemptions
 from carbonledger.translog import publisher
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def tick(platform: Platform, count: int) -> None:
             pending.expire(conn, platform, now)
             forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
             delete_sessions_before(conn, now)
+            void_expired_redemptions(conn, now)
         with db.write(platform.engine) as conn:
             expiry_job.run_daily(conn, platform.settings.zone, now)
 

@@ -150,3 +150,33 @@ def kill_repeatedly(
         server.start()
     while not until():
         time.sleep(0.05)
+
+
+@dataclass
+class Redemptions:
+    """What the platform answered for each redemption key: (HTTP status, redemption id)."""
+
+    answers: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def redeem_until_answered(
+    client: httpx.Client, reward: str, keys: list[str], redemptions: Redemptions, deadline: float
+) -> None:
+    """Redeem once per key, retrying the same key on any failure until the platform answers
+    (201 or 200 for the redemption, or a 4xx refusal such as insufficient points)."""
+    for key in keys:
+        while time.monotonic() < deadline:
+            try:
+                answer = client.post(
+                    "/api/v1/me/redemptions", json={"reward": reward, "idempotency_key": key}
+                )
+            except httpx.HTTPError:
+                answer = None
+            if answer is not None and answer.status_code < 500:
+                body = answer.json()
+                with redemptions.lock:
+                    redemptions.answers.setdefault(key, (answer.status_code, body.get("id")))
+                break
+            time.sleep(0.05)
+        time.sleep(0.1)
