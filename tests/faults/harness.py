@@ -37,8 +37,11 @@ def logged_in(platform: Platform, citizen: str) -> tuple[dict[str, str], dict[st
 class Server:
     """`carbonledger serve` in its own process group, restartable on the same port."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str], workers: int = 1) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str], workers: int = 1, output: Path | None = None
+    ) -> None:
         self.workers = workers
+        self.output = output
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "CARBONLEDGER_DATA_DIR": str(data_dir), **env}
@@ -48,22 +51,33 @@ class Server:
         self.kills = 0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "carbonledger.cli",
-                "serve",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-            ],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        command = [
+            sys.executable,
+            "-m",
+            "carbonledger.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
+        if self.output is None:
+            self.process = subprocess.Popen(
+                command,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        else:
+            with self.output.open("ab") as output:
+                self.process = subprocess.Popen(
+                    command,
+                    env=self.env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
