@@ -37,6 +37,40 @@ def rollup_rows(
     return list(conn.execute(query))
 
 
+_GROUPS = {
+    "day": rollups.c.day,
+    "region": rollups.c.region,
+    "scenario": rollups.c.scenario,
+    "partner": rollups.c.partner_id,
+}
+
+
+def grouped_counts(
+    conn: Connection,
+    by: str | None,
+    first: date | None,
+    last: date | None,
+    region_prefix: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rollup sums grouped in the database by `by` (day, region, scenario or partner), or one
+    row of totals for None; `citizens` is summed as `citizen_days`."""
+    sums = [func.coalesce(func.sum(rollups.c[name]), 0).label(name) for name in _COUNTS[:-1]]
+    sums.append(func.coalesce(func.sum(rollups.c.citizens), 0).label("citizen_days"))
+    query = select(*([_GROUPS[by].label(by)] if by else []), *sums)
+    if first is not None:
+        query = query.where(rollups.c.day >= first)
+    if last is not None:
+        query = query.where(rollups.c.day <= last)
+    if region_prefix:
+        query = query.where(rollups.c.region.startswith(region_prefix, autoescape=True))
+    if by:
+        query = query.group_by(_GROUPS[by]).order_by(_GROUPS[by])
+    return [
+        {key: (int(value) if key != by else value) for key, value in row._mapping.items()}
+        for row in conn.execute(query)
+    ]
+
+
 def distinct_citizens(
     conn: Connection, partner_id: str, first: date, last: date
 ) -> dict[tuple[date, str], int]:
