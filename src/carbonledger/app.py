@@ -25,7 +25,9 @@ from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.web import dashboard as dashboard_pages
 from carbonledger.web import public as public_pages
+from carbonledger.web.dashboard_feed import DashboardFeed, serving
 from carbonledger.web.guard import LoginRequired, login_required_handler
 
 log = logging.getLogger(__name__)
@@ -104,7 +106,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with run_ticker(platform, enabled=background):
+        async with run_ticker(platform, enabled=background), serving(app.state.dashboard_feed):
             yield
 
     app = FastAPI(
@@ -115,6 +117,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     app.state.limiter = RateLimiter()
+    # One feed per process: every open dashboard stream shares its figures (a test may swap it).
+    app.state.dashboard_feed = DashboardFeed(platform)
     app.add_exception_handler(CarbonLedgerError, _domain_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_exception_handler(HTTPException, _http_error)
@@ -126,6 +130,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(dashboard_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -26,6 +26,10 @@ def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
     return conn.execute(select(partners).where(partners.c.id == partner_id)).first()
 
 
+def partner_names(conn: Connection) -> dict[str, str]:
+    return {row.id: row.name for row in conn.execute(select(partners.c.id, partners.c.name))}
+
+
 def insert_partner(conn: Connection, row: dict[str, Any]) -> bool:
     return insert_if_new(conn, partners, row)
 
