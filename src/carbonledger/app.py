@@ -22,6 +22,7 @@ from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ledgers import endpoints as ledger_endpoints
+from carbonledger.lotteries import endpoints as lottery_endpoints
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
@@ -129,6 +130,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
+    app.include_router(lottery_endpoints.router)
     app.include_router(public_pages.router)
     app.include_router(dashboard_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
