@@ -188,3 +188,19 @@ def lottery_terms(
     }
     fields.update(overrides)
     return LotteryTerms(**fields)
+
+
+def portal_key(platform: Platform, partner_id: str) -> str:
+    """A fresh portal access key for the partner's staff, as the operator's CLI issues it."""
+    from carbonledger.accounts import portal
+
+    with db.write(platform.engine) as conn:
+        return portal.issue_portal_key(conn, partner_id, clock.now())
+
+
+def portal_client(url: str, platform: Platform, partner_id: str) -> httpx.Client:
+    """The partner's staff logged in to the portal over HTTP (the client keeps the cookie)."""
+    form = {"partner": partner_id, "access_key": portal_key(platform, partner_id)}
+    answer = httpx.post(f"{url}/portal/login", data=form, timeout=30)
+    assert answer.status_code == 303, answer.text
+    return httpx.Client(base_url=url, timeout=30, cookies=answer.cookies)

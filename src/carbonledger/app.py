@@ -27,6 +27,8 @@ from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import dashboard as dashboard_pages
+from carbonledger.web import portal as portal_pages
+from carbonledger.web import portal_auth, portal_keys
 from carbonledger.web import public as public_pages
 from carbonledger.web.dashboard_feed import DashboardFeed, serving
 from carbonledger.web.guard import LoginRequired, login_required_handler
@@ -122,6 +124,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.state.dashboard_feed = DashboardFeed(platform)
     app.add_exception_handler(CarbonLedgerError, _domain_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
+    app.add_exception_handler(portal_auth.PortalRefused, portal_auth.portal_refused_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -133,6 +136,9 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(lottery_endpoints.router)
     app.include_router(public_pages.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(portal_auth.router)
+    app.include_router(portal_pages.router)
+    app.include_router(portal_keys.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

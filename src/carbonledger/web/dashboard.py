@@ -15,7 +15,7 @@ from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.ledgers import service
-from carbonledger.web import i18n
+from carbonledger.web import i18n, names
 from carbonledger.web.dashboard_feed import DashboardFeed
 from carbonledger.web.rendering import language_of, render
 
@@ -42,17 +42,10 @@ def _labels(request: Request, partners: dict[str, str]) -> dict[str, Any]:
     """Names the page's script shows for codes: scenarios, districts, platforms, flows."""
     language = language_of(request)
     texts = i18n.messages()[language]
-    catalogue = platform_of(request).catalogue
     return {
         "lang": language,
-        "scenarios": {
-            s.code: s.name_zh if language == "zh" else s.name_en for s in catalogue.scenarios
-        },
-        "regions": {
-            key.removeprefix("region."): text
-            for key, text in texts.items()
-            if key.startswith("region.")
-        },
+        "scenarios": names.scenario_names(platform_of(request).catalogue, language),
+        "regions": names.region_names(language),
         "partners": partners,
         "flows": {
             key.removeprefix("dashboard.flow."): text
