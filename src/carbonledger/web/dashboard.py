@@ -33,6 +33,22 @@ _JS_TEXTS = (
 )
 
 
+# One server-sent event, as OpenAPI 3.2 describes a text/event-stream item.
+_EVENT = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": "the JSON of GET /api/v1/dashboard",
+        },
+        "retry": {"type": "integer"},
+    },
+}
+
+
 def feed_of(request: Request) -> DashboardFeed:
     feed: DashboardFeed = request.app.state.dashboard_feed
     return feed
@@ -77,7 +93,7 @@ async def dashboard_page(request: Request) -> HTMLResponse:
     response_class=StreamingResponse,
     responses={
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": _EVENT}},
             "description": "Server-sent events: each `data:` line is the JSON of "
             "`GET /api/v1/dashboard`, sent at once and again whenever the figures change; "
             "a comment line every 15 s keeps the connection open.",
