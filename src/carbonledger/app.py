@@ -33,7 +33,7 @@ from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import dashboard as dashboard_pages
 from carbonledger.web import portal as portal_pages
-from carbonledger.web import portal_auth, portal_keys
+from carbonledger.web import portal_auth, portal_keys, portal_merchant
 from carbonledger.web import public as public_pages
 from carbonledger.web.dashboard_feed import DashboardFeed, serving
 from carbonledger.web.guard import LoginRequired, login_required_handler
@@ -154,6 +154,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(portal_auth.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_keys.router)
+    app.include_router(portal_merchant.router)
     app.include_router(engagement_endpoints.router)
     app.include_router(engagement_admin_endpoints.router)
     app.include_router(donation_endpoints.router)

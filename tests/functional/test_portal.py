@@ -17,6 +17,7 @@ from carbonledger.accounts.sessions import MAX_FAILURES
 from carbonledger.client import PartnerClient
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
+from carbonledger.rewards import service as rewards
 from tests import factories
 from tests.factories import MadePartner, record
 
@@ -173,3 +174,41 @@ def test_a_suspended_partners_staff_are_refused(served: Served) -> None:
     assert (page.status_code, "suspended" in page.text) == (403, True)
     login = httpx.post(f"{url}/portal/login", data={"partner": partner.id, "access_key": key})
     assert login.status_code == 401  # portal_client issued a newer key; this one is dead
+
+
+def _settled_voucher(platform: Platform) -> tuple[str, str]:
+    """(merchant, reward): a merchant's reward redeemed once and the voucher confirmed."""
+    merchant, citizen, reward = factories.shop(platform)
+    hold, zone = platform.settings.redemption_hold_minutes, platform.settings.zone
+    with db.write(platform.engine) as conn:
+        code = rewards.redeem(conn, citizen, reward, "k-1", clock.now(), hold)
+    with db.write(platform.engine) as conn:
+        rewards.confirm(conn, merchant, code.redemption.voucher_code, clock.now(), zone)
+    return merchant, reward
+
+
+def test_a_merchant_sees_its_rewards_and_settlement(served: Served) -> None:
+    platform, url = served
+    merchant, reward = _settled_voucher(platform)
+    _settled_voucher(platform)  # another merchant's, which must not show
+    with factories.portal_client(url, platform, merchant) as staff:
+        home = staff.get("/portal")
+        page = staff.get("/portal/rewards")
+        records = staff.get("/portal/records")
+    assert (home.status_code, home.headers["location"]) == (303, "/portal/rewards")
+    assert page.status_code == 200
+    assert f'id="reward-{reward}"' in page.text
+    assert page.text.count('<tr id="reward-') == 1  # not the other merchant's
+    assert re.search(r'id="settled-vouchers">1<', page.text)
+    assert re.search(r'id="settled-points">100<', page.text)
+    assert records.status_code == 403
+    assert "only data partners report records" in records.text
+
+
+def test_a_data_partner_is_refused_on_merchant_pages(served: Served) -> None:
+    platform, url = served
+    partner = factories.add_partner(platform, role="data")
+    with factories.portal_client(url, platform, partner.id) as staff:
+        page = staff.get("/portal/rewards")
+    assert page.status_code == 403
+    assert "only merchants list rewards" in page.text

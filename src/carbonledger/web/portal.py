@@ -24,7 +24,8 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
 
 
-def _day(value: str | None, default: date, name: str) -> date:
+def day_param(value: str | None, default: date, name: str) -> date:
+    """A `from` or `to` query parameter as a date (`default` when absent)."""
     if not value:
         return default
     try:
@@ -55,8 +56,8 @@ async def ledger_page(
         "ledger": None,
     }
     try:
-        start = _day(first, today - timedelta(days=DEFAULT_DAYS - 1), "from")
-        end = _day(last, today, "to")
+        start = day_param(first, today - timedelta(days=DEFAULT_DAYS - 1), "from")
+        end = day_param(last, today, "to")
         ledger = await reading(
             request, lambda conn: service.enterprise(conn, partner["partner"], start, end)
         )
