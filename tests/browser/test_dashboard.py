@@ -9,8 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
-from rich.progress import Progress
 
 from carbonledger import clock
 from carbonledger.client import PartnerClient
@@ -22,14 +20,6 @@ from tests.factories import record
 
 CHARTS = ("trend", "scenario", "region", "partner", "flow")
 WALL = {"width": 1920, "height": 1080}
-
-
-@pytest.fixture(scope="module")
-def city(site: tuple[Platform, str]) -> tuple[Platform, str]:
-    platform, _ = site
-    with Progress(disable=True) as progress:
-        demo.build(platform, demo.DemoSize(citizens=120, days=7), progress)
-    return site
 
 
 def _number(page: Any, selector: str) -> int:

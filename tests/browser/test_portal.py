@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from rich.progress import Progress
 from sqlalchemy import select
 
 from carbonledger import clock, db
@@ -19,19 +17,10 @@ from carbonledger.ingest.tables import records
 from carbonledger.ledgers import service
 from carbonledger.platform import Platform
 from carbonledger.rewards import service as rewards
-from carbonledger.simulate import demo
 from tests import factories
 from tests.browser.conftest import screenshot
 
 PARTNER = "maps-b"  # reports trips the bike, metro and bus operators report too: duplicates
-
-
-@pytest.fixture(scope="module")
-def city(site: tuple[Platform, str]) -> tuple[Platform, str]:
-    platform, _ = site
-    with Progress(disable=True) as progress:
-        demo.build(platform, demo.DemoSize(citizens=120, days=7), progress)
-    return site
 
 
 def _log_in(page: Any, url: str, platform: Platform, partner: str = PARTNER) -> None:

@@ -24,14 +24,25 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
 
 
-def day_param(value: str | None, default: date, name: str) -> date:
-    """A `from` or `to` query parameter as a date (`default` when absent)."""
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"`{name}` must be a date as YYYY-MM-DD", code="invalid_range") from None
+def period_fields(request: Request, first: str | None, last: str | None) -> dict[str, str]:
+    """The period form's `first` and `last` day: as asked, else the last DEFAULT_DAYS days."""
+    today = service.today_in(platform_of(request).settings.zone, clock.now())
+    return {
+        "first": first or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
+        "last": last or today.isoformat(),
+    }
+
+
+def period(fields: dict[str, str]) -> tuple[date, date]:
+    """The period's days, from `period_fields`; a malformed day is refused (invalid_range)."""
+    days = []
+    for name, value in (("from", fields["first"]), ("to", fields["last"])):
+        try:
+            days.append(date.fromisoformat(value))
+        except ValueError:
+            message = f"`{name}` must be a date as YYYY-MM-DD"
+            raise InvalidInput(message, code="invalid_range") from None
+    return days[0], days[1]
 
 
 @router.get("/portal")
@@ -43,21 +54,17 @@ async def ledger_page(
     session, partner = await portal_partner(request)
     if not partner["data"]:
         return RedirectResponse("/portal/rewards", status_code=303)
-    platform = platform_of(request)
-    today = service.today_in(platform.settings.zone, clock.now())
-    language = language_of(request)
+    fields = period_fields(request, first, last)
     context: dict[str, Any] = {
         "session": session,
         "partner": partner,
         "active": "ledger",
-        "first": first or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
-        "last": last or today.isoformat(),
-        "scenarios": names.scenario_names(platform.catalogue, language),
+        **fields,
+        "scenarios": names.scenario_names(platform_of(request).catalogue, language_of(request)),
         "ledger": None,
     }
     try:
-        start = day_param(first, today - timedelta(days=DEFAULT_DAYS - 1), "from")
-        end = day_param(last, today, "to")
+        start, end = period(fields)
         ledger = await reading(
             request, lambda conn: service.enterprise(conn, partner["partner"], start, end)
         )

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from carbonledger import clock, db
 from carbonledger.accounts import auth, portal, sessions
 from carbonledger.accounts.dependencies import platform_of
+from carbonledger.accounts.endpoints import set_session_cookie
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError, Forbidden, RateLimited
 from carbonledger.web import i18n
@@ -102,19 +103,6 @@ def refusal(
 def said(request: Request, key: str) -> str:
     """A message text in the request's language, for a flash after a change."""
     return i18n.translate(language_of(request), key)
-
-
-def set_session_cookie(request: Request, response: Response, token: str, session: Session) -> None:
-    """The login cookie as every area sets it: HttpOnly, SameSite=Lax, Secure over HTTPS."""
-    response.set_cookie(
-        sessions.COOKIE,
-        token,
-        max_age=int((session.expires_at - clock.now()).total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
 
 
 @router.get("/portal/login")

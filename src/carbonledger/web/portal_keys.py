@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from carbonledger import clock
 from carbonledger.accounts import auth, portal
 from carbonledger.accounts.dependencies import platform_of
+from carbonledger.accounts.endpoints import set_session_cookie
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.web.guard import checked_form
@@ -20,7 +21,6 @@ from carbonledger.web.portal_auth import (
     reading,
     refusal,
     said,
-    set_session_cookie,
     writing,
 )
 from carbonledger.web.rendering import render

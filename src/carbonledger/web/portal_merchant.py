@@ -5,19 +5,16 @@ is refused (403 not_a_merchant)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from carbonledger import clock
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.ledgers.service import today_in
 from carbonledger.rewards import catalogue, service
 from carbonledger.rewards.schemas import listings
-from carbonledger.web.portal import DEFAULT_DAYS, day_param
+from carbonledger.web.portal import period, period_fields
 from carbonledger.web.portal_auth import portal_partner, reading, refusal
 from carbonledger.web.rendering import render
 
@@ -33,8 +30,7 @@ async def rewards_page(
 ) -> HTMLResponse:
     session, partner = await portal_partner(request, "merchant")
     merchant = partner["partner"]
-    zone = platform_of(request).settings.zone
-    today = today_in(zone, clock.now())
+    fields = period_fields(request, first, last)
     rewards = await reading(
         request, lambda conn: listings(catalogue.overview(conn, merchant_id=merchant))
     )
@@ -42,15 +38,13 @@ async def rewards_page(
         "session": session,
         "partner": partner,
         "active": "rewards",
-        "zone": zone,
+        "zone": platform_of(request).settings.zone,
         "rewards": rewards.model_dump()["rewards"],
-        "first": first or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
-        "last": last or today.isoformat(),
+        **fields,
         "statement": None,
     }
     try:
-        start = day_param(first, today - timedelta(days=DEFAULT_DAYS - 1), "from")
-        end = day_param(last, today, "to")
+        start, end = period(fields)
         statement = await reading(
             request, lambda conn: service.statement(conn, merchant, start, end)
         )
