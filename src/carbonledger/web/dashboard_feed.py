@@ -111,6 +111,8 @@ class DashboardFeed:
 
     def _start(self) -> None:
         if self._poller is None:
+            # Nobody waits on the old event now; a new one belongs to the loop serving us now.
+            self._changed = asyncio.Event()
             self._poller = asyncio.create_task(self._poll())
             self._poller.add_done_callback(self._stopped)
 
