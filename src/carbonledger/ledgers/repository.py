@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.ingest.tables import participant_days, records, rollup_citizens, rollups
-from carbonledger.points.tables import points_flow
+from carbonledger.points.tables import points_flow, transfers
+from carbonledger.translog.tables import log_state
 
 _COUNTS = ("accepted", "duplicate", "pending", "rejected", "reduction_mg", "points", "citizens")
 
@@ -161,3 +162,16 @@ def citizen_totals(conn: Connection, citizen_id: str) -> list[Row[Any]]:
 
 def counts_of(row: Row[Any]) -> dict[str, int]:
     return {name: int(getattr(row, name)) for name in _COUNTS}
+
+
+def change_marks(conn: Connection) -> tuple[Any, ...]:
+    """The newest record id, the newest transfer id and the log's size: three index look-ups that
+    move with every record received, every point moved and every credit or reversal logged."""
+    row = conn.execute(
+        select(
+            select(func.max(records.c.id)).scalar_subquery(),
+            select(func.max(transfers.c.id)).scalar_subquery(),
+            select(func.max(log_state.c.size)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)

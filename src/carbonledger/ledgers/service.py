@@ -164,6 +164,12 @@ def dashboard(conn: Connection, zone: ZoneInfo, today: date) -> dict[str, Any]:
     }
 
 
+def dashboard_marks(conn: Connection, zone: ZoneInfo, now: datetime) -> tuple[Any, ...]:
+    """A cheap token that changes whenever the dashboard's figures may have changed (a new
+    record, transfer or log leaf, or a new local day); the figures themselves cost O(rollups)."""
+    return (*repo.change_marks(conn), today_in(zone, now))
+
+
 def _entry(row: Any) -> dict[str, Any]:
     return {
         "record": row.id,
