@@ -254,3 +254,19 @@ def shop(platform: Platform, points: int = 500, **terms: Any) -> tuple[str, str,
     citizen = add_citizen(platform)
     grant_points(platform, citizen, points)
     return merchant, citizen, add_reward(platform, merchant, **terms)
+
+
+def portal_key(platform: Platform, partner_id: str) -> str:
+    """A fresh portal access key for the partner's staff, as the operator's CLI issues it."""
+    from carbonledger.accounts import portal
+
+    with db.write(platform.engine) as conn:
+        return portal.issue_portal_key(conn, partner_id, clock.now())
+
+
+def portal_client(url: str, platform: Platform, partner_id: str) -> httpx.Client:
+    """The partner's staff logged in to the portal over HTTP (the client keeps the cookie)."""
+    form = {"partner": partner_id, "access_key": portal_key(platform, partner_id)}
+    answer = httpx.post(f"{url}/portal/login", data=form, timeout=30)
+    assert answer.status_code == 303, answer.text
+    return httpx.Client(base_url=url, timeout=30, cookies=answer.cookies)

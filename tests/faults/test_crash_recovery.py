@@ -28,7 +28,6 @@ import pytest
 from sqlalchemy import select
 
 from carbonledger import clock, db
-from carbonledger.accounts import auth, sessions
 from carbonledger.client import PartnerClient
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
@@ -47,6 +46,7 @@ from tests.faults.harness import (
     Redemptions,
     Server,
     kill_repeatedly,
+    logged_in,
     redeem_until_answered,
     send_until_answered,
 )
@@ -115,20 +115,13 @@ def _streams(
     )
 
 
-def _logged_in(platform: Platform, citizen: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Cookies and headers of a session opened for `citizen`, as a login would."""
-    with db.write(platform.engine) as conn:
-        token, session = auth.open_session(conn, platform.keys, "citizen", citizen, clock.now(), 2)
-    return {sessions.COOKIE: token}, {sessions.CSRF_HEADER: session.csrf}
-
-
 def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
     citizens: list[str] = []
     streams, twice = _streams(platform, citizens)
     merchant = factories.add_partner(platform, "shop", role="merchant")
     reward = factories.add_reward(platform, merchant.id, price=150, stock=1000)
     redemptions = Redemptions()
-    shoppers = [_logged_in(platform, citizen) for citizen in citizens]
+    shoppers = [logged_in(platform, citizen) for citizen in citizens]
     env = {"CARBONLEDGER_CHECKPOINT_INTERVAL_SECONDS": "0.02"}
     if platform.engine.dialect.name == "postgresql":
         env["CARBONLEDGER_DATABASE_URL"] = platform.settings.database_url
