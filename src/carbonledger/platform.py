@@ -1,9 +1,10 @@
-"""The platform as one object: settings, database engine, keys, methodology catalogue and award
-rules, opened once per process by an entry point (the web app or a CLI command)."""
+"""The platform as one object: settings, database engine, keys and methodology catalogue, opened
+once per process by an entry point (the web app or a CLI command). The award rules are data the
+operator changes: each credit batch reads them in its own transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -13,7 +14,6 @@ from carbonledger.db import make_engine
 from carbonledger.keys import Keys
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.points import ledger
-from carbonledger.points.rules import AwardRules
 from carbonledger.translog import sequencer
 from carbonledger.translog.note import Signer, signer_from_private_bytes
 
@@ -33,7 +33,6 @@ class Platform:
     engine: Engine
     keys: Keys
     catalogue: Catalogue
-    award_rules: AwardRules = field(default_factory=AwardRules)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = True) -> Platform:

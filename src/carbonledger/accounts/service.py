@@ -53,6 +53,11 @@ def add_partner(
         )
 
 
+def partner_names(conn: Connection) -> dict[str, str]:
+    """Every partner's display name by id (company names, shown on the public dashboard)."""
+    return repo.partner_names(conn)
+
+
 def set_partner_status(conn: Connection, partner_id: str, status: str) -> None:
     if not repo.set_partner(conn, partner_id, status=status):
         raise NotFound(f"no partner has the id {partner_id!r}", code="unknown_partner")
@@ -167,11 +172,6 @@ def citizen_links(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
         }
         for row in repo.links_of_citizen(conn, citizen_id)
     ]
-
-
-def partner_names(conn: Connection) -> dict[str, str]:
-    """Every partner's display name by id, for pages that list partners' records or rewards."""
-    return repo.partner_names(conn)
 
 
 def data_partners(conn: Connection) -> list[dict[str, str]]:
