@@ -26,6 +26,7 @@ PAGES = [
     "/app/ledger",
     "/app/links",
     "/app/rewards",
+    "/app/points",
     "/app/activities",
     "/app/donations",
     "/app/account",

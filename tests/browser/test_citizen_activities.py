@@ -1,4 +1,5 @@
-"""Activities in a real browser: a citizen checks in, answers today's quiz, signs up for a
+"""Activities in a real browser: a citizen sees a running campaign on the home and activities
+pages, checks in, answers today's quiz, signs up for a
 volunteer event and withdraws, and confirms attendance at an event under way with the
 organiser's code; each earns its points, and a wrong code is refused on the page."""
 
@@ -11,6 +12,7 @@ import pytest
 
 from carbonledger import clock
 from carbonledger.platform import Platform
+from tests import factories
 from tests.browser.citizen import (
     add_event,
     add_question,
@@ -38,10 +40,15 @@ def test_check_in_quiz_and_events(page: Any, site: tuple[Platform, str]) -> None
     citizen_id, phone, _ = credited_citizen(platform, url)
     running, code = add_event(platform, timedelta(minutes=-30), name="河道清洁")
     sign_up(platform, running, citizen_id, clock.now() - timedelta(hours=1))
+    campaign = factories.add_campaign(platform).id
     log_in(page, url, phone)
+    expect(page.locator(f"#campaign-{campaign}")).to_contain_text("绿色出行双倍积分")
     start = _balance(page, url)
 
     page.get_by_role("navigation").get_by_role("link", name="活动").click()
+    offer = page.locator(f"#campaign-{campaign}")
+    expect(offer).to_contain_text("积分加成 +100%")
+    expect(offer).to_contain_text("全市")
     page.locator("#checkin").get_by_role("button").click()
     expect(page.locator(".flash")).to_have_text("签到成功。")
     expect(page.locator("#checkin")).to_contain_text("今日已签到")
@@ -69,3 +76,8 @@ def test_check_in_quiz_and_events(page: Any, site: tuple[Platform, str]) -> None
     expect(page.locator(".flash")).to_contain_text("志愿时长积分已发放")
     expect(page.locator(f"#my-event-{running}")).to_contain_text("已参加 +30")
     assert _balance(page, url) > start + 30
+    page.goto(f"{url}/app/points")
+    movements = page.locator("table.movements tbody")
+    for kind in ("志愿活动", "签到", "答题", "减排奖励"):
+        expect(movements).to_contain_text(kind)
+    screenshot(page, "citizen-points")

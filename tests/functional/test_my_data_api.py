@@ -210,7 +210,7 @@ def test_a_deleted_account_has_nothing_to_export(served: Served) -> None:
         assert _error(client.get("/api/v1/me/export")) == (401, "not_logged_in")
 
 
-def test_the_export_holds_my_redemptions_donations_and_events(served: Served) -> None:
+def test_the_export_holds_my_transfers_redemptions_donations_and_events(served: Served) -> None:
     platform, url = served
     citizen_id, client = factories.citizen_client(url, platform)
     factories.grant_points(platform, citizen_id, 1000)
@@ -239,5 +239,14 @@ def test_the_export_holds_my_redemptions_donations_and_events(served: Served) ->
     [signup] = document["events"]
     assert signup["event"] == event and signup["attended_at"] is None
     assert "replayed" not in redemption and "replayed" not in donation
+    kinds = sorted((t["kind"], t["direction"], t["points"]) for t in document["transfers"])
+    assert kinds == [("award", "in", 1000), ("donation", "out", 300), ("redemption", "out", 100)]
+    assert [e["points"] for e in document["expiring"]] == [600]
     names = set(archive.namelist())
-    assert {"redemptions.csv", "donations.csv", "funded.csv", "events.csv"} <= names
+    assert {
+        "transfers.csv",
+        "redemptions.csv",
+        "donations.csv",
+        "funded.csv",
+        "events.csv",
+    } <= names

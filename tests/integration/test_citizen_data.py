@@ -59,7 +59,7 @@ def test_the_export_holds_every_record_of_mine_and_none_of_others(
         + [record("cycling", user="them", start=start)],
     )
     with db.read(platform.engine) as conn:
-        document = export.export(conn, platform.keys, mine, clock.now())
+        document = export.export(conn, platform.keys, mine, platform.settings.zone, clock.now())
     expected = {r.record for r in results[:5]}
     assert {row["record"] for row in document["records"]} == expected
     assert len(document["records"]) == 5
@@ -73,4 +73,4 @@ def test_a_deleted_citizen_has_nothing_to_export(platform: Platform) -> None:
     with db.write(platform.engine) as conn:
         service.delete_citizen(conn, citizen, clock.now())
     with db.read(platform.engine) as conn, pytest.raises(NotFound):
-        export.export(conn, platform.keys, citizen, clock.now())
+        export.export(conn, platform.keys, citizen, platform.settings.zone, clock.now())

@@ -1,7 +1,8 @@
 """Download my data (个人数据下载): everything the platform holds about one citizen, for that
 citizen only — the profile with name and phone decrypted, the pseudonym that stands for them in
-the public log, their partner links, every record of theirs with its result, and the other
-sections (point transfers, redemptions, donations...) as one list of named tables.
+the public log, their partner links, every record of theirs with its result, every point
+transfer in or out of their account and what expires when, redemptions, donations and event
+sign-ups, as named tables.
 
 As JSON it is one document; as CSV it is a ZIP archive with one CSV file per section (a single
 CSV cannot hold tables of different columns), each UTF-8 with a byte-order mark so spreadsheet
@@ -18,6 +19,7 @@ import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
@@ -32,6 +34,8 @@ from carbonledger.engagement.schemas import MyEventOut
 from carbonledger.errors import NotFound
 from carbonledger.keys import Keys
 from carbonledger.ledgers.service import citizen_entries
+from carbonledger.points.schemas import PointsOut
+from carbonledger.points.statement import statement
 from carbonledger.rewards import service as rewards
 from carbonledger.rewards.schemas import redemption_out
 
@@ -80,11 +84,14 @@ def _all_records(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
             return records
 
 
-def export(conn: Connection, keys: Keys, citizen_id: str, now: datetime) -> dict[str, Any]:
-    """The citizen's data as one JSON-ready document."""
+def export(
+    conn: Connection, keys: Keys, citizen_id: str, zone: ZoneInfo, now: datetime
+) -> dict[str, Any]:
+    """The citizen's data as one JSON-ready document (`zone`: the city's, for local days)."""
     row = repo.citizen(conn, citizen_id)
     if row is None or row.status != "active":
         raise NotFound("this account no longer exists", code="unknown_citizen")
+    points = PointsOut.of(statement(conn, citizen_id, zone, now, None))
     return {
         "format": FORMAT_VERSION,
         "exported_at": _plain(now),
@@ -92,6 +99,8 @@ def export(conn: Connection, keys: Keys, citizen_id: str, now: datetime) -> dict
         "links": _rows(citizen_links(conn, citizen_id)),
         "records": _rows(_all_records(conn, citizen_id)),
         # The other sections as the citizen's own routes show them.
+        "transfers": _views(points.movements),
+        "expiring": _views(points.expiring),
         "redemptions": _views(redemption_out(r) for r in rewards.redemptions_of(conn, citizen_id)),
         "donations": _views(DonationOut.of(r) for r in donations.donations_of(conn, citizen_id)),
         "funded": _views(FundedOut.of(r) for r in donations.funded_by(conn, citizen_id).projects),

@@ -90,7 +90,7 @@ async def export_me(
 
     def read() -> dict[str, object]:
         with db.read(platform.engine) as conn:
-            return export.export(conn, platform.keys, citizen, clock.now())
+            return export.export(conn, platform.keys, citizen, platform.settings.zone, clock.now())
 
     document = await run_in_threadpool(read)
     day = clock.now().astimezone(platform.settings.zone).date().isoformat()

@@ -145,8 +145,8 @@ def add_day_points(conn: Connection, added: dict[tuple[str, date], int]) -> None
 # A citizen's statement and the expiry job
 
 
-def movements(conn: Connection, account: str, limit: int) -> list[Row[Any]]:
-    """The newest `limit` transfers in or out of `account`, newest first."""
+def movements(conn: Connection, account: str, limit: int | None) -> list[Row[Any]]:
+    """The newest `limit` transfers in or out of `account` (all when None), newest first."""
     return list(
         conn.execute(
             select(transfers)

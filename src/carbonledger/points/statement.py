@@ -42,9 +42,10 @@ class Statement:
 
 
 def statement(
-    conn: Connection, citizen_id: str, zone: ZoneInfo, now: datetime, limit: int
+    conn: Connection, citizen_id: str, zone: ZoneInfo, now: datetime, limit: int | None
 ) -> Statement:
-    """The citizen's statement as of `now`, with the newest `limit` movements."""
+    """The citizen's statement as of `now`, with the newest `limit` movements (every one when
+    `limit` is None, as the citizen's data download has it)."""
     account = citizen_account(citizen_id)
     today: date = now.astimezone(zone).date()
     earned, outflows = repo.flows(conn, [account], zone, earning_years(today))

@@ -1,8 +1,8 @@
-"""Citizen app: activities (活动) — checking in for the day (签到), today's quiz (答题), and
-environmental volunteer events (环保志愿活动: sign up, withdraw, enter the organiser's attendance
-code). The same services answer `/api/v1/me/checkin`, `/api/v1/me/quiz` and
-`/api/v1/me/events`. What an activity earns is paid from its budget; when the budget runs short
-the page says how much was paid of what was due."""
+"""Citizen app: activities (活动) — the campaigns running now, checking in for the day (签到),
+today's quiz (答题), and environmental volunteer events (环保志愿活动: sign up, withdraw, enter
+the organiser's attendance code). The same services answer `/api/v1/campaigns`,
+`/api/v1/me/checkin`, `/api/v1/me/quiz` and `/api/v1/me/events`. What an activity earns is paid
+from its budget; when the budget runs short the page says how much was paid of what was due."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from carbonledger.engagement import service as engagement
 from carbonledger.engagement.rules import Payment
 from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.platform import Platform
+from carbonledger.web import citizen_campaigns as campaigns
 from carbonledger.web import i18n
 from carbonledger.web.citizen_support import after, reading, refused, show, writing
 from carbonledger.web.guard import checked_form, page_session
@@ -31,7 +32,7 @@ _PAGE = "citizen/activities.html"
 _SECTION = "activities"
 
 
-def _context(conn: Connection, platform: Platform, citizen: str) -> dict[str, Any]:
+def _context(conn: Connection, platform: Platform, citizen: str, language: str) -> dict[str, Any]:
     now, zone = clock.now(), platform.settings.zone
     mine = events.signups_of(conn, citizen)
     signed_up = {row.event_id for row in mine}
@@ -40,12 +41,16 @@ def _context(conn: Connection, platform: Platform, citizen: str) -> dict[str, An
         "quiz": quiz.todays_quiz(conn, citizen, zone, now),
         "events": [row for row in events.upcoming(conn, now) if row.id not in signed_up],
         "my_events": mine,
+        "campaigns": campaigns.running(conn, platform, language),
         "now": now,
     }
 
 
 async def _page(request: Request, session: Session) -> dict[str, Any]:
-    return await reading(request, lambda conn, platform: _context(conn, platform, session.subject))
+    language = language_of(request)
+    return await reading(
+        request, lambda conn, platform: _context(conn, platform, session.subject, language)
+    )
 
 
 @router.get(PATH)

@@ -18,9 +18,11 @@ from carbonledger.accounts import auth
 from carbonledger.accounts import service as accounts
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
+from carbonledger.web import citizen_campaigns as campaigns
 from carbonledger.web.citizen_donations import trees_funded
 from carbonledger.web.citizen_support import reading, show
 from carbonledger.web.guard import page_session
+from carbonledger.web.names import scenario_names
 from carbonledger.web.rendering import language_of
 
 router = APIRouter(include_in_schema=False)
@@ -32,10 +34,9 @@ _RECORD_ID_LENGTH = 26
 def names(conn: Connection, platform: Platform, language: str) -> dict[str, dict[str, str]]:
     """Display names of scenarios and partners, for tables that hold their codes."""
     chinese = language == "zh"
-    catalogue = platform.catalogue.scenarios
     return {
-        "scenario": {s.code: s.name_zh if chinese else s.name_en for s in catalogue},
-        "unit": {s.code: s.unit_zh if chinese else s.unit for s in catalogue},
+        "scenario": scenario_names(platform.catalogue, language),
+        "unit": {s.code: s.unit_zh if chinese else s.unit for s in platform.catalogue.scenarios},
         "partner": accounts.partner_names(conn),
     }
 
@@ -59,6 +60,7 @@ def _home(conn: Connection, platform: Platform, citizen: str, language: str) -> 
         "names": names(conn, platform, language),
         "links": len(accounts.citizen_links(conn, citizen)),
         "trees": trees_funded(conn, citizen),
+        "campaigns": campaigns.running(conn, platform, language),
     }
 
 

@@ -1,6 +1,8 @@
-"""Citizen app: the rewards mall (积分商城). The rewards on offer, redeeming one for a voucher
-code (its points are held until the merchant accepts the voucher), my vouchers, and giving an
-unused one back. The same services answer `/api/v1/rewards` and `/api/v1/me/redemptions`.
+"""Citizen app: the rewards mall (积分商城) and my points (积分明细). The rewards on offer,
+redeeming one for a voucher code (its points are held until the merchant accepts the voucher),
+my vouchers, and giving an unused one back; the points statement: balance, what expires when,
+the latest movements. The same services answer `/api/v1/rewards`, `/api/v1/me/redemptions` and
+`/api/v1/me/points`.
 
 Each redeem form carries a fresh idempotency key, so a double click or a resent form returns
 the first redemption instead of redeeming twice."""
@@ -21,6 +23,8 @@ from carbonledger.errors import CarbonLedgerError
 from carbonledger.platform import Platform
 from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
+from carbonledger.points.schemas import PointsOut
+from carbonledger.points.statement import statement
 from carbonledger.rewards import catalogue
 from carbonledger.rewards import service as rewards
 from carbonledger.rewards.rules import KINDS
@@ -29,6 +33,7 @@ from carbonledger.web.guard import checked_form, page_session
 
 router = APIRouter(include_in_schema=False)
 _PAGE = "citizen/rewards.html"
+MOVEMENTS = 50
 
 
 def new_key() -> str:
@@ -55,6 +60,18 @@ async def _page(request: Request, session: Session) -> dict[str, Any]:
 async def mall(request: Request) -> HTMLResponse:
     session = await page_session(request, "citizen")
     return show(request, _PAGE, session, "rewards", **await _page(request, session))
+
+
+@router.get("/app/points")
+async def my_points(request: Request) -> HTMLResponse:
+    session = await page_session(request, "citizen")
+
+    def read(conn: Connection, platform: Platform) -> PointsOut:
+        zone = platform.settings.zone
+        return PointsOut.of(statement(conn, session.subject, zone, clock.now(), MOVEMENTS))
+
+    points = await reading(request, read)
+    return show(request, "citizen/points.html", session, "rewards", points=points)
 
 
 @router.post("/app/rewards/redeem")

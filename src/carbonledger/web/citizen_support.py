@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import db
+from carbonledger import transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError
@@ -50,19 +49,14 @@ _DETAILED = frozenset({"too_many_attempts"})  # the message says how long to wai
 async def reading(request: Request, work: Work[T]) -> T:
     """Run `work` in a read-only transaction, off the event loop."""
     platform = platform_of(request)
-
-    def run() -> T:
-        with db.read(platform.engine) as conn:
-            return work(conn, platform)
-
-    return await run_in_threadpool(run)
+    return await transactions.read(request, lambda conn: work(conn, platform))
 
 
 async def writing(request: Request, work: Work[T]) -> T:
     """Run `work` in a write transaction (committed when it returns), off the event loop, again
     when the database asks for a retry (a serialization failure or deadlock)."""
     platform = platform_of(request)
-    return await run_in_threadpool(db.retrying, platform.engine, lambda conn: work(conn, platform))
+    return await transactions.write(request, lambda conn: work(conn, platform))
 
 
 def error_text(request: Request, error: CarbonLedgerError) -> str:
