@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
-from carbonledger.accounts import me_endpoints
+from carbonledger.accounts import me_endpoints, my_data_endpoints
 from carbonledger.donations import endpoints as donation_endpoints
 from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
 from carbonledger.engagement import endpoints as engagement_endpoints
@@ -148,6 +148,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(log_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
+    app.include_router(my_data_endpoints.router)
     app.include_router(ledger_endpoints.router)
     app.include_router(points_endpoints.router)
     app.include_router(lottery_endpoints.router)

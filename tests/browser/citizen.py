@@ -17,6 +17,18 @@ from carbonledger.platform import Platform
 from tests import factories
 
 VERIFIED = "已在公开日志中验证"
+PAGES = [
+    "/app",
+    "/app/ledger",
+    "/app/links",
+    "/app/rewards",
+    "/app/points",
+    "/app/activities",
+    "/app/donations",
+    "/app/account",
+    "/app/account/delete",
+]
+"""Every page of the citizen app that needs a login."""
 
 
 def log_in(page: Any, url: str, phone: str, password: str = factories.PASSWORD) -> None:

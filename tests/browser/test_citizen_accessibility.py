@@ -11,6 +11,7 @@ import pytest
 
 from carbonledger.platform import Platform
 from tests.browser.citizen import (
+    PAGES,
     add_event,
     add_project,
     add_question,
@@ -21,17 +22,6 @@ from tests.browser.citizen import (
 
 pytest.importorskip("playwright")
 
-PAGES = [
-    "/app",
-    "/app/ledger",
-    "/app/links",
-    "/app/rewards",
-    "/app/points",
-    "/app/activities",
-    "/app/donations",
-    "/app/account",
-    "/app/account/delete",
-]
 _PROBLEMS = """() => {
   const problems = [];
   const levels = [...document.querySelectorAll('h1, h2, h3, h4')].map((h) => Number(h.tagName[1]));

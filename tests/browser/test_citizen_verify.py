@@ -49,6 +49,25 @@ def _badges(page: Any) -> Any:
     return page.locator("[data-leaf][data-record]")
 
 
+def _logged_in(page: Any, site: tuple[Platform, str]) -> list[int]:
+    """A new citizen with two credits, logged in; the credits' leaf indexes."""
+    platform, url = site
+    _, phone, leaves = credited_citizen(platform, url)
+    log_in(page, url, phone)
+    return leaves
+
+
+def _all_refused(page: Any, url: str, reason: str) -> None:
+    """Every credit on the ledger page ends not verified, saying `reason`."""
+    page.goto(f"{url}/app/ledger")
+    badges = _badges(page).all()
+    assert badges
+    for badge in badges:
+        expect(badge).to_have_class("badge not-verified", timeout=20_000)
+        expect(badge).to_have_text("未通过验证")
+        assert reason in (badge.get_attribute("title") or "")
+
+
 def test_the_page_script_agrees_with_every_rfc_vector(
     page: Any, site: tuple[Platform, str]
 ) -> None:
@@ -83,9 +102,7 @@ def test_each_credit_is_verified_in_the_public_log(page: Any, site: tuple[Platfo
 
 
 def test_a_tampered_proof_is_not_verified(page: Any, site: tuple[Platform, str]) -> None:
-    platform, url = site
-    _, phone, _ = credited_citizen(platform, url)
-    log_in(page, url, phone)
+    _logged_in(page, site)
 
     def tamper(route: Route) -> None:
         answer = route.fetch()
@@ -95,19 +112,13 @@ def test_a_tampered_proof_is_not_verified(page: Any, site: tuple[Platform, str])
         route.fulfill(response=answer, json=body)
 
     page.route("**/api/v1/log/proof/inclusion?*", tamper)
-    page.goto(f"{url}/app/ledger")
-    for badge in _badges(page).all():
-        expect(badge).to_have_class("badge not-verified", timeout=20_000)
-        expect(badge).to_have_text("未通过验证")
-        assert "signed root" in (badge.get_attribute("title") or "")
+    _all_refused(page, site[1], "does not lead to the signed root")
 
 
 def test_a_checkpoint_with_a_forged_signature_is_not_trusted(
     page: Any, site: tuple[Platform, str]
 ) -> None:
-    platform, url = site
-    _, phone, _ = credited_citizen(platform, url)
-    log_in(page, url, phone)
+    _logged_in(page, site)
 
     def forge(route: Route) -> None:
         answer = route.fetch()
@@ -116,19 +127,14 @@ def test_a_checkpoint_with_a_forged_signature_is_not_trusted(
         route.fulfill(response=answer, body=f"{text} {_flip(signature[:-1], at=10)}\n")
 
     page.route("**/log/checkpoint", forge)
-    page.goto(f"{url}/app/ledger")
-    for badge in _badges(page).all():
-        expect(badge).to_have_class("badge not-verified", timeout=20_000)
-        assert "signature does not verify" in (badge.get_attribute("title") or "")
+    _all_refused(page, site[1], "signature does not verify")
 
 
 def test_another_records_leaf_is_not_this_records_credit(
     page: Any, site: tuple[Platform, str]
 ) -> None:
-    platform, url = site
-    _, phone, leaves = credited_citizen(platform, url)
-    log_in(page, url, phone)
-    first, second = sorted(leaves)
+    url = site[1]
+    first, second = sorted(_logged_in(page, site))
 
     def swap(route: Route) -> None:
         # The other credit's genuine leaf, served as if it were at the index asked for.
@@ -137,18 +143,14 @@ def test_another_records_leaf_is_not_this_records_credit(
         route.fulfill(response=answer, json={**answer.json(), "index": asked})
 
     page.route("**/api/v1/log/entries/*", swap)
-    page.goto(f"{url}/app/ledger")
-    for badge in _badges(page).all():
-        expect(badge).to_have_class("badge not-verified", timeout=20_000)
-        assert "not this record" in (badge.get_attribute("title") or "")
+    _all_refused(page, url, "is not this record's credit")
 
 
 def test_a_credit_newer_than_the_checkpoint_waits_for_the_next(
     page: Any, site: tuple[Platform, str]
 ) -> None:
     platform, url = site
-    _, phone, leaves = credited_citizen(platform, url)
-    log_in(page, url, phone)
+    leaves = _logged_in(page, site)
     # A genuine, correctly signed checkpoint from before these credits.
     older = min(leaves)
     with db.read(platform.engine) as conn:

@@ -14,20 +14,9 @@ from carbonledger.accounts import sessions
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
-from tests.browser.citizen import add_project
+from tests.browser.citizen import PAGES, add_project
 
 Served = tuple[Platform, str]
-PAGES = [
-    "/app",
-    "/app/ledger",
-    "/app/links",
-    "/app/rewards",
-    "/app/points",
-    "/app/activities",
-    "/app/donations",
-    "/app/account",
-    "/app/account/delete",
-]
 FORMS = [
     "/app/links/code",
     "/app/links/unlink",
@@ -35,9 +24,9 @@ FORMS = [
     "/app/rewards/cancel",
     "/app/activities/checkin",
     "/app/activities/quiz",
-    "/app/activities/events/sign-up",
-    "/app/activities/events/withdraw",
-    "/app/activities/events/attend",
+    "/app/activities/sign-up",
+    "/app/activities/withdraw",
+    "/app/activities/attend",
     "/app/donations",
     "/app/account/delete",
     "/app/logout",
@@ -200,12 +189,17 @@ def _balance(client: httpx.Client) -> int:
     return points
 
 
-def test_redeeming_without_enough_points_is_refused_on_the_page(served: Served) -> None:
+def _shopper(served: Served, points: int) -> tuple[httpx.Client, str, str]:
+    """A logged-in citizen holding `points`, and a reward for 100 points."""
     platform, url = served
     citizen_id, client, csrf = _browser(url, platform)
     merchant = factories.add_partner(platform, role="merchant")
-    reward = factories.add_reward(platform, merchant.id, price=100)
-    factories.grant_points(platform, citizen_id, 50)
+    factories.grant_points(platform, citizen_id, points)
+    return client, csrf, factories.add_reward(platform, merchant.id, price=100)
+
+
+def test_redeeming_without_enough_points_is_refused_on_the_page(served: Served) -> None:
+    client, csrf, reward = _shopper(served, points=50)
     with client:
         answer = client.post(
             "/app/rewards/redeem", data={"csrf_token": csrf, "reward": reward, "key": "k-1"}
@@ -216,11 +210,7 @@ def test_redeeming_without_enough_points_is_refused_on_the_page(served: Served) 
 
 
 def test_a_resent_redeem_form_redeems_once(served: Served) -> None:
-    platform, url = served
-    citizen_id, client, csrf = _browser(url, platform)
-    merchant = factories.add_partner(platform, role="merchant")
-    reward = factories.add_reward(platform, merchant.id, price=100)
-    factories.grant_points(platform, citizen_id, 500)
+    client, csrf, reward = _shopper(served, points=500)
     form = {"csrf_token": csrf, "reward": reward, "key": "same-form"}
     with client:
         first = client.post("/app/rewards/redeem", data=form)

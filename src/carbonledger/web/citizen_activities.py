@@ -6,7 +6,6 @@ from its budget; when the budget runs short the page says how much was paid of w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,22 +13,20 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock
-from carbonledger.accounts.sessions import Session
 from carbonledger.engagement import events, quiz
 from carbonledger.engagement import service as engagement
 from carbonledger.engagement.rules import Payment
-from carbonledger.errors import CarbonLedgerError, InvalidInput
+from carbonledger.errors import InvalidInput, NotFound
 from carbonledger.platform import Platform
 from carbonledger.web import citizen_campaigns as campaigns
 from carbonledger.web import i18n
-from carbonledger.web.citizen_support import after, reading, refused, show, writing
-from carbonledger.web.guard import checked_form, page_session
+from carbonledger.web.citizen_page import Action, Page
+from carbonledger.web.citizen_support import after
+from carbonledger.web.guard import page_session
 from carbonledger.web.rendering import language_of
 
 router = APIRouter(include_in_schema=False)
 PATH = "/app/activities"
-_PAGE = "citizen/activities.html"
-_SECTION = "activities"
 
 
 def _context(conn: Connection, platform: Platform, citizen: str, language: str) -> dict[str, Any]:
@@ -46,41 +43,12 @@ def _context(conn: Connection, platform: Platform, citizen: str, language: str) 
     }
 
 
-async def _page(request: Request, session: Session) -> dict[str, Any]:
-    language = language_of(request)
-    return await reading(
-        request, lambda conn, platform: _context(conn, platform, session.subject, language)
-    )
+ACTIVITIES = Page("citizen/activities.html", "activities", _context)
 
 
 @router.get(PATH)
 async def activities(request: Request) -> HTMLResponse:
-    session = await page_session(request, "citizen")
-    return show(request, _PAGE, session, _SECTION, **await _page(request, session))
-
-
-Action = Callable[[Connection, Platform, str, dict[str, str]], Payment | None]
-
-
-async def _act(request: Request, notice: str, action: Action) -> Response:
-    """Run one activity's form; a payment the budget could not cover in full is told on the
-    page, anything else goes back to the page with `notice`."""
-    session = await page_session(request, "citizen")
-    try:
-        form = await checked_form(request, session)
-        payment = await writing(
-            request, lambda conn, platform: action(conn, platform, session.subject, form)
-        )
-    except CarbonLedgerError as error:
-        context = await _page(request, session)
-        return refused(request, _PAGE, session, _SECTION, error, **context)
-    if payment is None or not payment.short:
-        return after(PATH, notice)
-    short = i18n.translate(
-        language_of(request), "citizen.activities.short", paid=payment.paid, due=payment.due
-    )
-    context = await _page(request, session)
-    return show(request, _PAGE, session, _SECTION, flash=short, flash_kind="ok", **context)
+    return await ACTIVITIES.show(request, await page_session(request, "citizen"))
 
 
 def _check_in(conn: Connection, platform: Platform, citizen: str, _: dict[str, str]) -> Payment:
@@ -109,26 +77,30 @@ def _attend(conn: Connection, _: Platform, citizen: str, form: dict[str, str]) -
     return events.attend(conn, form.get("event", ""), citizen, form.get("code", ""), clock.now())
 
 
-@router.post(f"{PATH}/checkin")
-async def check_in(request: Request) -> Response:
-    return await _act(request, "checked_in", _check_in)
+FORMS: dict[str, tuple[str, Action[Payment | None]]] = {
+    "checkin": ("checked_in", _check_in),
+    "quiz": ("answered", _answer),
+    "sign-up": ("signed_up", _sign_up),
+    "withdraw": ("withdrawn", _withdraw),
+    "attend": ("attended", _attend),
+}
+"""The page's forms, posted to /app/activities/<name>: the notice after it and its service."""
 
 
-@router.post(f"{PATH}/quiz")
-async def answer(request: Request) -> Response:
-    return await _act(request, "answered", _answer)
-
-
-@router.post(f"{PATH}/events/sign-up")
-async def sign_up(request: Request) -> Response:
-    return await _act(request, "signed_up", _sign_up)
-
-
-@router.post(f"{PATH}/events/withdraw")
-async def withdraw(request: Request) -> Response:
-    return await _act(request, "withdrawn", _withdraw)
-
-
-@router.post(f"{PATH}/events/attend")
-async def attend(request: Request) -> Response:
-    return await _act(request, "attended", _attend)
+@router.post(PATH + "/{name}")
+async def act(name: str, request: Request) -> Response:
+    """Run one activity's form; a payment the budget could not cover in full is told on the
+    page, anything else goes back to the page with the form's notice."""
+    if name not in FORMS:
+        raise NotFound(f"no activity form is called {name!r}", code="not_found")
+    notice, action = FORMS[name]
+    done = await ACTIVITIES.act(request, action)
+    if isinstance(done, HTMLResponse):
+        return done
+    session, payment = done
+    if payment is None or not payment.short:
+        return after(PATH, notice)
+    short = i18n.translate(
+        language_of(request), "citizen.activities.short", paid=payment.paid, due=payment.due
+    )
+    return await ACTIVITIES.show(request, session, flash=short, flash_kind="ok")

@@ -12,17 +12,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock
-from carbonledger.accounts.sessions import Session
 from carbonledger.donations import service as donations
-from carbonledger.errors import CarbonLedgerError, InvalidInput
+from carbonledger.errors import InvalidInput
+from carbonledger.platform import Platform
 from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
+from carbonledger.web.citizen_page import Page
 from carbonledger.web.citizen_rewards import new_key
-from carbonledger.web.citizen_support import after, reading, refused, show, writing
-from carbonledger.web.guard import checked_form, page_session
+from carbonledger.web.citizen_support import after
+from carbonledger.web.guard import page_session
 
 router = APIRouter(include_in_schema=False)
-_PAGE = "citizen/donations.html"
 TREE_PLANTING = "tree_planting"
 
 
@@ -32,7 +32,7 @@ def trees_funded(conn: Connection, citizen_id: str) -> int:
     return sum(int(row.units) for row in funded if row.kind == TREE_PLANTING)
 
 
-def _context(conn: Connection, citizen: str) -> dict[str, Any]:
+def _context(conn: Connection, _platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
     funded = donations.funded_by(conn, citizen)
     return {
         "projects": [row for row in donations.projects(conn) if row.status == "open"],
@@ -43,36 +43,23 @@ def _context(conn: Connection, citizen: str) -> dict[str, Any]:
     }
 
 
-async def _page(request: Request, session: Session) -> dict[str, Any]:
-    return await reading(request, lambda conn, _: _context(conn, session.subject))
+DONATIONS = Page("citizen/donations.html", "donations", _context)
 
 
 @router.get("/app/donations")
 async def projects(request: Request) -> HTMLResponse:
-    session = await page_session(request, "citizen")
-    return show(request, _PAGE, session, "donations", **await _page(request, session))
+    return await DONATIONS.show(request, await page_session(request, "citizen"))
+
+
+def _donate(conn: Connection, _platform: Platform, citizen: str, form: dict[str, str]) -> None:
+    units = form.get("units", "")
+    if not units.isdigit():
+        raise InvalidInput("give the number of units as a whole number", code="invalid_units")
+    project, key = form.get("project", ""), form.get("key", "")
+    donations.donate(conn, citizen, project, int(units), key, clock.now())
 
 
 @router.post("/app/donations")
 async def donate(request: Request) -> Response:
-    session = await page_session(request, "citizen")
-    try:
-        form = await checked_form(request, session)
-        units = form.get("units", "")
-        if not units.isdigit():
-            raise InvalidInput("give the number of units as a whole number", code="invalid_units")
-        await writing(
-            request,
-            lambda conn, _: donations.donate(
-                conn,
-                session.subject,
-                form.get("project", ""),
-                int(units),
-                form.get("key", ""),
-                clock.now(),
-            ),
-        )
-    except CarbonLedgerError as error:
-        context = await _page(request, session)
-        return refused(request, _PAGE, session, "donations", error, **context)
-    return after("/app/donations", "donated", anchor="funded")
+    done = await DONATIONS.act(request, _donate)
+    return done if isinstance(done, HTMLResponse) else after("/app/donations", "donated", "funded")

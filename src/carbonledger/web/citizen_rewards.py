@@ -18,8 +18,6 @@ from sqlalchemy.engine import Connection
 
 from carbonledger import clock
 from carbonledger.accounts import service as accounts
-from carbonledger.accounts.sessions import Session
-from carbonledger.errors import CarbonLedgerError
 from carbonledger.platform import Platform
 from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
@@ -28,11 +26,11 @@ from carbonledger.points.statement import statement
 from carbonledger.rewards import catalogue
 from carbonledger.rewards import service as rewards
 from carbonledger.rewards.rules import KINDS
-from carbonledger.web.citizen_support import after, reading, refused, show, writing
-from carbonledger.web.guard import checked_form, page_session
+from carbonledger.web.citizen_page import Page
+from carbonledger.web.citizen_support import after, reading, show
+from carbonledger.web.guard import page_session
 
 router = APIRouter(include_in_schema=False)
-_PAGE = "citizen/rewards.html"
 MOVEMENTS = 50
 
 
@@ -41,7 +39,7 @@ def new_key() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _context(conn: Connection, citizen: str) -> dict[str, Any]:
+def _context(conn: Connection, _platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
     return {
         "rewards": catalogue.available(conn, clock.now()),
         "redemptions": rewards.redemptions_of(conn, citizen),
@@ -52,14 +50,12 @@ def _context(conn: Connection, citizen: str) -> dict[str, Any]:
     }
 
 
-async def _page(request: Request, session: Session) -> dict[str, Any]:
-    return await reading(request, lambda conn, _: _context(conn, session.subject))
+MALL = Page("citizen/rewards.html", "rewards", _context)
 
 
 @router.get("/app/rewards")
 async def mall(request: Request) -> HTMLResponse:
-    session = await page_session(request, "citizen")
-    return show(request, _PAGE, session, "rewards", **await _page(request, session))
+    return await MALL.show(request, await page_session(request, "citizen"))
 
 
 @router.get("/app/points")
@@ -74,41 +70,26 @@ async def my_points(request: Request) -> HTMLResponse:
     return show(request, "citizen/points.html", session, "rewards", points=points)
 
 
+def _redeem(conn: Connection, platform: Platform, citizen: str, form: dict[str, str]) -> str:
+    hold = platform.settings.redemption_hold_minutes
+    reward, key = form.get("reward", ""), form.get("key", "")
+    return str(rewards.redeem(conn, citizen, reward, key, clock.now(), hold).redemption.id)
+
+
 @router.post("/app/rewards/redeem")
 async def redeem(request: Request) -> Response:
-    session = await page_session(request, "citizen")
-    try:
-        form = await checked_form(request, session)
-
-        def work(conn: Connection, platform: Platform) -> str:
-            hold = platform.settings.redemption_hold_minutes
-            done = rewards.redeem(
-                conn,
-                session.subject,
-                form.get("reward", ""),
-                form.get("key", ""),
-                clock.now(),
-                hold,
-            )
-            return str(done.redemption.id)
-
-        redemption_id = await writing(request, work)
-    except CarbonLedgerError as error:
-        return refused(request, _PAGE, session, "rewards", error, **await _page(request, session))
-    return after("/app/rewards", "redeemed", anchor=f"redemption-{redemption_id}")
+    done = await MALL.act(request, _redeem)
+    if isinstance(done, HTMLResponse):
+        return done
+    return after("/app/rewards", "redeemed", anchor=f"redemption-{done[1]}")
 
 
 @router.post("/app/rewards/cancel")
 async def cancel(request: Request) -> Response:
-    session = await page_session(request, "citizen")
-    try:
-        form = await checked_form(request, session)
-        await writing(
-            request,
-            lambda conn, _: rewards.cancel(
-                conn, session.subject, form.get("redemption", ""), clock.now()
-            ),
-        )
-    except CarbonLedgerError as error:
-        return refused(request, _PAGE, session, "rewards", error, **await _page(request, session))
-    return after("/app/rewards", "cancelled")
+    done = await MALL.act(
+        request,
+        lambda conn, _platform, citizen, form: rewards.cancel(
+            conn, citizen, form.get("redemption", ""), clock.now()
+        ),
+    )
+    return done if isinstance(done, HTMLResponse) else after("/app/rewards", "cancelled")

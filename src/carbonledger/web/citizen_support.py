@@ -1,7 +1,7 @@
-"""What every page of the citizen app (市民端) shares: its session, running a service in a read or
-write transaction off the event loop, showing a page with the app's navigation, answering a
-domain error from a form with the page again and the error as a flash, and the short notices a
-page shows after a redirect.
+"""What every page of the citizen app (市民端) shares: running a service in a read or write
+transaction off the event loop, showing a page with the app's navigation and the city's time
+zone, saying a domain error in the page's language, and the short notices a page shows after a
+redirect. Pages with forms use `citizen_page.Page` on top of these.
 
     session = await page_session(request, "citizen")
     ledger = await reading(request, lambda conn, platform: personal(conn, session.subject, 50))
