@@ -1,7 +1,7 @@
 """Ledger benchmark: p50/p95/p99 latency of the government ledger (30 days), the public
-dashboard's data route and a citizen's ledger, read over HTTP from `carbonledger serve`, with
-millions of credited records in the database, on SQLite and PostgreSQL. It prints figures and
-asserts nothing.
+dashboard's data route and a citizen's ledger (the JSON route and the citizen app's page), read
+over HTTP from `carbonledger serve`, with millions of credited records in the database, on SQLite
+and PostgreSQL. It prints figures and asserts nothing.
 
     .venv/bin/python bench/ledgers.py [--records 10000000] [--citizens 500000] [--backend both]
         [--calls 300]
@@ -240,6 +240,7 @@ def run(backend: str, count: int, citizen_count: int, calls: int, port: int) -> 
                 ),
                 ("dashboard data route", "/api/v1/dashboard", {}),
                 ("a citizen's ledger", "/api/v1/me/ledger", citizen),
+                ("a citizen's ledger page", "/app/ledger", citizen),
             )
             for name, path, headers in routes:
                 took = timed(http, path, headers, calls)

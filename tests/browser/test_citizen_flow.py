@@ -172,3 +172,4 @@ def test_the_app_switches_to_english(page: Any, site: tuple[Platform, str]) -> N
     page.goto(f"{url}/app/ledger")
     for badge in page.locator("[data-leaf]").all():
         expect(badge).to_have_text("verified in the public log", timeout=20_000)
+    screenshot(page, "citizen-ledger-en")
