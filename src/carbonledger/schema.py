@@ -3,7 +3,17 @@
 from carbonledger.accounts import tables as accounts_tables
 from carbonledger.db import metadata
 from carbonledger.ingest import tables as ingest_tables
+from carbonledger.methodology import tables as methodology_tables
 from carbonledger.points import tables as points_tables
+from carbonledger.review import tables as review_tables
 from carbonledger.translog import tables as translog_tables
 
-__all__ = ["accounts_tables", "ingest_tables", "metadata", "points_tables", "translog_tables"]
+__all__ = [
+    "accounts_tables",
+    "ingest_tables",
+    "metadata",
+    "methodology_tables",
+    "points_tables",
+    "review_tables",
+    "translog_tables",
+]
