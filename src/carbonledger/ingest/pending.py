@@ -34,6 +34,7 @@ def release(
     """Credit the partner user's pending records to the newly linked citizen, oldest first;
     return how many were credited. The caller holds the sequencer lock."""
     head = sequencer.head(conn)
+    platform.refresh_catalogue(conn)
     cutoff = now - timedelta(days=platform.settings.retention_days)
     rows = repo.pending_records(conn, partner_id, user)
     waiting = [row for row in rows if row.received_at >= cutoff]

@@ -219,6 +219,7 @@ def submit(
 ) -> list[Result]:
     """Process one signed batch in the caller's transaction; return one result per record."""
     head = sequencer.lock(conn)
+    platform.refresh_catalogue(conn)
     batch_id = _insert_batch(conn, batch, len(raw_records), now)
     work = _Batch(platform, batch_id, batch.partner_id, now)
     parsed = [validate(raw, platform.catalogue) for raw in raw_records]
