@@ -17,11 +17,12 @@ from starlette.exceptions import HTTPException
 
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
-from carbonledger.accounts import me_endpoints
+from carbonledger.accounts import me_endpoints, partner_endpoints
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ledgers import endpoints as ledger_endpoints
+from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
@@ -125,6 +126,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
+    app.include_router(partner_endpoints.router)
+    app.include_router(methodology_endpoints.router)
     app.include_router(public_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

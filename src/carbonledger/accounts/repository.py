@@ -26,6 +26,11 @@ def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
     return conn.execute(select(partners).where(partners.c.id == partner_id)).first()
 
 
+def all_partners(conn: Connection) -> list[Row[Any]]:
+    query = select(partners).order_by(partners.c.created_at.desc(), partners.c.id)
+    return list(conn.execute(query))
+
+
 def insert_partner(conn: Connection, row: dict[str, Any]) -> bool:
     return insert_if_new(conn, partners, row)
 
