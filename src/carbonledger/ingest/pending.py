@@ -16,6 +16,7 @@ from carbonledger.ingest.pipeline import outcome_columns
 from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.platform import Platform
+from carbonledger.review import service as review
 from carbonledger.translog import sequencer
 
 
@@ -58,6 +59,7 @@ def release(
         credited += status is Status.ACCEPTED
     repo.update_outcomes(conn, updates)
     repo.add_rollups(conn, changes)
+    review.flag_credits(conn, platform.catalogue, candidates, outcomes, now)
     return credited
 
 

@@ -25,6 +25,7 @@ from carbonledger.ingest.results import FieldError, Result, Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.methodology.quantify import check_plausibility
 from carbonledger.platform import Platform
+from carbonledger.review import service as review
 from carbonledger.translog import sequencer
 
 
@@ -254,6 +255,7 @@ def submit(
         results[index] = work.settle(candidate, outcome)
     repo.insert_records(conn, work.rows)
     repo.add_rollups(conn, work.rollups)
+    review.flag_credits(conn, platform.catalogue, [c for _, c in candidates], outcomes, now)
     for index, record in enumerate(parsed):
         if results[index] is None:
             assert record.external_id is not None
