@@ -24,6 +24,7 @@ from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
+from carbonledger.reports import endpoints as report_endpoints
 from carbonledger.review import endpoints as review_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
@@ -130,6 +131,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(partner_endpoints.router)
     app.include_router(methodology_endpoints.router)
     app.include_router(review_endpoints.router)
+    app.include_router(report_endpoints.router)
     app.include_router(public_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from carbonledger.cli import log, operator
+from carbonledger.cli import log, operator, report
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
@@ -16,6 +16,7 @@ app.command()(log.verify)
 app.command()(log.reconcile)
 app.command()(log.reverse)
 app.command("log-key")(log.log_key)
+app.command()(report.report)
 app.add_typer(operator.partner_app, name="partner")
 app.add_typer(operator.citizen_app, name="citizen")
 app.add_typer(operator.db_app, name="db")
