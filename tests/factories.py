@@ -19,6 +19,7 @@ from carbonledger.accounts.repository import citizen as citizen_row
 from carbonledger.accounts.sessions import CSRF_HEADER
 from carbonledger.ingest import pending
 from carbonledger.ingest.signing import public_key_b64
+from carbonledger.lotteries.terms import LotteryTerms, PrizeTerms
 from carbonledger.platform import Platform
 from carbonledger.simulate.population import synthetic_id_number, synthetic_phone
 from carbonledger.translog import sequencer
@@ -164,3 +165,26 @@ def record(
         body["ended_at"] = (start + timedelta(minutes=minutes)).isoformat()
     body.update(extra)
     return body
+
+
+def lottery_terms(
+    merchant: str, opens_at: datetime, closes_at: datetime, **overrides: Any
+) -> LotteryTerms:
+    """Terms of a clean-plate lottery: two entries a day earned, entries sold at 100 points, one
+    prize of 1 and one of 2 from `merchant`, one prize per account."""
+    fields: dict[str, Any] = {
+        "name_zh": "光盘打卡抽奖",
+        "name_en": "Clean-plate check-in lottery",
+        "scenario": "clean_plate",
+        "daily_entries": 2,
+        "entry_price": 100,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "one_per_account": True,
+        "prizes": (
+            PrizeTerms(merchant, "Cinema tickets for two", 1),
+            PrizeTerms(merchant, "Coffee voucher", 2),
+        ),
+    }
+    fields.update(overrides)
+    return LotteryTerms(**fields)

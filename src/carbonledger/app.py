@@ -18,10 +18,15 @@ from starlette.exceptions import HTTPException
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
 from carbonledger.accounts import me_endpoints, partner_endpoints
+from carbonledger.donations import endpoints as donation_endpoints
+from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
+from carbonledger.engagement import endpoints as engagement_endpoints
 from carbonledger.errors import CarbonLedgerError, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
+from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.ledgers import endpoints as ledger_endpoints
+from carbonledger.lotteries import endpoints as lottery_endpoints
 from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
 from carbonledger.reports import endpoints as report_endpoints
@@ -88,10 +93,19 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "description": "the request is malformed",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
         }
+        # Every refusal is JSON in the error format, whatever the route's own content type.
+        error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for operations in document.get("paths", {}).values():
             for operation in operations.values():
-                if operation.get("responses", {}).pop("422", None) is not None:
-                    operation["responses"].setdefault("400", bad_request)
+                responses = operation.setdefault("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", bad_request)
+                for status, response in responses.items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = error_content
+        schemas.setdefault(
+            "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         for model in ingest_endpoints.BODY_MODELS:
@@ -128,11 +142,15 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
+    app.include_router(lottery_endpoints.router)
     app.include_router(partner_endpoints.router)
     app.include_router(methodology_endpoints.router)
     app.include_router(review_endpoints.router)
     app.include_router(report_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(engagement_endpoints.router)
+    app.include_router(engagement_admin_endpoints.router)
+    app.include_router(donation_endpoints.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

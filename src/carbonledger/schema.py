@@ -2,7 +2,10 @@
 
 from carbonledger.accounts import tables as accounts_tables
 from carbonledger.db import metadata
+from carbonledger.donations import tables as donations_tables
+from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
+from carbonledger.lotteries import tables as lotteries_tables
 from carbonledger.methodology import tables as methodology_tables
 from carbonledger.points import tables as points_tables
 from carbonledger.review import tables as review_tables
@@ -10,7 +13,10 @@ from carbonledger.translog import tables as translog_tables
 
 __all__ = [
     "accounts_tables",
+    "donations_tables",
+    "engagement_tables",
     "ingest_tables",
+    "lotteries_tables",
     "metadata",
     "methodology_tables",
     "points_tables",

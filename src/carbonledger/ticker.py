@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from carbonledger import clock, db
 from carbonledger.accounts.repository import delete_sessions_before, forget_nonces_before
 from carbonledger.ingest import pending
+from carbonledger.lotteries import duties as lottery_duties
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
 
@@ -27,6 +28,7 @@ _HOUSEKEEPING_EVERY = 60
 def tick(platform: Platform, count: int) -> None:
     """One round of duties; housekeeping runs every minute, checkpoints every round."""
     publisher.publish_and_cosign(platform, clock.now())
+    lottery_duties.run_due(platform, clock.now())
     if count % _HOUSEKEEPING_EVERY == 0:
         now = clock.now()
         with db.write(platform.engine) as conn:

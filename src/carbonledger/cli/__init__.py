@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from carbonledger.cli import log, operator, report
+from carbonledger.cli import backup, log, lottery, operator, report
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
@@ -17,11 +17,14 @@ app.command()(log.reconcile)
 app.command()(log.reverse)
 app.command("log-key")(log.log_key)
 app.command()(report.report)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.add_typer(operator.partner_app, name="partner")
 app.add_typer(operator.citizen_app, name="citizen")
 app.add_typer(operator.db_app, name="db")
 app.add_typer(operator.operator_app, name="operator")
 app.add_typer(log.witness_app, name="witness")
+app.add_typer(lottery.lottery_app, name="lottery")
 
 
 def main() -> None:

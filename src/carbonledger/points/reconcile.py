@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from carbonledger.points import repository as repo
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import tiles
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.leaves import Leaf, decode_leaf
 
 LOG_KINDS = ("award", "clawback")
 
@@ -54,7 +54,9 @@ def _leaf_points(conn: Connection, size: int, progress: Callable[[int, int], Non
         if data is None:
             raise LookupError(f"entry bundle {index} is missing")
         entries = tiles.decode_bundle(data)[: size - index * tiles.TILE_WIDTH]
-        total += sum(Leaf.decode(entry).points for entry in entries)
+        # Lottery leaves move no points: only credits and reversals count.
+        leaves = (decode_leaf(entry) for entry in entries)
+        total += sum(leaf.points for leaf in leaves if isinstance(leaf, Leaf))
         if progress:
             progress(min(size, (index + 1) * tiles.TILE_WIDTH), size)
     return total

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from carbonledger.translog import merkle, tiles
 from carbonledger.translog.checkpoint import Checkpoint, open_checkpoint
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.leaves import decode_leaf
 from carbonledger.translog.note import NoteError, Verifier, parse_verifier_key
 
 
@@ -97,7 +97,7 @@ def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
     hashes = []
     for offset, entry in enumerate(entries):
         try:
-            Leaf.decode(entry)
+            decode_leaf(entry)
         except ValueError as error:
             raise VerifyError(f"leaf {first + offset}: {error}") from None
         hashes.append(merkle.leaf_hash(entry))
