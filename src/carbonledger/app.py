@@ -33,6 +33,7 @@ from carbonledger.reports import endpoints as report_endpoints
 from carbonledger.review import endpoints as review_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.web import console as console_pages
 from carbonledger.web import public as public_pages
 from carbonledger.web.guard import LoginRequired, login_required_handler
 
@@ -148,6 +149,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(review_endpoints.router)
     app.include_router(report_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(console_pages.router)
     app.include_router(engagement_endpoints.router)
     app.include_router(engagement_admin_endpoints.router)
     app.include_router(donation_endpoints.router)

@@ -24,9 +24,8 @@ _LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _answer(
-    request: Request, response: Response, token: str, session: Session, roles: list[str]
-) -> SessionOut:
+def set_session_cookie(request: Request, response: Response, token: str, session: Session) -> None:
+    """Give the browser the session's cookie (the API's login routes and the login pages)."""
     response.set_cookie(
         sessions.COOKIE,
         token,
@@ -36,6 +35,12 @@ def _answer(
         secure=request.url.scheme == "https",
         path="/",
     )
+
+
+def _answer(
+    request: Request, response: Response, token: str, session: Session, roles: list[str]
+) -> SessionOut:
+    set_session_cookie(request, response, token, session)
     return SessionOut(
         kind=session.kind,
         subject=session.subject,
