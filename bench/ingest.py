@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -24,7 +22,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import Column, MetaData, Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,7 +32,7 @@ from carbonledger.ingest import pipeline
 from carbonledger.ingest.tables import records as records_table
 from carbonledger.platform import Platform
 from carbonledger.simulate.city import City
-from support import fresh_platform, percentile, populate, rss_mib
+from support import fresh_platform, percentile, populate, rss_mib, served
 
 CITIZENS = 20_000
 LINKED_SHARE = 0.97
@@ -149,25 +146,7 @@ def run_http(platform: Platform, keys: dict[str, Any], total: int) -> dict[str, 
     """Serve the platform in its own process and send signed batches of 500 from two clients."""
     from concurrent.futures import ThreadPoolExecutor
 
-    port = 18000 + os.getpid() % 1000
-    env = dict(
-        os.environ,
-        CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
-        CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{url}/api/v1/scenarios", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with served(platform, 18000 + os.getpid() % 1000) as url:
         clients = {p: PartnerClient(url, p, k) for p, k in keys.items()}
         latencies: list[float] = []
         outcome: Counter[str] = Counter()
@@ -192,9 +171,6 @@ def run_http(platform: Platform, keys: dict[str, Any], total: int) -> dict[str, 
             "p99_ms": percentile(latencies, 0.99),
             "outcome": dict(outcome),
         }
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def main() -> None:

@@ -4,12 +4,17 @@ with linked citizens, memory readings and percentiles."""
 from __future__ import annotations
 
 import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -89,3 +94,31 @@ def populate(
         with platform.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return keys
+
+
+@contextmanager
+def served(platform: Platform, port: int) -> Iterator[str]:
+    """`carbonledger serve` (one worker process) on `platform`'s data and database; yields its
+    base URL once it answers, and stops it afterwards."""
+    env = dict(
+        os.environ,
+        CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
+        CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/api/v1/scenarios", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

@@ -17,10 +17,15 @@ from carbonledger.accounts.auth import add_operator as add_operator_account
 from carbonledger.accounts.passwords import hash_password
 from carbonledger.accounts.repository import citizen as citizen_row
 from carbonledger.accounts.sessions import CSRF_HEADER
+from carbonledger.ids import ulid
 from carbonledger.ingest import pending
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.lotteries.terms import LotteryTerms, PrizeTerms
 from carbonledger.platform import Platform
+from carbonledger.points import ledger
+from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+from carbonledger.rewards import catalogue
+from carbonledger.rewards.rules import Terms
 from carbonledger.simulate.population import synthetic_id_number, synthetic_phone
 from carbonledger.translog import sequencer
 
@@ -188,3 +193,40 @@ def lottery_terms(
     }
     fields.update(overrides)
     return LotteryTerms(**fields)
+
+
+def add_reward(platform: Platform, merchant_id: str, **terms: Any) -> str:
+    """A reward listed by `merchant_id` (a merchant partner): a shop coupon for 100 points, 10
+    in stock, valid from an hour ago for 30 days, unless `terms` say otherwise."""
+    now = clock.now()
+    values: dict[str, Any] = {
+        "kind": "shop_coupon",
+        "name_zh": "购物券",
+        "name_en": "Shop coupon",
+        "price": 100,
+        "stock": 10,
+        "per_citizen_limit": None,
+        "valid_from": now - timedelta(hours=1),
+        "valid_until": now + timedelta(days=30),
+        **terms,
+    }
+    with db.write(platform.engine) as conn:
+        reward_id: str = catalogue.create(conn, merchant_id, Terms(**values), now).id
+    return reward_id
+
+
+def grant_points(platform: Platform, citizen_id: str, points: int) -> None:
+    """Give a citizen points from the city's issuance account, as an award would."""
+    now = clock.now()
+    grant = Transfer(f"grant:{ulid(now)}", "award", ISSUANCE, citizen_account(citizen_id), points)
+    with db.write(platform.engine) as conn:
+        ledger.post(conn, [grant], now)
+
+
+def shop(platform: Platform, points: int = 500, **terms: Any) -> tuple[str, str, str]:
+    """(merchant, citizen, reward): a merchant with one reward (`add_reward`'s terms, changed by
+    `terms`) and a citizen holding `points`."""
+    merchant = add_partner(platform, role="merchant").id
+    citizen = add_citizen(platform)
+    grant_points(platform, citizen, points)
+    return merchant, citizen, add_reward(platform, merchant, **terms)

@@ -31,6 +31,7 @@ from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
 from carbonledger.reports import endpoints as report_endpoints
 from carbonledger.review import endpoints as review_endpoints
+from carbonledger.rewards import endpoints as reward_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import console as console_pages
@@ -148,6 +149,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(methodology_endpoints.router)
     app.include_router(review_endpoints.router)
     app.include_router(report_endpoints.router)
+    app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
     app.include_router(console_pages.router)
     app.include_router(engagement_endpoints.router)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     report_font: str = Field(
         "", description="A TrueType font with Chinese glyphs for PDF reports; empty: look for one."
     )
+    redemption_hold_minutes: int = Field(
+        1440, gt=0, description="How long a voucher can be used before it is voided."
+    )
 
     @field_validator("region")
     @classmethod

@@ -9,6 +9,7 @@ from carbonledger.lotteries import tables as lotteries_tables
 from carbonledger.methodology import tables as methodology_tables
 from carbonledger.points import tables as points_tables
 from carbonledger.review import tables as review_tables
+from carbonledger.rewards import tables as rewards_tables
 from carbonledger.translog import tables as translog_tables
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "methodology_tables",
     "points_tables",
     "review_tables",
+    "rewards_tables",
     "translog_tables",
 ]

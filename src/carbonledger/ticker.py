@@ -19,6 +19,7 @@ from carbonledger.accounts.repository import delete_sessions_before, forget_nonc
 from carbonledger.ingest import pending
 from carbonledger.lotteries import duties as lottery_duties
 from carbonledger.platform import Platform
+from carbonledger.rewards.service import void_expired as void_expired_redemptions
 from carbonledger.translog import publisher
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def tick(platform: Platform, count: int) -> None:
             pending.expire(conn, platform, now)
             forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
             delete_sessions_before(conn, now)
+            void_expired_redemptions(conn, now)
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from carbonledger.cli import backup, log, lottery, operator, report
+from carbonledger.cli import backup, bulk, log, lottery, operator, report, simulator
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
@@ -19,6 +19,8 @@ app.command("log-key")(log.log_key)
 app.command()(report.report)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.command("import")(bulk.import_file)
+app.command()(simulator.simulate)
 app.add_typer(operator.partner_app, name="partner")
 app.add_typer(operator.citizen_app, name="citizen")
 app.add_typer(operator.db_app, name="db")

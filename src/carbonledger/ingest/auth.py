@@ -31,6 +31,15 @@ class Caller:
                 "only data partners may submit records or link users", code="not_a_data_partner"
             )
 
+    def require_merchant(self) -> None:
+        """Rewards, vouchers and settlement belong to merchants; a data-only partner is refused."""
+        if self.role == "data":
+            raise Forbidden(
+                "only merchant partners may list rewards or confirm vouchers; ask the operator "
+                "for the merchant role",
+                code="not_a_merchant",
+            )
+
 
 def authenticate(
     engine: Engine,

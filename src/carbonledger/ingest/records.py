@@ -18,7 +18,7 @@ from carbonledger.methodology.catalogue import Catalogue, Scenario
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _REGION = re.compile(r"^\d{6}$")
-_FIELDS = frozenset(
+FIELDS = frozenset(
     {"external_id", "user", "scenario", "occurred_at", "ended_at", "quantity", "region", "evidence"}
 )
 _MAX_QUANTITY = 1_000_000_000
@@ -156,7 +156,7 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
         )
     errors: list[FieldError] = []
     errors.extend(
-        FieldError(name, "is not a field of a record") for name in sorted(set(raw) - _FIELDS)
+        FieldError(name, "is not a field of a record") for name in sorted(set(raw) - FIELDS)
     )
     external_id = _text(raw, "external_id", errors)
     user = _text(raw, "user", errors)
