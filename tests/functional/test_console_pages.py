@@ -33,6 +33,8 @@ PAGES = [
     ("POST", "/console/review/flag", "reviewer"),
     ("POST", f"/console/review/{RECORD}/reverse", "reviewer"),
     ("POST", f"/console/review/{RECORD}/keep", "reviewer"),
+    ("GET", "/console/rewards", "points"),
+    ("POST", "/console/rewards/some-reward/suspend", "points"),
     ("GET", "/console/reports", "reports"),
     ("GET", "/console/reports/monthly.pdf", "reports"),
 ]
@@ -53,6 +55,7 @@ OTHER_ROLE = {
     "methodology": "reviewer",
     "reviewer": "partners",
     "reports": "methodology",
+    "points": "reports",
 }
 
 
@@ -248,4 +251,26 @@ def test_the_reports_page_shows_the_month_and_offers_the_files(served: Served) -
         bad = operator.get("/console/reports?month=2026-13")
         assert bad.status_code == 400 and "月份格式有误" in bad.text
         unknown = operator.get(f"/console/reports/monthly.doc?month={month}")
+        assert unknown.status_code == 404
+
+
+def test_an_operator_suspends_and_restores_a_reward(served: Served) -> None:
+    platform, url = served
+    merchant = factories.add_partner(platform, role="merchant")
+    reward = factories.add_reward(platform, merchant.id, name_zh="地铁骑行券")
+    with factories.operator_client(url, platform, ("points",)) as operator:
+        page = operator.get("/console/rewards")
+        row = page.text.split(f'id="reward-{reward}"')[1].split("</tr>")[0]
+        assert "地铁骑行券" in row and "上架中" in row
+        suspended = operator.post(f"/console/rewards/{reward}/suspend", data=_form(operator))
+        assert suspended.status_code == 303
+        page = operator.get(suspended.headers["location"])
+        assert "奖励已暂停" in page.text
+        row = page.text.split(f'id="reward-{reward}"')[1].split("</tr>")[0]
+        assert "已暂停" in row and f"/console/rewards/{reward}/restore" in row
+        listed = {r["id"] for r in httpx.get(f"{url}/api/v1/rewards").json()["rewards"]}
+        assert reward not in listed
+        restored = operator.post(f"/console/rewards/{reward}/restore", data=_form(operator))
+        assert "上架中" in operator.get(restored.headers["location"]).text
+        unknown = operator.post("/console/rewards/nothing-here/suspend", data=_form(operator))
         assert unknown.status_code == 404

@@ -22,12 +22,24 @@ from carbonledger.ledgers import service as ledgers
 from carbonledger.methodology import service as methodology
 from carbonledger.reports.monthly import month_range
 from carbonledger.review import service as review
-from carbonledger.web import console_methodology, console_partners, console_reports, console_review
+from carbonledger.web import (
+    console_methodology,
+    console_partners,
+    console_reports,
+    console_review,
+    console_rewards,
+)
 from carbonledger.web.console_support import Operator, error_text, operator, show
 from carbonledger.web.guard import checked_form, safe_next
 
 router = APIRouter(include_in_schema=False)
-for area in (console_partners, console_methodology, console_review, console_reports):
+for area in (
+    console_partners,
+    console_methodology,
+    console_review,
+    console_rewards,
+    console_reports,
+):
     router.include_router(area.router)
 HOME = "/console"
 

@@ -33,6 +33,7 @@ AREAS = (
     ("partners", "/console/partners", "partners"),
     ("methodology", "/console/methodology", "methodology"),
     ("review", "/console/review", "reviewer"),
+    ("rewards", "/console/rewards", "points"),
     ("reports", "/console/reports", "reports"),
 )
 """The console's areas: (name, address, the role that opens it)."""
