@@ -16,7 +16,7 @@ from carbonledger.methodology import service
 from carbonledger.methodology.catalogue import STATUSES
 from carbonledger.methodology.publishing import Draft
 from carbonledger.platform import Platform
-from carbonledger.web.console_support import Operator, done, form_action, operator, refused, show
+from carbonledger.web.console_support import Operator, area_page, done, form_action, show
 from carbonledger.web.public import handbook_rows
 
 router = APIRouter(include_in_schema=False)
@@ -76,10 +76,7 @@ async def page(
 
 @router.get(PATH)
 async def versions(request: Request) -> Response:
-    me = await operator(request)
-    if not me.can("methodology"):
-        return refused(request, me, "methodology")
-    return await page(request, me)
+    return await area_page(request, "methodology", page)
 
 
 @router.post(PATH)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from carbonledger import clock, offload
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
-from carbonledger.web.console_support import Operator, done, form_action, operator, refused, show
+from carbonledger.web.console_support import Operator, area_page, done, form_action, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/partners"
@@ -42,10 +42,7 @@ async def page(
 
 @router.get(PATH)
 async def partners(request: Request) -> Response:
-    me = await operator(request)
-    if not me.can("partners"):
-        return refused(request, me, "partners")
-    return await page(request, me)
+    return await area_page(request, "partners", page)
 
 
 @router.post(PATH)

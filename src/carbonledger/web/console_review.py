@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from carbonledger import clock, offload
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.review import service
-from carbonledger.web.console_support import Operator, done, form_action, operator, refused, show
+from carbonledger.web.console_support import Operator, area_page, done, form_action, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/review"
@@ -62,10 +62,7 @@ async def page(
 
 @router.get(PATH)
 async def queue(request: Request) -> Response:
-    me = await operator(request)
-    if not me.can("reviewer"):
-        return refused(request, me, "reviewer")
-    return await page(request, me)
+    return await area_page(request, "reviewer", page)
 
 
 @router.post(PATH + "/flag")

@@ -17,7 +17,7 @@ from carbonledger.errors import NotFound
 from carbonledger.rewards import catalogue
 from carbonledger.rewards.rules import RewardStatus
 from carbonledger.rewards.schemas import reward_listing
-from carbonledger.web.console_support import Operator, done, form_action, operator, refused, show
+from carbonledger.web.console_support import Operator, area_page, done, form_action, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/rewards"
@@ -44,10 +44,7 @@ async def page(
 
 @router.get(PATH)
 async def rewards(request: Request) -> Response:
-    me = await operator(request)
-    if not me.can("points"):
-        return refused(request, me, "points")
-    return await page(request, me)
+    return await area_page(request, "points", page)
 
 
 @router.post(PATH + "/{reward_id}/{action}")

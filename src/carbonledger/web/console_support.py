@@ -118,6 +118,15 @@ def done(path: str, notice: str, name: str = "") -> RedirectResponse:
 
 
 Page = Callable[..., Awaitable[Response]]
+"""An area's page: `page(request, operator, *, flash=None, status=200, form=None)`."""
+
+
+async def area_page(request: Request, role: str, page: Page) -> Response:
+    """An area's page for an operator holding `role`, else the refusal."""
+    me = await operator(request)
+    if not me.can(role):
+        return refused(request, me, role)
+    return await page(request, me)
 
 
 async def form_action(
