@@ -4,6 +4,8 @@ resume; every refusal of a wrong transition."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -11,6 +13,7 @@ from carbonledger.client import PartnerClient
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
 from tests import factories
+from tests.commands import run
 from tests.factories import record
 
 Served = tuple[Platform, str]
@@ -88,3 +91,19 @@ def test_refusals(served: Served) -> None:
             f"{url}/api/v1/admin/partners/{made.id}/suspend", cookies=operator.cookies
         )
         assert _error(without_csrf) == (403, "csrf_failed")
+
+
+def test_the_partner_commands_approve_a_pending_partner(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    key = public_key_b64(Ed25519PrivateKey.generate())
+    added = run(
+        data_dir, "partner", "add", "metro", "--name", "Metro", "--public-key", key, "--pending"
+    )
+    assert added.returncode == 0, added.stderr
+    assert "pending approval" in added.stdout
+    assert run(data_dir, "partner", "resume", "metro").returncode == 1  # not suspended
+    approved = run(data_dir, "partner", "approve", "metro")
+    assert (approved.returncode, approved.stdout.strip()) == (0, "partner metro active")
+    again = run(data_dir, "partner", "approve", "metro")
+    assert again.returncode == 1
+    assert "partner_status" in again.stderr
