@@ -28,6 +28,10 @@ def _kg_series(table: Table) -> list[float]:
     return [float(kg(row.values["reduction_mg"])) for row in table.rows]
 
 
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}"
+
+
 def _axis_fonts(
     chart: VerticalBarChart | HorizontalBarChart | HorizontalLineChart, font: str
 ) -> None:
@@ -36,6 +40,7 @@ def _axis_fonts(
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    chart.valueAxis.labelTextFormat = _thousands
 
 
 def daily_reduction(report: MonthlyReport, font: str) -> Drawing:

@@ -83,7 +83,7 @@ class _Styles:
         self.number = ParagraphStyle("number", parent=self.cell, alignment=TA_RIGHT)
 
 
-def _grid(table: Table, styles: _Styles, item_width: float = 46 * mm) -> Grid:
+def _grid(table: Table, styles: _Styles) -> Grid:
     head = [f"{table.item_zh} {table.item_en}".strip() or "—"]
     head += [f"{m.zh}<br/>{m.en}{' (kg)' if m.kind == 'mg' else ''}" for m in table.measures]
     data: list[list[Any]] = [[Paragraph(text, styles.cell) for text in head]]
@@ -92,6 +92,8 @@ def _grid(table: Table, styles: _Styles, item_width: float = 46 * mm) -> Grid:
             [Paragraph(row.label, styles.cell)]
             + [Paragraph(_figure(m, row.values[m.key]), styles.number) for m in table.measures]
         )
+    # Wide tables give their first column less room, so that every figure fits on one line.
+    item_width = (46 if len(table.measures) <= 6 else 22) * mm
     width = (A4[0] - 30 * mm - item_width) / max(len(table.measures), 1)
     grid = Grid(data, colWidths=[item_width] + [width] * len(table.measures), repeatRows=1)
     grid.setStyle(
