@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pypdf
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from carbonledger.reports import pdf
 from carbonledger.reports.csv_out import write_csv
 from carbonledger.reports.monthly import (
     MonthlyReport,
@@ -134,3 +136,17 @@ def test_the_pdf_has_its_pages_figures_and_proof() -> None:
     assert "ROOTHASHBASE64=" in text
     assert "carbonledger.local/log+01020304+AQID" in text
     assert "Daily reduction" in text and "Six-month trend" in text
+
+
+def test_without_a_truetype_font_the_pdf_uses_the_standard_chinese_font(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pdf, "SYSTEM_FONTS", ())
+    pdf.cjk_font.cache_clear()
+    try:
+        assert pdf.cjk_font("/no/such/font.ttf") == "STSong-Light"
+        reader = pypdf.PdfReader(io.BytesIO(pdf.write_pdf(_report(), "/no/such/font.ttf")))
+    finally:
+        pdf.cjk_font.cache_clear()
+    text = reader.pages[0].extract_text()
+    assert "碳普惠月度报告" in text
