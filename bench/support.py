@@ -47,8 +47,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 @contextmanager
-def fresh_platform(backend: str, **settings: object) -> Iterator[Platform]:
-    """An empty platform on `backend` in a temporary data directory, removed afterwards."""
+def fresh_platform(backend: str, name: str = "", **settings: object) -> Iterator[Platform]:
+    """An empty platform on `backend` in a temporary data directory, removed afterwards; give
+    each platform open at once its own `name`."""
     with tempfile.TemporaryDirectory(prefix="carbonledger-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         if backend == "sqlite":
@@ -56,18 +57,18 @@ def fresh_platform(backend: str, **settings: object) -> Iterator[Platform]:
             yield platform
             platform.close()
             return
-        name = f"carbonledger_bench_{os.getpid()}"
+        database = f"carbonledger_bench_{os.getpid()}{name}"
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database}"')
+        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + database
         platform = Platform.open(Settings(data_dir=data_dir, database_url=url, **settings))  # type: ignore[arg-type]
         try:
             yield platform
         finally:
             platform.close()
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def add_partners(platform: Platform) -> dict[str, Ed25519PrivateKey]:

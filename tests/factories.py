@@ -23,6 +23,8 @@ from carbonledger.ingest.signing import public_key_b64
 from carbonledger.lotteries.terms import LotteryTerms, PrizeTerms
 from carbonledger.platform import Platform
 from carbonledger.points import ledger
+from carbonledger.points import service as points_service
+from carbonledger.points.campaigns import Campaign
 from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
 from carbonledger.rewards import catalogue
 from carbonledger.rewards.rules import Terms
@@ -172,6 +174,28 @@ def record(
     return body
 
 
+def add_campaign(platform: Platform, now: datetime | None = None, **fields: Any) -> Campaign:
+    """A funded campaign, created as the operator would: by default double points for green
+    travel anywhere, from a day before `now` to a day after, with a budget of 100,000 points."""
+    now = now or clock.now()
+    values: dict[str, Any] = {
+        "id": f"campaign-{next(_counter)}",
+        "name_zh": "绿色出行双倍积分",
+        "name_en": "Double points for green travel",
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=1),
+        "multiplier_permille": 2000,
+        "scenarios": frozenset(),
+        "categories": frozenset({"green_travel"}),
+        "regions": frozenset(),
+        "budget": 100_000,
+    }
+    campaign = Campaign(**(values | fields))
+    with db.write(platform.engine) as conn:
+        points_service.create_campaign(conn, platform.catalogue, campaign, "operator-1", now)
+    return campaign
+
+
 def lottery_terms(
     merchant: str, opens_at: datetime, closes_at: datetime, **overrides: Any
 ) -> LotteryTerms:
@@ -230,3 +254,19 @@ def shop(platform: Platform, points: int = 500, **terms: Any) -> tuple[str, str,
     citizen = add_citizen(platform)
     grant_points(platform, citizen, points)
     return merchant, citizen, add_reward(platform, merchant, **terms)
+
+
+def portal_key(platform: Platform, partner_id: str) -> str:
+    """A fresh portal access key for the partner's staff, as the operator's CLI issues it."""
+    from carbonledger.accounts import portal
+
+    with db.write(platform.engine) as conn:
+        return portal.issue_portal_key(conn, partner_id, clock.now())
+
+
+def portal_client(url: str, platform: Platform, partner_id: str) -> httpx.Client:
+    """The partner's staff logged in to the portal over HTTP (the client keeps the cookie)."""
+    form = {"partner": partner_id, "access_key": portal_key(platform, partner_id)}
+    answer = httpx.post(f"{url}/portal/login", data=form, timeout=30)
+    assert answer.status_code == 303, answer.text
+    return httpx.Client(base_url=url, timeout=30, cookies=answer.cookies)

@@ -29,13 +29,18 @@ from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.lotteries import endpoints as lottery_endpoints
 from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
+from carbonledger.points import endpoints as points_endpoints
 from carbonledger.reports import endpoints as report_endpoints
 from carbonledger.review import endpoints as review_endpoints
 from carbonledger.rewards import endpoints as reward_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import console as console_pages
+from carbonledger.web import dashboard as dashboard_pages
+from carbonledger.web import portal as portal_pages
+from carbonledger.web import portal_auth, portal_keys, portal_merchant
 from carbonledger.web import public as public_pages
+from carbonledger.web.dashboard_feed import DashboardFeed, serving
 from carbonledger.web.guard import LoginRequired, login_required_handler
 
 log = logging.getLogger(__name__)
@@ -123,7 +128,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with run_ticker(platform, enabled=background):
+        async with run_ticker(platform, enabled=background), serving(app.state.dashboard_feed):
             yield
 
     app = FastAPI(
@@ -134,8 +139,11 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     app.state.limiter = RateLimiter()
+    # One feed per process: every open dashboard stream shares its figures (a test may swap it).
+    app.state.dashboard_feed = DashboardFeed(platform)
     app.add_exception_handler(CarbonLedgerError, _domain_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
+    app.add_exception_handler(portal_auth.PortalRefused, portal_auth.portal_refused_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -144,6 +152,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(ledger_endpoints.router)
+    app.include_router(points_endpoints.router)
     app.include_router(lottery_endpoints.router)
     app.include_router(partner_endpoints.router)
     app.include_router(methodology_endpoints.router)
@@ -152,6 +161,11 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
     app.include_router(console_pages.router)
+    app.include_router(dashboard_pages.router)
+    app.include_router(portal_auth.router)
+    app.include_router(portal_pages.router)
+    app.include_router(portal_keys.router)
+    app.include_router(portal_merchant.router)
     app.include_router(engagement_endpoints.router)
     app.include_router(engagement_admin_endpoints.router)
     app.include_router(donation_endpoints.router)

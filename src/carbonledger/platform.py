@@ -1,5 +1,6 @@
-"""The platform as one object: settings, database engine, keys, methodology catalogue and award
-rules, opened once per process by an entry point (the web app or a CLI command).
+"""The platform as one object: settings, database engine, keys and methodology catalogue, opened
+once per process by an entry point (the web app or a CLI command). The award rules are data the
+operator changes: each credit batch reads them in its own transaction.
 
 The catalogue is the package's plus the versions operators have published since; every batch
 calls `refresh_catalogue` in its transaction, so each worker process credits with the newest
@@ -21,7 +22,6 @@ from carbonledger.keys import Keys
 from carbonledger.methodology import repository as methodology_repo
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.points import ledger
-from carbonledger.points.rules import AwardRules
 from carbonledger.translog import sequencer
 from carbonledger.translog.note import Signer, signer_from_private_bytes
 
@@ -41,7 +41,6 @@ class Platform:
     engine: Engine
     keys: Keys
     catalogue: Catalogue
-    award_rules: AwardRules = field(default_factory=AwardRules)
     published_versions: int = 0
     """How many published versions `catalogue` includes."""
     _catalogue_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

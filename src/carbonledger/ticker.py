@@ -1,8 +1,8 @@
 """The server's background duties, once every `checkpoint_interval_seconds`: sign a checkpoint
 when new leaves exist (and ask the witnesses to cosign it), expire pending records whose link
-window has passed, forget nonces older than the replay window and sessions that have ended.
-Each duty is its own short transaction; several worker processes may run it at once without
-harm."""
+window has passed, forget nonces older than the replay window and sessions that have ended,
+and once a local day expire the points that are due. Each duty is its own short transaction;
+several worker processes may run it at once without harm."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from carbonledger.accounts.repository import delete_sessions_before, forget_nonc
 from carbonledger.ingest import pending
 from carbonledger.lotteries import duties as lottery_duties
 from carbonledger.platform import Platform
+from carbonledger.points import expiry_job
 from carbonledger.rewards.service import void_expired as void_expired_redemptions
 from carbonledger.translog import publisher
 
@@ -37,6 +38,8 @@ def tick(platform: Platform, count: int) -> None:
             forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
             delete_sessions_before(conn, now)
             void_expired_redemptions(conn, now)
+        with db.write(platform.engine) as conn:
+            expiry_job.run_daily(conn, platform.settings.zone, now)
 
 
 @asynccontextmanager

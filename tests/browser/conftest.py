@@ -62,6 +62,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, s
     platform.close()
 
 
+@pytest.fixture(scope="module")
+def city(site: tuple[Platform, str]) -> tuple[Platform, str]:
+    """The module's site with a small demo city: partners (keys in data/partners/), 120 citizens
+    linked at every data partner, a week of behaviour through the pipeline."""
+    from rich.progress import Progress
+
+    from carbonledger.simulate import demo
+
+    platform, _ = site
+    with Progress(disable=True) as progress:
+        demo.build(platform, demo.DemoSize(citizens=120, days=7), progress)
+    return site
+
+
 @pytest.fixture
 def page(browser: Any, site: tuple[Platform, str]) -> Iterator[Any]:
     """A fresh browser context (phone-sized, Chinese) that fails on any off-platform request."""

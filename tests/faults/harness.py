@@ -18,16 +18,30 @@ from typing import Any
 
 import httpx
 
+from carbonledger import clock, db
+from carbonledger.accounts import auth, sessions
 from carbonledger.client import PartnerClient
+from carbonledger.platform import Platform
 from tests.served import free_port
 
 _START_TIMEOUT = 60.0
 
 
+def logged_in(platform: Platform, citizen: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Cookies and headers of a session opened for `citizen`, as a login would."""
+    with db.write(platform.engine) as conn:
+        token, session = auth.open_session(conn, platform.keys, "citizen", citizen, clock.now(), 2)
+    return {sessions.COOKIE: token}, {sessions.CSRF_HEADER: session.csrf}
+
+
 class Server:
     """`carbonledger serve` in its own process group, restartable on the same port."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str], workers: int = 1, output: Path | None = None
+    ) -> None:
+        self.workers = workers
+        self.output = output
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "CARBONLEDGER_DATA_DIR": str(data_dir), **env}
@@ -37,13 +51,33 @@ class Server:
         self.kills = 0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        command = [
+            sys.executable,
+            "-m",
+            "carbonledger.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
+        if self.output is None:
+            self.process = subprocess.Popen(
+                command,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        else:
+            with self.output.open("ab") as output:
+                self.process = subprocess.Popen(
+                    command,
+                    env=self.env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -150,3 +184,33 @@ def kill_repeatedly(
         server.start()
     while not until():
         time.sleep(0.05)
+
+
+@dataclass
+class Redemptions:
+    """What the platform answered for each redemption key: (HTTP status, redemption id)."""
+
+    answers: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def redeem_until_answered(
+    client: httpx.Client, reward: str, keys: list[str], redemptions: Redemptions, deadline: float
+) -> None:
+    """Redeem once per key, retrying the same key on any failure until the platform answers
+    (201 or 200 for the redemption, or a 4xx refusal such as insufficient points)."""
+    for key in keys:
+        while time.monotonic() < deadline:
+            try:
+                answer = client.post(
+                    "/api/v1/me/redemptions", json={"reward": reward, "idempotency_key": key}
+                )
+            except httpx.HTTPError:
+                answer = None
+            if answer is not None and answer.status_code < 500:
+                body = answer.json()
+                with redemptions.lock:
+                    redemptions.answers.setdefault(key, (answer.status_code, body.get("id")))
+                break
+            time.sleep(0.05)
+        time.sleep(0.1)

@@ -1,11 +1,14 @@
 """Crash recovery (DESIGN.md invariants 1, 3, 4, 5): `carbonledger serve` is killed with SIGKILL
 at least 20 times at random moments — checkpoints are signed every 20 ms, so many kills land
 while one is being signed — while three partners send batches, with cross-partner duplicates,
-and retry on any failure. After the last restart and the retries:
+and citizens redeem rewards with the points they earn, all retrying on any failure. After the
+last restart and the retries:
 
 - every record sent has exactly one stored result, and it is the result the API acknowledged;
 - each trip reported by two partners is credited once;
 - the log verifies, and every checkpoint seen during the run is consistent with the final tree;
+- each redemption key made at most one redemption, the one the API answered, and no balance is
+  negative;
 - points reconcile, and the rollups equal a recomputation from the records.
 
 On SQLite and PostgreSQL. `CARBONLEDGER_CRASH_KILLS` raises the number of kills.
@@ -20,6 +23,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -28,6 +32,7 @@ from carbonledger.client import PartnerClient
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.points.reconcile import reconcile
+from carbonledger.rewards.tables import redemptions as redemption_table
 from carbonledger.translog import merkle, proofs, publisher
 from carbonledger.translog.checkpoint import open_checkpoint
 from carbonledger.translog.note import parse_verifier_key
@@ -38,8 +43,11 @@ from tests.factories import record
 from tests.faults.harness import (
     Acknowledged,
     Observer,
+    Redemptions,
     Server,
     kill_repeatedly,
+    logged_in,
+    redeem_until_answered,
     send_until_answered,
 )
 from tests.integration.helpers import points_balance, rollups_match_records
@@ -48,12 +56,16 @@ KILLS = int(os.environ.get("CARBONLEDGER_CRASH_KILLS", "20"))
 CITIZENS = 12
 TRIPS = 6
 BATCH = 4
+REDEMPTIONS = 3
 pytestmark = pytest.mark.slow
 
 
+Batches = list[list[dict[str, Any]]]
+
+
 def _streams(
-    platform: Platform,
-) -> tuple[dict[str, tuple[Any, list[list[dict[str, Any]]]]], set[str]]:
+    platform: Platform, citizens: list[str]
+) -> tuple[dict[str, tuple[Any, Batches]], set[str]]:
     """Three partners' batches: the bike operator's trips, a map app reporting a third of them
     again, and bus trips; plus the external ids that are the same physical trip twice."""
     partners = {name: factories.add_partner(platform, name) for name in ("bike", "maps", "bus")}
@@ -62,6 +74,7 @@ def _streams(
     twice: set[str] = set()
     for n in range(CITIZENS):
         citizen = factories.add_citizen(platform)
+        citizens.append(citizen)
         for name in partners:
             factories.link(platform, name, f"{name}-{n}", citizen)
         for trip in range(TRIPS):
@@ -103,7 +116,12 @@ def _streams(
 
 
 def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
-    streams, twice = _streams(platform)
+    citizens: list[str] = []
+    streams, twice = _streams(platform, citizens)
+    merchant = factories.add_partner(platform, "shop", role="merchant")
+    reward = factories.add_reward(platform, merchant.id, price=150, stock=1000)
+    redemptions = Redemptions()
+    shoppers = [logged_in(platform, citizen) for citizen in citizens]
     env = {"CARBONLEDGER_CHECKPOINT_INTERVAL_SECONDS": "0.02"}
     if platform.engine.dialect.name == "postgresql":
         env["CARBONLEDGER_DATABASE_URL"] = platform.settings.database_url
@@ -122,6 +140,21 @@ def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
                         threading.Thread(
                             target=send_until_answered,
                             args=(client, batches, acknowledged, deadline),
+                            daemon=True,
+                        ),
+                    )
+                )
+            for n, cookies in enumerate(shoppers):
+                client = httpx.Client(
+                    base_url=server.url, timeout=10, cookies=cookies[0], headers=cookies[1]
+                )
+                keys = [f"redeem-{n}-{k}" for k in range(REDEMPTIONS)]
+                senders.append(
+                    (
+                        client,
+                        threading.Thread(
+                            target=redeem_until_answered,
+                            args=(client, reward, keys, redemptions, deadline),
                             daemon=True,
                         ),
                     )
@@ -177,5 +210,12 @@ def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
             merkle.verify_consistency(seen.size, checked.size, proof, seen.root, final_root)
         assert reconcile(conn).ok
     assert len(observer.notes) > 1
+    with db.read(platform.engine) as conn:
+        made = {row.idempotency_key: row for row in conn.execute(select(redemption_table))}
+    assert len(redemptions.answers) == CITIZENS * REDEMPTIONS
+    for key, (status, redemption_id) in redemptions.answers.items():
+        if status in (200, 201):
+            assert made[key].id == redemption_id
+    assert any(status == 201 for status, _ in redemptions.answers.values())
     points_balance(platform)
     rollups_match_records(platform)

@@ -204,3 +204,17 @@ def operators(conn: Connection) -> list[dict[str, Any]]:
         {"operator": row.id, "name": row.name, "roles": row.roles.split(","), "status": row.status}
         for row in repo.all_operators(conn)
     ]
+
+
+def check_secret(
+    conn: Connection,
+    keys: Keys,
+    kind: str,
+    login: str,
+    stored_hash: str | None,
+    secret: str,
+    now: datetime,
+) -> bool:
+    """Check a password or access key of `kind` (e.g. partner) against its argon2id hash, with
+    the same throttle on failed logins as citizens and operators have."""
+    return _check_password(conn, _throttle_key(keys, kind, login), stored_hash, secret, now)

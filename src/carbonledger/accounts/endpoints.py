@@ -25,7 +25,8 @@ _LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def set_session_cookie(request: Request, response: Response, token: str, session: Session) -> None:
-    """Give the browser the session's cookie (the API's login routes and the login pages)."""
+    """The login cookie, as every login (API or page) sets it: HttpOnly, SameSite=Lax, Secure
+    over HTTPS, ending with the session."""
     response.set_cookie(
         sessions.COOKIE,
         token,

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts import service as accounts
-from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with, platform_of
+from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with
 from carbonledger.accounts.schemas import PartnerIn, PartnerOut
 from carbonledger.ingest.schemas import ErrorOut
 
@@ -25,7 +25,7 @@ PartnersRole = Annotated[str, Depends(operator_with("partners"))]
     summary="Every partner with its role and status, newest first",
 )
 async def list_partners(_operator: PartnersRole, request: Request) -> list[PartnerOut]:
-    rows = await offload.read(platform_of(request).engine, accounts.partners)
+    rows = await transactions.read(request, accounts.partners)
     return [PartnerOut(**row) for row in rows]
 
 
@@ -47,7 +47,7 @@ async def add_partner(body: PartnerIn, _operator: PartnersRole, request: Request
         )
         return accounts.partner_view(conn, body.partner)
 
-    return PartnerOut(**await offload.write(platform_of(request).engine, work))
+    return PartnerOut(**await transactions.write(request, work))
 
 
 @router.post(
@@ -70,4 +70,4 @@ async def change_partner(
         accounts.change_partner(conn, partner_id, action)
         return accounts.partner_view(conn, partner_id)
 
-    return PartnerOut(**await offload.write(platform_of(request).engine, work))
+    return PartnerOut(**await transactions.write(request, work))

@@ -17,6 +17,8 @@ from carbonledger.accounts.tables import (
     nonces,
     operators,
     partners,
+    portal_keys,
+    retired_keys,
     sessions,
 )
 from carbonledger.db import insert_if_new
@@ -29,6 +31,10 @@ def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
 def all_partners(conn: Connection) -> list[Row[Any]]:
     query = select(partners).order_by(partners.c.created_at.desc(), partners.c.id)
     return list(conn.execute(query))
+
+
+def partner_names(conn: Connection) -> dict[str, str]:
+    return {row.id: row.name for row in conn.execute(select(partners.c.id, partners.c.name))}
 
 
 def insert_partner(conn: Connection, row: dict[str, Any]) -> bool:
@@ -178,3 +184,33 @@ def set_login_failure(conn: Connection, key: str, failures: int, first_at: datet
 
 def clear_login_failures(conn: Connection, key: str) -> None:
     conn.execute(delete(login_failures).where(login_failures.c.key == key))
+
+
+def portal_key_hash(conn: Connection, partner_id: str) -> str | None:
+    found = conn.execute(
+        select(portal_keys.c.key_hash).where(portal_keys.c.partner_id == partner_id)
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def set_portal_key(conn: Connection, partner_id: str, key_hash: str, now: datetime) -> None:
+    conn.execute(delete(portal_keys).where(portal_keys.c.partner_id == partner_id))
+    conn.execute(
+        portal_keys.insert(), {"partner_id": partner_id, "key_hash": key_hash, "created_at": now}
+    )
+
+
+def retire_key(conn: Connection, partner_id: str, public_key: bytes, now: datetime) -> None:
+    row = {"partner_id": partner_id, "public_key": public_key, "retired_at": now}
+    insert_if_new(conn, retired_keys, row)
+
+
+def retired_keys_of(conn: Connection, partner_id: str) -> list[Row[Any]]:
+    """The partner's replaced signing keys, newest first."""
+    return list(
+        conn.execute(
+            select(retired_keys)
+            .where(retired_keys.c.partner_id == partner_id)
+            .order_by(retired_keys.c.retired_at.desc())
+        )
+    )

@@ -62,6 +62,11 @@ def add_partner(
         )
 
 
+def partner_names(conn: Connection) -> dict[str, str]:
+    """Every partner's display name by id (company names, shown on the public dashboard)."""
+    return repo.partner_names(conn)
+
+
 def set_partner_status(conn: Connection, partner_id: str, status: str) -> None:
     if not repo.set_partner(conn, partner_id, status=status):
         raise NotFound(f"no partner has the id {partner_id!r}", code="unknown_partner")

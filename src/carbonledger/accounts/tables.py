@@ -113,3 +113,23 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("first_at", UTCDateTime, nullable=False),
 )
+
+portal_keys = Table(
+    "portal_keys",
+    metadata,
+    # The access key of a partner's staff to the portal (separate from the API's signing key):
+    # shown once when made, kept only as an argon2id hash.
+    Column("partner_id", String(64), ForeignKey("partners.id"), primary_key=True),
+    Column("key_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+retired_keys = Table(
+    "retired_keys",
+    metadata,
+    # Signing keys a partner has replaced: refused from then on and never taken back, but kept,
+    # so the signatures stored with its old batches can still be checked.
+    Column("partner_id", String(64), ForeignKey("partners.id"), primary_key=True),
+    Column("public_key", LargeBinary(32), primary_key=True),
+    Column("retired_at", UTCDateTime, nullable=False),
+)

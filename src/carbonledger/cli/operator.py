@@ -126,6 +126,17 @@ def partner_resume(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> 
     _change_partner(partner_id, "resume")
 
 
+@partner_app.command("portal-key")
+def partner_portal_key(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Issue a fresh access key for the partner's staff to log in to the portal (/portal); it is
+    printed this once and stored only hashed. The previous key and its sessions end."""
+    from carbonledger.accounts import portal
+
+    with operator_transaction() as (_, conn):
+        key = portal.issue_portal_key(conn, partner_id, clock.now())
+    print(key)
+
+
 @citizen_app.command("add")
 def citizen_add(
     name: Annotated[str, typer.Option(help="Real name.")],

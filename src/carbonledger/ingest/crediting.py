@@ -2,6 +2,11 @@
 and caps, quantification by the version in force, the log leaf, the points award.
 
 Runs under the sequencer lock, so the dedupe decisions and the log append are one serial step.
+
+Points: the award rules in force, the daily points cap and the campaigns active at each credit's
+time (points/awards.py). The leaf carries the base points, paid from issuance, so the log's points
+equal the issuance account's movements; campaign bonuses are paid from their budgets by transfers
+naming the same leaf. The record and the partner's result carry the total the citizen got.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from carbonledger.ingest.dedupe import Claim, Decision
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.methodology.quantify import methodology_name, reduction_mg
 from carbonledger.points import ledger
-from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
-from carbonledger.points.rules import AwardRules
+from carbonledger.points.awarding import Awarding
+from carbonledger.points.awards import award_transfers
+from carbonledger.points.postings import Transfer
 from carbonledger.translog import sequencer
 from carbonledger.translog.leaves import Leaf
 from carbonledger.translog.sequencer import LogHead
@@ -74,19 +80,21 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the credit stage decided for one candidate."""
+    """What the credit stage decided for one candidate. `points` is the total awarded (base and
+    campaign bonuses); `points_capped` says the daily points cap cut the award — unlike the
+    decision's `capped`, the dedupe cap on the credited quantity, which the partner is told."""
 
     decision: Decision
     reduction_mg: int = 0
     points: int = 0
     methodology: str | None = None
     leaf_index: int | None = None
+    points_capped: bool = False
 
 
 def credit(
     conn: Connection,
     catalogue: Catalogue,
-    rules: AwardRules,
     head: LogHead,
     candidates: Sequence[Candidate],
     now: datetime,
@@ -107,6 +115,7 @@ def credit(
         window,
         ((c.scenario, c.evidence_key) for c in candidates if c.evidence_key is not None),
     )
+    awarding = Awarding.load(conn, [(c.citizen_id, c.day, c.occurred_at) for c in candidates])
     outcomes: list[Outcome] = []
     leaves: list[bytes] = []
     transfers: list[Transfer] = []
@@ -131,7 +140,15 @@ def credit(
             continue
         version = catalogue.version_at(scenario.code, candidate.day)
         grams_mg = reduction_mg(version, decision.credited_milli, candidate.embodied_mg)
-        points = rules.points_for(grams_mg)
+        awarded = awarding.award(
+            grams_mg,
+            citizen_id=candidate.citizen_id,
+            day=candidate.day,
+            scenario=scenario.code,
+            category=scenario.category,
+            region=candidate.region,
+            at=candidate.occurred_at,
+        )
         leaf_index = head.size + len(leaves)
         if candidate.pseudonym_key not in accounts:
             accounts[candidate.pseudonym_key] = pseudonym(candidate.pseudonym_key)
@@ -147,26 +164,23 @@ def credit(
                 quantity=decision.credited_milli / _MILLI,
                 unit=scenario.unit,
                 reduction_mg=grams_mg,
-                points=points,
+                points=awarded.base,
                 day=candidate.day,
                 region=candidate.region,
                 time=candidate.occurred_at,
             ).encode()
         )
-        if points:
-            transfers.append(
-                Transfer(
-                    idempotency_key=f"award:{candidate.record_id}",
-                    kind="award",
-                    debit=ISSUANCE,
-                    credit=citizen_account(candidate.citizen_id),
-                    amount=points,
-                    leaf_index=leaf_index,
-                    record_id=candidate.record_id,
-                )
-            )
-        outcomes.append(Outcome(decision, grams_mg, points, name, leaf_index))
+        transfers += award_transfers(
+            awarded,
+            citizen_id=candidate.citizen_id,
+            record_id=candidate.record_id,
+            leaf_index=leaf_index,
+        )
+        outcomes.append(
+            Outcome(decision, grams_mg, awarded.total, name, leaf_index, awarded.capped)
+        )
     new_head = sequencer.append(conn, head, leaves, now)
     repo.save_dedupe(conn, state)
     ledger.post(conn, transfers, now)
+    awarding.save(conn)
     return outcomes, new_head

@@ -45,7 +45,7 @@ def release(
     candidates = [
         Candidate.of(row, row.id, partner_id, citizen, row.region, row.day) for row in waiting
     ]
-    outcomes, _ = credit(conn, platform.catalogue, platform.award_rules, head, candidates, now)
+    outcomes, _ = credit(conn, platform.catalogue, head, candidates, now)
     credited = 0
     for row, outcome in zip(waiting, outcomes, strict=True):
         status = Status(outcome.decision.status)

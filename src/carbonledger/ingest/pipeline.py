@@ -128,6 +128,7 @@ class _Batch:
                 "methodology": None,
                 "leaf_index": None,
                 "capped": False,
+                "points_capped": False,
                 "received_at": self.now,
                 "credited_at": None,
                 **fields,
@@ -248,9 +249,7 @@ def submit(
         if candidate is not None:
             candidates.append((index, candidate))
 
-    outcomes, _ = credit(
-        conn, platform.catalogue, platform.award_rules, head, [c for _, c in candidates], now
-    )
+    outcomes, _ = credit(conn, platform.catalogue, head, [c for _, c in candidates], now)
     for (index, candidate), outcome in zip(candidates, outcomes, strict=True):
         results[index] = work.settle(candidate, outcome)
     repo.insert_records(conn, work.rows)
@@ -279,6 +278,7 @@ def outcome_columns(outcome: Outcome, now: datetime) -> dict[str, Any]:
         "methodology": outcome.methodology,
         "leaf_index": outcome.leaf_index,
         "capped": decision.capped,
+        "points_capped": outcome.points_capped,
         "credited_milli": decision.credited_milli if accepted else None,
         "credited_at": now if accepted else None,
     }

@@ -104,6 +104,7 @@ _OUTCOME_COLUMNS = (
     "methodology",
     "leaf_index",
     "capped",
+    "points_capped",
     "credited_milli",
     "credited_at",
 )

@@ -2,9 +2,11 @@
 naming the leaf it reverses), the points clawed back from the citizen, the record marked
 `rejected` / `reversed`, the rollups corrected — all in the caller's one transaction.
 
-Points the citizen has already spent cannot be taken back without a negative balance, so the
-clawback takes what the balance holds; the reversal leaf carries exactly the points clawed back,
-so the log and the issuance account keep agreeing.
+The clawback takes back the base points (to issuance) and the campaign bonuses (to their
+budgets) the credit paid. Points the citizen has already spent cannot be taken back without a
+negative balance, so it takes what the balance holds, base first. The reversal leaf carries
+minus the base clawed back, so the log and the issuance account keep agreeing; the record's
+`points_clawed_back` and the rollups count base and bonuses, like the record's `points`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
-from carbonledger.points import ledger
-from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+from carbonledger.points.awarding import claw_back
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import sequencer
 from carbonledger.translog.leaves import Leaf
@@ -40,39 +41,29 @@ def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int
             code="not_reversible",
         )
     credit = Leaf.decode(log_repo.entry(conn, row.leaf_index))
-    balance = ledger.balance(conn, citizen_account(row.citizen_id))
-    clawed = min(row.points, max(balance, 0))
     leaf_index = head.size
+    taken = claw_back(
+        conn,
+        citizen_id=row.citizen_id,
+        record_id=record_id,
+        at=row.occurred_at,
+        leaf_index=leaf_index,
+        reason=reason.strip(),
+        now=now,
+    )
     reversal = replace(
         credit,
         kind="reversal",
         reduction_mg=-credit.reduction_mg,
-        points=-clawed,
+        points=-taken.base,
         reverses=row.leaf_index,
     )
     sequencer.append(conn, head, [reversal.encode()], now)
-    if clawed:
-        ledger.post(
-            conn,
-            [
-                Transfer(
-                    idempotency_key=f"clawback:{record_id}",
-                    kind="clawback",
-                    debit=citizen_account(row.citizen_id),
-                    credit=ISSUANCE,
-                    amount=clawed,
-                    leaf_index=leaf_index,
-                    record_id=record_id,
-                    memo=reason.strip(),
-                )
-            ],
-            now,
-        )
-    repo.mark_reversed(conn, record_id, leaf_index, reason.strip(), clawed, now)
+    repo.mark_reversed(conn, record_id, leaf_index, reason.strip(), taken.total, now)
     changes = Rollups()
     key = (row.day, row.region, row.scenario, row.partner_id)
     changes.count(key, Status.ACCEPTED, -1)
     changes.count(key, Status.REJECTED)
-    changes.credit(key, -row.reduction_mg, -clawed)
+    changes.credit(key, -row.reduction_mg, -taken.total)
     repo.add_rollups(conn, changes)
     return leaf_index

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from carbonledger.db import UTCDateTime, metadata
@@ -61,6 +62,8 @@ records = Table(
     Column("methodology", String(48)),
     Column("leaf_index", BigInteger),
     Column("capped", Boolean, nullable=False),
+    # The daily points cap took some of the award away (`capped` is the quantity cap of dedupe).
+    Column("points_capped", Boolean, nullable=False, server_default=false()),
     Column("received_at", UTCDateTime, nullable=False),
     Column("credited_at", UTCDateTime),
     Index("uq_records_partner_external", "partner_id", "external_id", unique=True),

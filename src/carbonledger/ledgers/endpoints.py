@@ -91,12 +91,15 @@ async def government_ledger(
     from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
     to: Annotated[str, Query(description="last day, YYYY-MM-DD")],
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
+    rows: Annotated[
+        bool, Query(description="add the full region × scenario × partner × day cube")
+    ] = False,
 ) -> JSONResponse:
     first, last = _day(from_, "from"), _day(to, "to")
     return await _read(
         request,
         lambda conn, platform: service.government(
-            conn, platform.settings.zone, first, last, region
+            conn, platform.settings.zone, first, last, region, rows=rows
         ),
     )
 

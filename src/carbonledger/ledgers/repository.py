@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.ingest.tables import participant_days, records, rollup_citizens, rollups
-from carbonledger.points.tables import points_flow
+from carbonledger.points.tables import points_flow, transfers
+from carbonledger.translog.tables import log_state
 
 _COUNTS = ("accepted", "duplicate", "pending", "rejected", "reduction_mg", "points", "citizens")
 
@@ -35,6 +36,40 @@ def rollup_rows(
     if region_prefix:
         query = query.where(rollups.c.region.startswith(region_prefix, autoescape=True))
     return list(conn.execute(query))
+
+
+_GROUPS = {
+    "day": rollups.c.day,
+    "region": rollups.c.region,
+    "scenario": rollups.c.scenario,
+    "partner": rollups.c.partner_id,
+}
+
+
+def grouped_counts(
+    conn: Connection,
+    by: str | None,
+    first: date | None,
+    last: date | None,
+    region_prefix: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rollup sums grouped in the database by `by` (day, region, scenario or partner), or one
+    row of totals for None; `citizens` is summed as `citizen_days`."""
+    sums = [func.coalesce(func.sum(rollups.c[name]), 0).label(name) for name in _COUNTS[:-1]]
+    sums.append(func.coalesce(func.sum(rollups.c.citizens), 0).label("citizen_days"))
+    query = select(*([_GROUPS[by].label(by)] if by else []), *sums)
+    if first is not None:
+        query = query.where(rollups.c.day >= first)
+    if last is not None:
+        query = query.where(rollups.c.day <= last)
+    if region_prefix:
+        query = query.where(rollups.c.region.startswith(region_prefix, autoescape=True))
+    if by:
+        query = query.group_by(_GROUPS[by]).order_by(_GROUPS[by])
+    return [
+        {key: (int(value) if key != by else value) for key, value in row._mapping.items()}
+        for row in conn.execute(query)
+    ]
 
 
 def distinct_citizens(
@@ -127,3 +162,16 @@ def citizen_totals(conn: Connection, citizen_id: str) -> list[Row[Any]]:
 
 def counts_of(row: Row[Any]) -> dict[str, int]:
     return {name: int(getattr(row, name)) for name in _COUNTS}
+
+
+def change_marks(conn: Connection) -> tuple[Any, ...]:
+    """The newest record id, the newest transfer id and the log's size: three index look-ups that
+    move with every record received, every point moved and every credit or reversal logged."""
+    row = conn.execute(
+        select(
+            select(func.max(records.c.id)).scalar_subquery(),
+            select(func.max(transfers.c.id)).scalar_subquery(),
+            select(func.max(log_state.c.size)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)

@@ -106,51 +106,68 @@ def enterprise(conn: Connection, partner_id: str, first: date, last: date) -> di
     }
 
 
-def government(
-    conn: Connection, zone: ZoneInfo, first: date, last: date, region_prefix: str | None
+def _sections(
+    conn: Connection, first: date | None, last: date | None, region_prefix: str | None
 ) -> dict[str, Any]:
-    check_range(first, last)
-    keyed = _keyed(repo.rollup_rows(conn, first, last, region_prefix=region_prefix))
+    """Totals and sums by scenario, region, partner and day, each grouped by the database."""
+    [totals] = repo.grouped_counts(conn, None, first, last, region_prefix)
     return {
+        "totals": {**totals, **_participants(conn, first, last, region_prefix)},
+        **{
+            f"by_{by}": repo.grouped_counts(conn, by, first, last, region_prefix)
+            for by in ("scenario", "region", "partner")
+        },
+    }
+
+
+def government(
+    conn: Connection,
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+    region_prefix: str | None,
+    *,
+    rows: bool = True,
+) -> dict[str, Any]:
+    """The government ledger; `rows` adds the full region × scenario × partner × day cube."""
+    check_range(first, last)
+    by_day = repo.grouped_counts(conn, "day", first, last, region_prefix)
+    ledger = {
         "from": first.isoformat(),
         "to": last.isoformat(),
         "region": region_prefix,
-        "totals": {
-            **figures.total(c for _, c in keyed),
-            **_participants(conn, first, last, region_prefix),
-        },
-        "by_scenario": figures.grouped(keyed, "scenario"),
-        "by_region": figures.grouped(keyed, "region"),
-        "by_partner": figures.grouped(keyed, "partner"),
-        "by_day": [{**row, "day": row["day"].isoformat()} for row in figures.grouped(keyed, "day")],
-        "rows": [
-            {**{k: (v.isoformat() if k == "day" else v) for k, v in key.items()}, **counts}
-            for key, counts in sorted(keyed, key=lambda kc: tuple(kc[0][f] for f in _KEY_FIELDS))
-        ],
+        **_sections(conn, first, last, region_prefix),
+        "by_day": [{**row, "day": row["day"].isoformat()} for row in by_day],
         "points": _flow(conn, zone, first, last),
     }
+    if rows:
+        keyed = _keyed(repo.rollup_rows(conn, first, last, region_prefix=region_prefix))
+        ledger["rows"] = [
+            {**{k: (v.isoformat() if k == "day" else v) for k, v in key.items()}, **counts}
+            for key, counts in sorted(keyed, key=lambda kc: tuple(kc[0][f] for f in _KEY_FIELDS))
+        ]
+    return ledger
 
 
 def dashboard(conn: Connection, zone: ZoneInfo, today: date) -> dict[str, Any]:
     """The public dashboard's figures: all-time totals and a 30-day trend."""
-    keyed = _keyed(repo.rollup_rows(conn, None, None))
     since = today - timedelta(days=TREND_DAYS - 1)
-    trend = {
-        row["day"]: row
-        for row in figures.grouped(((k, c) for k, c in keyed if k["day"] >= since), "day")
-    }
+    trend = {row["day"]: row for row in repo.grouped_counts(conn, "day", since, None)}
     return {
         "as_of": today.isoformat(),
-        "totals": {**figures.total(c for _, c in keyed), **_participants(conn, None, None, None)},
-        "by_scenario": figures.grouped(keyed, "scenario"),
-        "by_region": figures.grouped(keyed, "region"),
-        "by_partner": figures.grouped(keyed, "partner"),
+        **_sections(conn, None, None, None),
         "trend": [
             {**trend.get(day, {"day": day, **figures.zero()}), "day": day.isoformat()}
             for day in (since + timedelta(days=n) for n in range(TREND_DAYS))
         ],
         "points": _flow(conn, zone, None, None),
     }
+
+
+def dashboard_marks(conn: Connection, zone: ZoneInfo, now: datetime) -> tuple[Any, ...]:
+    """A cheap token that changes whenever the dashboard's figures may have changed (a new
+    record, transfer or log leaf, or a new local day); the figures themselves cost O(rollups)."""
+    return (*repo.change_marks(conn), today_in(zone, now))
 
 
 def _entry(row: Any) -> dict[str, Any]:

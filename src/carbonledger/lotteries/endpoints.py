@@ -3,15 +3,12 @@ buy entries and see their own; anyone reads a lottery's full public record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
@@ -32,26 +29,13 @@ from carbonledger.lotteries.schemas import (
 
 router = APIRouter()
 PointsOperator = Annotated[str, Depends(operator_with("points"))]
-T = TypeVar("T")
 _UNKNOWN: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "unknown_lottery"}
 }
 
 
-async def _write(request: Request, work: Callable[[Connection], T]) -> T:
-    return await run_in_threadpool(db.retrying, platform_of(request).engine, work)
-
-
-async def _read(request: Request, work: Callable[[Connection], T]) -> T:
-    def read() -> T:
-        with db.read(platform_of(request).engine) as conn:
-            return work(conn)
-
-    return await run_in_threadpool(read)
-
-
 async def _record(request: Request, lottery_id: str, status: int = 200) -> JSONResponse:
-    record = await _read(request, lambda conn: views.public_record(conn, lottery_id))
+    record = await transactions.read(request, lambda conn: views.public_record(conn, lottery_id))
     return JSONResponse(record, status_code=status)
 
 
@@ -71,7 +55,7 @@ async def create_lottery(
 ) -> JSONResponse:
     platform = platform_of(request)
     now = clock.now()
-    lottery_id = await _write(
+    lottery_id = await transactions.write(
         request, lambda conn: service.create(conn, platform, body.terms(now), operator, now)
     )
     return await _record(request, lottery_id, 201)
@@ -89,7 +73,7 @@ async def create_lottery(
     summary="Close a lottery's entries after its window: earned entries granted, digest logged",
 )
 async def close_lottery(lottery_id: str, _operator: PointsOperator, request: Request) -> Any:
-    await _write(request, lambda conn: service.close(conn, lottery_id, clock.now()))
+    await transactions.write(request, lambda conn: service.close(conn, lottery_id, clock.now()))
     return await _record(request, lottery_id)
 
 
@@ -109,7 +93,9 @@ async def close_lottery(lottery_id: str, _operator: PointsOperator, request: Req
 )
 async def draw_lottery(lottery_id: str, _operator: PointsOperator, request: Request) -> Any:
     platform = platform_of(request)
-    await _write(request, lambda conn: service.draw(conn, platform, lottery_id, clock.now()))
+    await transactions.write(
+        request, lambda conn: service.draw(conn, platform, lottery_id, clock.now())
+    )
     return await _record(request, lottery_id)
 
 
@@ -132,7 +118,7 @@ async def get_lottery(lottery_id: str, request: Request) -> JSONResponse:
     summary="Lotteries open now and those I hold entries in",
 )
 async def my_lotteries(citizen: CurrentCitizen, request: Request) -> JSONResponse:
-    found = await _read(request, lambda conn: views.visible(conn, citizen, clock.now()))
+    found = await transactions.read(request, lambda conn: views.visible(conn, citizen, clock.now()))
     return JSONResponse({"lotteries": found})
 
 
@@ -144,7 +130,9 @@ async def my_lotteries(citizen: CurrentCitizen, request: Request) -> JSONRespons
     summary="My entries in a lottery and, once drawn, what I won",
 )
 async def my_lottery(lottery_id: str, citizen: CurrentCitizen, request: Request) -> JSONResponse:
-    return JSONResponse(await _read(request, lambda conn: views.mine(conn, lottery_id, citizen)))
+    return JSONResponse(
+        await transactions.read(request, lambda conn: views.mine(conn, lottery_id, citizen))
+    )
 
 
 @router.post(
@@ -167,7 +155,7 @@ async def my_lottery(lottery_id: str, citizen: CurrentCitizen, request: Request)
 async def buy_entries(
     lottery_id: str, body: PurchaseIn, citizen: CurrentCitizen, request: Request
 ) -> JSONResponse:
-    bought = await _write(
+    bought = await transactions.write(
         request,
         lambda conn: purchases.buy(conn, lottery_id, citizen, body.count, body.key, clock.now()),
     )

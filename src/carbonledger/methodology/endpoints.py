@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with, platform_of
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.methodology import service
@@ -26,7 +26,7 @@ MethodologyRole = Annotated[str, Depends(operator_with("methodology"))]
     summary="The methodology versions operators have published, newest first",
 )
 async def list_versions(_operator: MethodologyRole, request: Request) -> list[PublishedVersionOut]:
-    rows = await offload.read(platform_of(request).engine, service.published)
+    rows = await transactions.read(request, service.published)
     return [PublishedVersionOut(**row) for row in rows]
 
 
@@ -53,4 +53,4 @@ async def publish(
     def work(conn: Connection) -> dict[str, Any]:
         return service.publish(conn, platform, draft, operator, clock.now())
 
-    return PublishedVersionOut(**await offload.write(platform.engine, work))
+    return PublishedVersionOut(**await transactions.write(request, work))

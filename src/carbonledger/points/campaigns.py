@@ -27,6 +27,7 @@ _CAMPAIGN_ACCOUNT_PREFIX = "campaign:"
 _ACCOUNT_ID_LENGTH = 80  # point_accounts.id is String(80)
 MAX_ID_LENGTH = _ACCOUNT_ID_LENGTH - len(_CAMPAIGN_ACCOUNT_PREFIX)
 _REGION = re.compile(r"^\d{6}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # it names an account and appears in URLs
 _PROVINCE_SUFFIX = "0000"
 _PREFECTURE_SUFFIX = "00"
 
@@ -123,8 +124,11 @@ def problems(
     """Every problem with a campaign, so the operator fixes them all at once. With the known
     scenario codes and categories (from the methodology catalogue), unknown ones are reported."""
     found = []
-    if not campaign.id or len(campaign.id) > MAX_ID_LENGTH:
-        found.append(f"id must be 1 to {MAX_ID_LENGTH} characters, not {len(campaign.id)}")
+    if len(campaign.id) > MAX_ID_LENGTH or not _ID.fullmatch(campaign.id):
+        found.append(
+            f"id must be 1 to {MAX_ID_LENGTH} letters, digits, '.', '_' or '-', starting with a "
+            f"letter or digit, not {campaign.id!r} ({len(campaign.id)} characters)"
+        )
     if not campaign.name_zh.strip() or not campaign.name_en.strip():
         found.append("needs a name in Chinese (name_zh) and in English (name_en)")
     naive = [n for n in ("starts_at", "ends_at") if getattr(campaign, n).utcoffset() is None]

@@ -6,11 +6,20 @@ expired) consumes the oldest points left. So what is left of each earning year f
 figures the ledger already has: the points earned per local calendar year (inflows) and the total
 of all outflows so far.
 
-The scheduled job computes `due` and posts it as expiry transfers (`expiry_transfers`), which are
-outflows themselves. Running it again therefore finds nothing due: the expired years are the
-oldest, and the expiry transfers consumed exactly them. The transfers' keys (one per citizen and
-earning year) make a concurrent second run fail on the database's unique key rather than pay
-twice.
+What counts as earned: every inflow to a citizen's account is earned in the local year it was
+posted — credit awards and campaign bonuses, engagement points (check-in, quiz, volunteering) and
+any inflow added later — except a refund. A refund is points coming back from the `reserved`
+account (a redemption voided or cancelled before the merchant confirmed it): it undoes the
+outflow that reserved them, so it is subtracted from the outflows instead of counting as new
+points. Refunded points thus keep their first earning year, and cancelling a redemption can never
+extend the life of points.
+
+The scheduled job computes `due` and posts it as expiry transfers (`expiry_transfers`) to the
+`expired` account; they are outflows themselves. Running it again therefore finds nothing due: the
+expired years are the oldest, and the expiry transfers consumed exactly them. The transfers' keys
+(one per citizen, earning year and run day) make a concurrent second run on the same day fail on
+the database's unique key rather than pay twice; a refund that lands after a year expired makes
+those points due again, and a later day's run expires them under a key of its own.
 """
 
 from __future__ import annotations
@@ -19,9 +28,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import NamedTuple
 
-from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
+from carbonledger.points.postings import EXPIRED, RESERVED, Transfer, citizen_account
 
 YEARS_KEPT = 1  # the points of year Y last through the whole of year Y + YEARS_KEPT
+REFUND_SOURCES = (RESERVED,)  # inflows from these accounts undo an outflow (see above)
 
 
 class ExpiryError(ValueError):
@@ -109,15 +119,15 @@ def schedule(
     ]
 
 
-def expiry_transfers(citizen_id: str, due_points: Mapping[int, int]) -> list[Transfer]:
-    """The expiry job's postings for one citizen: one per earning year, back to issuance (the
-    points leave circulation), keyed by citizen and year."""
+def expiry_transfers(citizen_id: str, due_points: Mapping[int, int], today: date) -> list[Transfer]:
+    """The expiry job's postings for one citizen on local day `today`: one per earning year, to
+    the `expired` account (the points leave circulation), keyed by citizen, year and day."""
     return [
         Transfer(
-            idempotency_key=f"expiry:{citizen_id}:{year}",
+            idempotency_key=f"expiry:{citizen_id}:{year}:{today.isoformat()}",
             kind="expiry",
             debit=citizen_account(citizen_id),
-            credit=ISSUANCE,
+            credit=EXPIRED,
             amount=points,
             ref=str(year),
         )

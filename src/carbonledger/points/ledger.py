@@ -14,6 +14,7 @@ from carbonledger.db import insert_ignore, upsert
 from carbonledger.errors import Conflict, InsufficientPoints
 from carbonledger.ids import ulid
 from carbonledger.points.postings import (
+    EXPIRED,
     ISSUANCE,
     Transfer,
     balance_changes,
@@ -50,8 +51,10 @@ def open_citizen_account(conn: Connection, citizen_id: str, now: datetime) -> No
 
 
 def open_system_accounts(conn: Connection, now: datetime) -> None:
-    """The city's issuance account: its negative balance is the points in circulation."""
+    """The city's issuance account (its negative balance is the points it put into circulation)
+    and the account expired points go to."""
     open_accounts(conn, [(ISSUANCE, "issuance")], now, allow_negative=True)
+    open_accounts(conn, [(EXPIRED, "expired")], now)
 
 
 def _stored(conn: Connection, keys: Sequence[str]) -> dict[str, Transfer]:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ISSUANCE = "issuance"
+EXPIRED = "expired"  # receives the points that expired; they leave circulation for good
+RESERVED = "reserved"  # holds points for redemptions not yet confirmed
 
 
 def citizen_account(citizen_id: str) -> str:

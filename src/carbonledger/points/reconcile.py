@@ -2,24 +2,43 @@
 
 - all balances sum to zero (double entry), and each balance equals its transfers;
 - no citizen or merchant balance is negative;
-- every award and clawback names its log leaf;
+- every award, bonus and clawback names its log leaf;
 - the points in the log's leaves up to the latest checkpoint equal the issuance account's
-  movements for credits and reversals up to that leaf.
+  movements for credits and reversals up to that leaf;
+- a closed campaign holds no points (its leftover went back to issuance).
+
+Besides the checks it gives the figures of the points flow for the government's books: what
+each kind of account holds (citizens, campaign budgets, merchants, donation projects, expired,
+reserved for redemptions, lotteries) and the points moved by each kind of transfer.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from carbonledger.points import campaign_repository as campaign_repo
 from carbonledger.points import repository as repo
+from carbonledger.points.campaigns import campaign_account
+from carbonledger.points.postings import account_kind
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import tiles
 from carbonledger.translog.leaves import Leaf, decode_leaf
 
-LOG_KINDS = ("award", "clawback")
+LOG_KINDS = ("award", "bonus", "clawback", "bonus_clawback")
+# How the figures name each kind of account (`postings.account_kind`).
+HOLDERS = {
+    "citizen": "held by citizens",
+    "campaign": "in campaign budgets",
+    "merchant": "paid to merchants",
+    "project": "donated to projects",
+    "expired": "expired",
+    "reserved": "reserved for redemptions",
+    "lottery": "in lotteries",
+}
 
 
 @dataclass
@@ -32,6 +51,8 @@ class Reconciliation:
     checkpoint_size: int = 0
     leaf_points: int = 0
     issued_for_leaves: int = 0
+    held: dict[str, int] = field(default_factory=dict)
+    moved: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -39,9 +60,16 @@ class Reconciliation:
         return not self.problems
 
     def lines(self) -> list[str]:
+        held = [
+            f"  {HOLDERS.get(kind, kind)}: {points}" for kind, points in sorted(self.held.items())
+        ]
+        moved = [f"  {kind}: {points}" for kind, points in sorted(self.moved.items())]
         return [
             f"accounts: {self.accounts}, sum of balances: {self.balance_sum}",
-            f"points in circulation: {self.circulating}",
+            f"points issued and not returned (in circulation): {self.circulating}",
+            *held,
+            "points moved, by kind of transfer:",
+            *moved,
             f"points in log leaves up to checkpoint {self.checkpoint_size}: {self.leaf_points}",
             f"issuance movements for those leaves: {self.issued_for_leaves}",
         ]
@@ -69,6 +97,7 @@ def reconcile(
     balances = repo.balances(conn)
     moved = repo.net_movements(conn)
     result.accounts = len(balances)
+    held: dict[str, int] = defaultdict(int)
     result.balance_sum = sum(balance for balance, _ in balances.values())
     if result.balance_sum != 0:
         result.problems.append(f"balances sum to {result.balance_sum}, not 0")
@@ -80,9 +109,17 @@ def reconcile(
             result.problems.append(f"account {account} is negative ({balance})")
         if allow_negative:
             result.circulating -= balance
+        else:
+            held[account_kind(account)] += balance
+    result.held = dict(held)
+    result.moved = repo.kind_totals(conn)
+    for row in campaign_repo.campaign_rows(conn):
+        left = balances.get(campaign_account(row.id), (0, False))[0]
+        if row.status == "closed" and left:
+            result.problems.append(f"campaign {row.id} is closed but holds {left} points")
     unlinked = repo.log_transfers_without_leaf(conn, LOG_KINDS)
     if unlinked:
-        result.problems.append(f"{unlinked} award or clawback transfer(s) name no log leaf")
+        result.problems.append(f"{unlinked} award, bonus or clawback transfer(s) name no log leaf")
     latest = log_repo.latest_checkpoint(conn)
     result.checkpoint_size = int(latest.size) if latest else 0
     result.leaf_points = _leaf_points(conn, result.checkpoint_size, progress)

@@ -7,6 +7,7 @@ and no daily cap. The operator sets both; `awards.award` applies them with the c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class RulesError(ValueError):
@@ -47,3 +48,12 @@ class AwardRules:
         if self.daily_cap is None:
             return None
         return max(self.daily_cap - awarded_today, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RulesVersion:
+    """One version of the rules as the operator set it; the default was set by no one."""
+
+    rules: AwardRules
+    set_at: datetime | None = None
+    set_by: str | None = None

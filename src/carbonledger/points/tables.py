@@ -1,9 +1,22 @@
-"""Tables of point accounts and transfers. Balances are kept on the account row and checked by
-the database: only accounts created with `allow_negative` (the city's issuance) may go below 0."""
+"""Tables of point accounts and transfers, the operator's award rules and campaigns, and the
+points each citizen was awarded per local day (for the daily cap). Balances are kept on the
+account row and checked by the database: only accounts created with `allow_negative` (the city's
+issuance) may go below 0."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, Index, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from carbonledger.db import UTCDateTime, metadata
 
@@ -49,4 +62,61 @@ points_flow = Table(
     Column("credit_kind", String(16), primary_key=True),
     Column("transfers", BigInteger, nullable=False),
     Column("amount", BigInteger, nullable=False),
+)
+
+award_rules = Table(
+    "award_rules",
+    metadata,
+    # A ULID: versions sort by the time they were set; the newest applies.
+    Column("id", String(26), primary_key=True),
+    Column("mg_per_point", BigInteger, nullable=False),
+    Column("daily_cap", BigInteger),
+    Column("set_at", UTCDateTime, nullable=False),
+    Column("set_by", String(64), nullable=False),
+    CheckConstraint("mg_per_point > 0", name="mg_per_point_positive"),
+    CheckConstraint("daily_cap IS NULL OR daily_cap >= 0", name="daily_cap_not_negative"),
+)
+
+citizen_day_points = Table(
+    "citizen_day_points",
+    metadata,
+    Column("citizen_id", String(26), primary_key=True),
+    Column("day", Date, primary_key=True),
+    # Credit points (base and campaign bonuses) awarded for credits of this local day.
+    Column("points", BigInteger, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(71), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("multiplier_permille", Integer, nullable=False),
+    # Filters as space-separated codes; empty matches anything.
+    Column("scenarios", Text, nullable=False),
+    Column("categories", Text, nullable=False),
+    Column("regions", Text, nullable=False),
+    # Points funded so far (the first budget and every top-up); what is left is the balance of
+    # the campaign's account.
+    Column("budget", BigInteger, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("closed_by", String(64)),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    Index("ix_campaigns_status_ends_at", "status", "ends_at"),
+)
+
+expiry_runs = Table(
+    "expiry_runs",
+    metadata,
+    # One row per local day the expiry job ran, so the server's workers run it once a day.
+    Column("day", Date, primary_key=True),
+    Column("citizens", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("ran_at", UTCDateTime, nullable=False),
 )

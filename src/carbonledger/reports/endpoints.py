@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with, platform_of
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.reports import service
@@ -21,8 +21,8 @@ async def monthly_file(
 ) -> Response:
     """The report as a download; the console's page answers with the same."""
     platform = platform_of(request)
-    made = await offload.read(
-        platform.engine, lambda conn: service.monthly(conn, platform, month, region, clock.now())
+    made = await transactions.read(
+        request, lambda conn: service.monthly(conn, platform, month, region, clock.now())
     )
     # Drawing a PDF takes a while: off the event loop too.
     content = await run_in_threadpool(service.render, made, platform, file_format)

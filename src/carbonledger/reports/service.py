@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy.engine import Connection
 
-from carbonledger.accounts import repository as accounts_repo
+from carbonledger.accounts import service as accounts
 from carbonledger.errors import InvalidInput
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
@@ -84,12 +84,14 @@ def monthly(
     zone = platform.settings.zone
     catalogue = platform.refresh_catalogue(conn)
     return assemble(
-        ledgers.government(conn, zone, first, last, region),
-        ledgers.government(conn, zone, months_before(first, TREND_MONTHS - 1), last, region),
+        ledgers.government(conn, zone, first, last, region, rows=False),
+        ledgers.government(
+            conn, zone, months_before(first, TREND_MONTHS - 1), last, region, rows=False
+        ),
         month=first,
         generated_at=now,
         scenario_names={s.code: (s.name_zh, s.name_en) for s in catalogue.scenarios},
-        partner_names={row.id: row.name for row in accounts_repo.all_partners(conn)},
+        partner_names=accounts.partner_names(conn),
         proof=_proof(conn, platform),
     )
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
-from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with, platform_of
+from carbonledger import clock, transactions
+from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.review import service
 from carbonledger.review.schemas import FlagIn, KeepIn, QueueOut, ReversedOut, ReverseIn
@@ -40,8 +40,8 @@ async def review_queue(
     limit: Annotated[int, Query(ge=1, le=200)] = service.QUEUE_PAGE,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QueueOut:
-    queue = await offload.read(
-        platform_of(request).engine, lambda conn: service.queue(conn, status, limit, offset)
+    queue = await transactions.read(
+        request, lambda conn: service.queue(conn, status, limit, offset)
     )
     return QueueOut(**queue)
 
@@ -56,7 +56,7 @@ async def flag(body: FlagIn, operator: Reviewer, request: Request) -> Response:
     def work(conn: Connection) -> None:
         service.flag_record(conn, body.record, body.note, operator, clock.now())
 
-    await offload.write(platform_of(request).engine, work)
+    await transactions.write(request, work)
     return Response(status_code=204)
 
 
@@ -72,7 +72,7 @@ async def reverse(
     def work(conn: Connection) -> int:
         return service.reverse(conn, record_id, body.reason, operator, clock.now())
 
-    leaf_index = await offload.write(platform_of(request).engine, work)
+    leaf_index = await transactions.write(request, work)
     return ReversedOut(record=record_id, leaf_index=leaf_index)
 
 
@@ -86,5 +86,5 @@ async def keep(record_id: str, body: KeepIn, operator: Reviewer, request: Reques
     def work(conn: Connection) -> None:
         service.keep(conn, record_id, body.note, operator, clock.now())
 
-    await offload.write(platform_of(request).engine, work)
+    await transactions.write(request, work)
     return Response(status_code=204)

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Connection, Row
 from carbonledger.errors import InvalidInput, NotFound
 from carbonledger.ids import ulid
 from carbonledger.points import ledger
+from carbonledger.points.postings import RESERVED
 from carbonledger.rewards import repository as repo
 from carbonledger.rewards.rules import (
-    RESERVED,
     RewardStatus,
     Terms,
     check_changeable,

@@ -22,9 +22,8 @@ from enum import StrEnum
 
 from carbonledger.errors import Conflict, Gone, InsufficientPoints, InvalidInput
 from carbonledger.ids import random_code
-from carbonledger.points.postings import Transfer, citizen_account
+from carbonledger.points.postings import RESERVED, Transfer, citizen_account
 
-RESERVED = "reserved"
 _MERCHANT_PREFIX = "merchant:"
 # Crockford base-32, 60 bits: a guessed code is no use anyway, since a merchant can confirm only
 # its own vouchers, but a till should never meet two equal codes.

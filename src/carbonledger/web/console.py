@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import current_session, platform_of
@@ -85,7 +85,7 @@ async def login(request: Request) -> Response:
     try:
         form = await _posted_login(request)
         # Committed before the refusal: a failed login counts towards the throttle.
-        opened = await offload.write(platform.engine, work)
+        opened = await transactions.write(request, work)
         if opened is None:
             raise Unauthorized("the operator id or the password is wrong", code="bad_credentials")
     except CarbonLedgerError as error:
@@ -113,7 +113,7 @@ async def logout(request: Request) -> Response:
         return RedirectResponse(HOME, status_code=303)  # an expired form: still logged in
     platform = platform_of(request)
     token = request.cookies[sessions.COOKIE]
-    await offload.write(platform.engine, lambda conn: auth.logout(conn, platform.keys, token))
+    await transactions.write(request, lambda conn: auth.logout(conn, platform.keys, token))
     response = RedirectResponse("/console/login?done=logged_out", status_code=303)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response
@@ -137,7 +137,7 @@ def _overview(conn: Connection, me: Operator, request: Request) -> dict[str, Any
         )
     if me.can("reports"):
         first, last = month_range(today)
-        month = ledgers.government(conn, platform.settings.zone, first, last, None)
+        month = ledgers.government(conn, platform.settings.zone, first, last, None, rows=False)
         figures["month"] = {
             "label": today.strftime("%Y-%m"),
             "reduction_mg": month["totals"]["reduction_mg"],
@@ -151,7 +151,5 @@ def _overview(conn: Connection, me: Operator, request: Request) -> dict[str, Any
 @router.get("/console")
 async def home(request: Request) -> Response:
     me = await operator(request)
-    figures = await offload.read(
-        platform_of(request).engine, lambda conn: _overview(conn, me, request)
-    )
+    figures = await transactions.read(request, lambda conn: _overview(conn, me, request))
     return show(request, "console/home.html", me, "home", figures=figures)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.ledgers.service import today_in
 from carbonledger.methodology import service
@@ -59,7 +59,7 @@ async def page(
     form: dict[str, str] | None = None,
 ) -> Response:
     platform = platform_of(request)
-    view = await offload.read(platform.engine, lambda conn: _view(conn, platform))
+    view = await transactions.read(request, lambda conn: _view(conn, platform))
     chosen = form or {"scenario": request.query_params.get("scenario", "")}
     return show(
         request,
@@ -89,7 +89,7 @@ async def publish(request: Request) -> Response:
         def work(conn: Connection) -> dict[str, Any]:
             return service.publish(conn, platform, draft, me.id, clock.now())
 
-        published = await offload.write(platform.engine, work)
+        published = await transactions.write(request, work)
         return done(PATH, "version_published", f"{published['scenario']}@{published['id']}")
 
     return await form_action(request, "methodology", act, page)

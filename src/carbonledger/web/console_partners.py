@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts import service as accounts
-from carbonledger.accounts.dependencies import platform_of
 from carbonledger.web.console_support import Operator, area_page, done, form_action, show
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +25,7 @@ async def page(
     status: int = 200,
     form: dict[str, str] | None = None,
 ) -> Response:
-    rows = await offload.read(platform_of(request).engine, accounts.partners)
+    rows = await transactions.read(request, accounts.partners)
     return show(
         request,
         "console/partners.html",
@@ -61,7 +60,7 @@ async def register(request: Request) -> Response:
                 pending=True,
             )
 
-        await offload.write(platform_of(request).engine, work)
+        await transactions.write(request, work)
         return done(PATH, "partner_registered", partner_id)
 
     return await form_action(request, "partners", act, page)
@@ -73,7 +72,7 @@ async def change(request: Request, partner_id: str, action: str) -> Response:
         def work(conn: Connection) -> Any:
             return accounts.change_partner(conn, partner_id, action)
 
-        await offload.write(platform_of(request).engine, work)
+        await transactions.write(request, work)
         return done(PATH, f"partner_{action}", partner_id)
 
     return await form_action(request, "partners", act, page)

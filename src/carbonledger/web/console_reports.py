@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import CarbonLedgerError, NotFound
 from carbonledger.ledgers.service import today_in
@@ -67,7 +67,7 @@ async def reports(request: Request) -> Response:
         return service.monthly(conn, platform, month, region or None, clock.now())
 
     try:
-        return _page(request, me, await offload.read(platform.engine, read), None)
+        return _page(request, me, await transactions.read(request, read), None)
     except CarbonLedgerError as error:
         return _page(request, me, None, error)
 

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
-from carbonledger.accounts.dependencies import platform_of
+from carbonledger import clock, transactions
 from carbonledger.review import service
 from carbonledger.web.console_support import Operator, area_page, done, form_action, show
 
@@ -42,7 +41,7 @@ async def page(
     def read(conn: Connection) -> dict[str, Any]:
         return service.queue(conn, shown, service.QUEUE_PAGE + 1, (number - 1) * service.QUEUE_PAGE)
 
-    queue = await offload.read(platform_of(request).engine, read)
+    queue = await transactions.read(request, read)
     more = len(queue["flags"]) > service.QUEUE_PAGE
     return show(
         request,
@@ -73,7 +72,7 @@ async def flag(request: Request) -> Response:
         def work(conn: Connection) -> None:
             service.flag_record(conn, record_id, form.get("note", ""), me.id, clock.now())
 
-        await offload.write(platform_of(request).engine, work)
+        await transactions.write(request, work)
         return done(PATH, "flagged", record_id)
 
     return await form_action(request, "reviewer", act, page)
@@ -85,7 +84,7 @@ async def reverse(request: Request, record_id: str) -> Response:
         def work(conn: Connection) -> int:
             return service.reverse(conn, record_id, form.get("reason", ""), me.id, clock.now())
 
-        await offload.write(platform_of(request).engine, work)
+        await transactions.write(request, work)
         return done(PATH, "reversed", record_id)
 
     return await form_action(request, "reviewer", act, page)
@@ -97,7 +96,7 @@ async def keep(request: Request, record_id: str) -> Response:
         def work(conn: Connection) -> None:
             service.keep(conn, record_id, form.get("note", ""), me.id, clock.now())
 
-        await offload.write(platform_of(request).engine, work)
+        await transactions.write(request, work)
         return done(PATH, "kept", record_id)
 
     return await form_action(request, "reviewer", act, page)

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, offload
-from carbonledger.accounts.dependencies import platform_of
+from carbonledger import clock, transactions
 from carbonledger.errors import NotFound
 from carbonledger.rewards import catalogue
 from carbonledger.rewards.rules import RewardStatus
@@ -36,7 +35,7 @@ async def page(
         listed = catalogue.overview(conn)
         return [reward_listing(row, dict(counts)).model_dump() for row, counts in listed]
 
-    rows = await offload.read(platform_of(request).engine, read)
+    rows = await transactions.read(request, read)
     return show(
         request, "console/rewards.html", me, "rewards", status=status, flash=flash, rewards=rows
     )
@@ -57,7 +56,7 @@ async def change(request: Request, reward_id: str, action: str) -> Response:
         def work(conn: Connection) -> None:
             catalogue.set_status(conn, reward_id, wanted, clock.now())
 
-        await offload.write(platform_of(request).engine, work)
+        await transactions.write(request, work)
         return done(PATH, f"reward_{action}")
 
     return await form_action(request, "points", act, page)

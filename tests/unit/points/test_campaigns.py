@@ -175,6 +175,11 @@ def test_an_id_too_long_for_its_account_is_a_problem() -> None:
     assert "id must be 1 to 71" in problems(make_campaign(id="x" * 72))[0]
 
 
+@pytest.mark.parametrize("campaign_id", ["car free", "-first", "a:b", "地球日", "a/b", "ab\n"])
+def test_an_id_unfit_for_an_account_or_a_url_is_a_problem(campaign_id: str) -> None:
+    assert "id must be" in problems(make_campaign(id=campaign_id))[0]
+
+
 def test_check_raises_with_every_problem() -> None:
     with pytest.raises(CampaignError, match=r"budget must be .*; regions must be"):
         check(make_campaign(budget=-5, regions=frozenset({"x"})))
