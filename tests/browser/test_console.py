@@ -103,3 +103,34 @@ def test_a_reviewer_reverses_a_flagged_credit(page: Any, site: tuple[Platform, s
     screenshot(page, "console-reports")
     page.get_by_role("link", name="English").click()
     assert page.locator("h1").inner_text() == "Reports"
+
+
+def test_an_operator_publishes_a_campaign_that_citizens_see(
+    page: Any, site: tuple[Platform, str]
+) -> None:
+    platform, url = site
+    operator_id = factories.add_operator(platform, ("points",))
+    _log_in(page, url, operator_id, "/console/points")
+    zone = platform.settings.zone
+    now = clock.now()
+    form = page.locator("form[action='/console/points/campaigns']")
+    form.get_by_label("活动标识").fill("car-free-week")
+    form.get_by_label("中文名称").fill("无车出行周")
+    form.get_by_label("英文名称").fill("Car-free week")
+    start = (now - timedelta(hours=1)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    form.get_by_label("开始时间（本市时间）").fill(start)
+    end = (now + timedelta(days=7)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    form.get_by_label("结束时间（本市时间，不含）").fill(end)
+    form.get_by_label("积分倍数").fill("2")
+    form.get_by_label("适用行为").select_option(["cycling", "metro", "bus"])
+    form.get_by_label("预算（积分）").fill("100000")
+    form.get_by_role("button", name="创建并拨付预算").click()
+    assert "积分活动 car-free-week 已创建" in page.locator(".flash").inner_text()
+    card = page.locator("#campaign-car-free-week")
+    assert "× 2" in card.inner_text() and "进行中" in card.inner_text()
+    screenshot(page, "console-points")
+
+    # What the citizen app reads: the campaigns running now.
+    page.goto(url + "/api/v1/campaigns")
+    assert '"car-free-week"' in page.locator("body").inner_text()
+    assert "无车出行周" in page.locator("body").inner_text()

@@ -5,7 +5,7 @@ their notices and their refusals shown on the page."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -33,6 +33,11 @@ PAGES = [
     ("POST", "/console/review/flag", "reviewer"),
     ("POST", f"/console/review/{RECORD}/reverse", "reviewer"),
     ("POST", f"/console/review/{RECORD}/keep", "reviewer"),
+    ("GET", "/console/points", "points"),
+    ("POST", "/console/points/rules", "points"),
+    ("POST", "/console/points/campaigns", "points"),
+    ("POST", "/console/points/campaigns/some-campaign/top-up", "points"),
+    ("POST", "/console/points/campaigns/some-campaign/close", "points"),
     ("GET", "/console/rewards", "points"),
     ("POST", "/console/rewards/some-reward/suspend", "points"),
     ("GET", "/console/reports", "reports"),
@@ -274,3 +279,62 @@ def test_an_operator_suspends_and_restores_a_reward(served: Served) -> None:
         assert "上架中" in operator.get(restored.headers["location"]).text
         unknown = operator.post("/console/rewards/nothing-here/suspend", data=_form(operator))
         assert unknown.status_code == 404
+
+
+def _local(moment: datetime, platform: Platform) -> str:
+    return moment.astimezone(platform.settings.zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_an_operator_sets_rules_and_runs_a_campaign(served: Served) -> None:
+    platform, url = served
+    now = clock.now()
+    campaign_id = f"green-week-{factories.next_serial()}"
+    fields = {
+        "id": campaign_id,
+        "name_zh": "绿色出行周",
+        "name_en": "Green travel week",
+        "starts_at": _local(now - timedelta(hours=1), platform),
+        "ends_at": _local(now + timedelta(days=7), platform),
+        "multiplier": "1.5",
+        "budget": "5000",
+        "regions": "",
+    }
+    with factories.operator_client(url, platform, ("points",)) as operator:
+        rules = operator.post(
+            "/console/points/rules", data=_form(operator, mg_per_point="1000", daily_cap="800")
+        )
+        assert rules.status_code == 303
+        assert "新积分规则已生效" in operator.get(rules.headers["location"]).text
+        form: dict[str, str | list[str]] = {
+            **_form(operator, **fields),
+            "scenarios": ["cycling", "bus"],
+        }
+        created = operator.post("/console/points/campaigns", data=form)
+        assert created.status_code == 303, created.text
+        page = operator.get(created.headers["location"])
+        card = page.text.split(f'id="campaign-{campaign_id}"')[1].split("</li>")[0]
+        assert "× 1.5" in card and "bus, cycling" in card and "5,000" in card
+        topped = operator.post(
+            f"/console/points/campaigns/{campaign_id}/top-up",
+            data=_form(operator, points="1000", key="k-1"),
+        )
+        again = operator.post(
+            f"/console/points/campaigns/{campaign_id}/top-up",
+            data=_form(operator, points="1000", key="k-1"),
+        )
+        assert topped.status_code == again.status_code == 303
+        running = {c["id"]: c for c in httpx.get(f"{url}/api/v1/campaigns").json()}
+        assert running[campaign_id]["budget_left"] == 6000  # the same form sent twice funds once
+        bad = operator.post(
+            "/console/points/campaigns",
+            data=_form(operator, **{**fields, "multiplier": "double", "budget": "-5"}),
+        )
+        assert bad.status_code == 400
+        assert "multiplier" in bad.text and "budget" in bad.text
+        taken = operator.post("/console/points/campaigns", data=_form(operator, **fields))
+        assert taken.status_code == 409 and "该活动标识已被使用" in taken.text
+        closed = operator.post(
+            f"/console/points/campaigns/{campaign_id}/close", data=_form(operator)
+        )
+        assert "已结束" in operator.get(closed.headers["location"]).text
+    assert campaign_id not in {c["id"] for c in httpx.get(f"{url}/api/v1/campaigns").json()}

@@ -20,11 +20,13 @@ from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError, Forbidden, Unauthorized
 from carbonledger.ledgers import service as ledgers
 from carbonledger.methodology import service as methodology
+from carbonledger.points import service as points
 from carbonledger.reports.monthly import month_range
 from carbonledger.review import service as review
 from carbonledger.web import (
     console_methodology,
     console_partners,
+    console_points,
     console_reports,
     console_review,
     console_rewards,
@@ -36,6 +38,7 @@ router = APIRouter(include_in_schema=False)
 for area in (
     console_partners,
     console_methodology,
+    console_points,
     console_review,
     console_rewards,
     console_reports,
@@ -131,6 +134,8 @@ def _overview(conn: Connection, me: Operator, request: Request) -> dict[str, Any
         )
     if me.can("reviewer"):
         figures["open_flags"] = review.queue(conn, limit=1)["counts"]["open"]
+    if me.can("points"):
+        figures["open_campaigns"] = sum(1 for c in points.campaigns(conn) if c.status == "open")
     if me.can("methodology"):
         figures["upcoming_versions"] = sum(
             1 for v in methodology.published(conn) if v["effective_from"] > today.isoformat()

@@ -32,6 +32,7 @@ from carbonledger.web.rendering import language_of, render
 AREAS = (
     ("partners", "/console/partners", "partners"),
     ("methodology", "/console/methodology", "methodology"),
+    ("points", "/console/points", "points"),
     ("review", "/console/review", "reviewer"),
     ("rewards", "/console/rewards", "points"),
     ("reports", "/console/reports", "reports"),
@@ -95,6 +96,7 @@ def show(
         area=area,
         flash=flash,
         flash_kind=flash_kind,
+        zone=platform_of(request).settings.zone,  # times are shown in the city's time
         **context,
     )
 
