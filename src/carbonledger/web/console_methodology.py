@@ -16,7 +16,7 @@ from carbonledger.methodology import service
 from carbonledger.methodology.catalogue import STATUSES
 from carbonledger.methodology.publishing import Draft
 from carbonledger.platform import Platform
-from carbonledger.web.console_support import Operator, area_page, done, form_action, show
+from carbonledger.web.console_support import Area, Operator, show
 from carbonledger.web.public import handbook_rows
 
 router = APIRouter(include_in_schema=False)
@@ -74,22 +74,24 @@ async def page(
     )
 
 
+AREA = Area(PATH, "methodology", page)
+
+
 @router.get(PATH)
 async def versions(request: Request) -> Response:
-    return await area_page(request, "methodology", page)
+    return await AREA.show(request)
 
 
 @router.post(PATH)
 async def publish(request: Request) -> Response:
     platform = platform_of(request)
-
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        draft = Draft(**{name: form.get(name, "") for name in _FIELDS})
-
-        def work(conn: Connection) -> dict[str, Any]:
-            return service.publish(conn, platform, draft, me.id, clock.now())
-
-        published = await transactions.write(request, work)
-        return done(PATH, "version_published", f"{published['scenario']}@{published['id']}")
-
-    return await form_action(request, "methodology", act, page)
+    form = await request.form()
+    draft = Draft(**{name: str(form.get(name, "")) for name in _FIELDS})
+    # The notice names the version; the effective date is its id unless one was given.
+    name = f"{draft.scenario}@{draft.version_id.strip() or draft.effective_from.strip()}"
+    return await AREA.change(
+        request,
+        "version_published",
+        name,
+        lambda conn, me, _fields: service.publish(conn, platform, draft, me.id, clock.now()),
+    )

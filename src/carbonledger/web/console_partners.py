@@ -3,18 +3,14 @@ partner registered here starts pending until approved; approve, suspend, resume.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.engine import Connection
 
 from carbonledger import clock, transactions
 from carbonledger.accounts import service as accounts
-from carbonledger.web.console_support import Operator, area_page, done, form_action, show
+from carbonledger.web.console_support import Area, Operator, show
 
 router = APIRouter(include_in_schema=False)
-PATH = "/console/partners"
 
 
 async def page(
@@ -39,40 +35,39 @@ async def page(
     )
 
 
-@router.get(PATH)
+AREA = Area("/console/partners", "partners", page)
+
+
+@router.get(AREA.path)
 async def partners(request: Request) -> Response:
-    return await area_page(request, "partners", page)
+    return await AREA.show(request)
 
 
-@router.post(PATH)
+@router.post(AREA.path)
 async def register(request: Request) -> Response:
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        partner_id = form.get("partner", "").strip()
-
-        def work(conn: Connection) -> None:
-            accounts.add_partner(
-                conn,
-                partner_id,
-                form.get("name", ""),
-                form.get("public_key", "").strip(),
-                form.get("role", ""),
-                clock.now(),
-                pending=True,
-            )
-
-        await transactions.write(request, work)
-        return done(PATH, "partner_registered", partner_id)
-
-    return await form_action(request, "partners", act, page)
+    form = await request.form()
+    partner_id = str(form.get("partner", "")).strip()
+    return await AREA.change(
+        request,
+        "partner_registered",
+        partner_id,
+        lambda conn, _me, fields: accounts.add_partner(
+            conn,
+            partner_id,
+            fields.get("name", ""),
+            fields.get("public_key", "").strip(),
+            fields.get("role", ""),
+            clock.now(),
+            pending=True,
+        ),
+    )
 
 
-@router.post(PATH + "/{partner_id}/{action}")
+@router.post(AREA.path + "/{partner_id}/{action}")
 async def change(request: Request, partner_id: str, action: str) -> Response:
-    async def act(_me: Operator, _form: dict[str, str]) -> Response:
-        def work(conn: Connection) -> Any:
-            return accounts.change_partner(conn, partner_id, action)
-
-        await transactions.write(request, work)
-        return done(PATH, f"partner_{action}", partner_id)
-
-    return await form_action(request, "partners", act, page)
+    return await AREA.change(
+        request,
+        f"partner_{action}",
+        partner_id,
+        lambda conn, _me, _fields: accounts.change_partner(conn, partner_id, action),
+    )

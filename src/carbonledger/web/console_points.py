@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
+from starlette.datastructures import FormData
 
 from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
@@ -19,7 +21,7 @@ from carbonledger.errors import InvalidInput
 from carbonledger.ids import ulid
 from carbonledger.points import service
 from carbonledger.points.campaigns import Campaign
-from carbonledger.web.console_support import Operator, area_page, done, form_action, show
+from carbonledger.web.console_support import Area, Operator, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/points"
@@ -56,9 +58,12 @@ async def page(
     )
 
 
+AREA = Area(PATH, "points", page)
+
+
 @router.get(PATH)
 async def points(request: Request) -> Response:
-    return await area_page(request, "points", page)
+    return await AREA.show(request)
 
 
 def _whole(text: str, name: str, problems: list[str], *, blank: bool = False) -> int | None:
@@ -71,13 +76,13 @@ def _whole(text: str, name: str, problems: list[str], *, blank: bool = False) ->
     return int(text)
 
 
-def _local(text: str, name: str, request: Request, problems: list[str]) -> datetime | None:
+def _local(text: str, name: str, zone: ZoneInfo, problems: list[str]) -> datetime | None:
+    """A time the operator typed, in the city's time unless it names its own zone."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         problems.append(f"{name}: a date and time")
         return None
-    zone = platform_of(request).settings.zone
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
@@ -92,90 +97,85 @@ def _permille(text: str, problems: list[str]) -> int | None:
     return int(value)
 
 
-async def _campaign(request: Request, form: dict[str, str]) -> Campaign:
+def _campaign(form: FormData, zone: ZoneInfo) -> Campaign:
     """The campaign the form describes; every problem of its fields at once."""
     problems: list[str] = []
-    chosen = await request.form()
-    starts = _local(form.get("starts_at", ""), "starts_at", request, problems)
-    ends = _local(form.get("ends_at", ""), "ends_at", request, problems)
-    permille = _permille(form.get("multiplier", ""), problems)
-    budget = _whole(form.get("budget", ""), "budget", problems)
+
+    def text(name: str) -> str:
+        return str(form.get(name, ""))
+
+    starts = _local(text("starts_at"), "starts_at", zone, problems)
+    ends = _local(text("ends_at"), "ends_at", zone, problems)
+    permille = _permille(text("multiplier"), problems)
+    budget = _whole(text("budget"), "budget", problems)
     if problems or starts is None or ends is None or permille is None or budget is None:
         raise InvalidInput("; ".join(problems), code="invalid_campaign")
     return Campaign(
-        id=form.get("id", "").strip(),
-        name_zh=form.get("name_zh", "").strip(),
-        name_en=form.get("name_en", "").strip(),
+        id=text("id").strip(),
+        name_zh=text("name_zh").strip(),
+        name_en=text("name_en").strip(),
         starts_at=starts,
         ends_at=ends,
         multiplier_permille=permille,
-        scenarios=frozenset(str(v) for v in chosen.getlist("scenarios")),
-        categories=frozenset(str(v) for v in chosen.getlist("categories")),
-        regions=frozenset(r.strip() for r in form.get("regions", "").split(",") if r.strip()),
+        scenarios=frozenset(str(v) for v in form.getlist("scenarios")),
+        categories=frozenset(str(v) for v in form.getlist("categories")),
+        regions=frozenset(r.strip() for r in text("regions").split(",") if r.strip()),
         budget=budget,
     )
 
 
+def _set_rules(conn: Connection, me: Operator, form: dict[str, str]) -> None:
+    problems: list[str] = []
+    mg_per_point = _whole(form.get("mg_per_point", ""), "mg_per_point", problems)
+    daily_cap = _whole(form.get("daily_cap", ""), "daily_cap", problems, blank=True)
+    if problems or mg_per_point is None:
+        raise InvalidInput("; ".join(problems), code="invalid_rules")
+    service.set_rules(conn, mg_per_point, daily_cap, me.id, clock.now())
+
+
 @router.post(PATH + "/rules")
 async def set_rules(request: Request) -> Response:
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        problems: list[str] = []
-        mg_per_point = _whole(form.get("mg_per_point", ""), "mg_per_point", problems)
-        daily_cap = _whole(form.get("daily_cap", ""), "daily_cap", problems, blank=True)
-        if problems or mg_per_point is None:
-            raise InvalidInput("; ".join(problems), code="invalid_rules")
-
-        def work(conn: Connection) -> None:
-            service.set_rules(conn, mg_per_point, daily_cap, me.id, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, "rules_set")
-
-    return await form_action(request, "points", act, page)
+    return await AREA.change(request, "rules_set", "", _set_rules)
 
 
 @router.post(PATH + "/campaigns")
 async def create_campaign(request: Request) -> Response:
     platform = platform_of(request)
+    form = await request.form()
 
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        campaign = await _campaign(request, form)
+    def work(conn: Connection, me: Operator, _fields: dict[str, str]) -> None:
+        campaign = _campaign(form, platform.settings.zone)
+        catalogue = platform.refresh_catalogue(conn)
+        service.create_campaign(conn, catalogue, campaign, me.id, clock.now())
 
-        def work(conn: Connection) -> None:
-            catalogue = platform.refresh_catalogue(conn)
-            service.create_campaign(conn, catalogue, campaign, me.id, clock.now())
+    return await AREA.change(request, "campaign_created", str(form.get("id", "")).strip(), work)
 
-        await transactions.write(request, work)
-        return done(PATH, "campaign_created", campaign.id)
 
-    return await form_action(request, "points", act, page)
+def _top_up(conn: Connection, me: Operator, form: dict[str, str], campaign_id: str) -> None:
+    problems: list[str] = []
+    amount = _whole(form.get("points", ""), "points", problems)
+    if amount is None:
+        raise InvalidInput("; ".join(problems), code="invalid_top_up")
+    # The page's key: the same form sent twice funds the budget once.
+    key = form.get("key", "")[:40] or ulid(clock.now())
+    service.top_up(conn, campaign_id, amount, key, me.id, clock.now())
 
 
 @router.post(PATH + "/campaigns/{campaign_id}/top-up")
 async def top_up(request: Request, campaign_id: str) -> Response:
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        problems: list[str] = []
-        amount = _whole(form.get("points", ""), "points", problems)
-        if amount is None:
-            raise InvalidInput("; ".join(problems), code="invalid_top_up")
-        key = form.get("key", "")[:40] or ulid(clock.now())
-
-        def work(conn: Connection) -> None:
-            service.top_up(conn, campaign_id, amount, key, me.id, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, "campaign_topped_up", campaign_id)
-
-    return await form_action(request, "points", act, page)
+    return await AREA.change(
+        request,
+        "campaign_topped_up",
+        campaign_id,
+        lambda conn, me, form: _top_up(conn, me, form, campaign_id),
+    )
 
 
 @router.post(PATH + "/campaigns/{campaign_id}/close")
 async def close(request: Request, campaign_id: str) -> Response:
-    async def act(me: Operator, _form: dict[str, str]) -> Response:
-        def work(conn: Connection) -> None:
-            service.close_campaign(conn, campaign_id, me.id, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, "campaign_closed", campaign_id)
-
-    return await form_action(request, "points", act, page)
+    return await AREA.change(
+        request,
+        "campaign_closed",
+        campaign_id,
+        lambda conn, me, _form: service.close_campaign(conn, campaign_id, me.id, clock.now()),
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger import clock, transactions
 from carbonledger.review import service
-from carbonledger.web.console_support import Operator, area_page, done, form_action, show
+from carbonledger.web.console_support import Area, Operator, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/review"
@@ -59,44 +59,46 @@ async def page(
     )
 
 
+AREA = Area(PATH, "reviewer", page)
+
+
 @router.get(PATH)
 async def queue(request: Request) -> Response:
-    return await area_page(request, "reviewer", page)
+    return await AREA.show(request)
 
 
 @router.post(PATH + "/flag")
 async def flag(request: Request) -> Response:
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        record_id = form.get("record", "").strip()
-
-        def work(conn: Connection) -> None:
-            service.flag_record(conn, record_id, form.get("note", ""), me.id, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, "flagged", record_id)
-
-    return await form_action(request, "reviewer", act, page)
+    record_id = str((await request.form()).get("record", "")).strip()
+    return await AREA.change(
+        request,
+        "flagged",
+        record_id,
+        lambda conn, me, form: service.flag_record(
+            conn, record_id, form.get("note", ""), me.id, clock.now()
+        ),
+    )
 
 
 @router.post(PATH + "/{record_id}/reverse")
 async def reverse(request: Request, record_id: str) -> Response:
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        def work(conn: Connection) -> int:
-            return service.reverse(conn, record_id, form.get("reason", ""), me.id, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, "reversed", record_id)
-
-    return await form_action(request, "reviewer", act, page)
+    return await AREA.change(
+        request,
+        "reversed",
+        record_id,
+        lambda conn, me, form: service.reverse(
+            conn, record_id, form.get("reason", ""), me.id, clock.now()
+        ),
+    )
 
 
 @router.post(PATH + "/{record_id}/keep")
 async def keep(request: Request, record_id: str) -> Response:
-    async def act(me: Operator, form: dict[str, str]) -> Response:
-        def work(conn: Connection) -> None:
-            service.keep(conn, record_id, form.get("note", ""), me.id, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, "kept", record_id)
-
-    return await form_action(request, "reviewer", act, page)
+    return await AREA.change(
+        request,
+        "kept",
+        record_id,
+        lambda conn, me, form: service.keep(
+            conn, record_id, form.get("note", ""), me.id, clock.now()
+        ),
+    )

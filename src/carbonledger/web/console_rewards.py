@@ -16,7 +16,7 @@ from carbonledger.errors import NotFound
 from carbonledger.rewards import catalogue
 from carbonledger.rewards.rules import RewardStatus
 from carbonledger.rewards.schemas import reward_listing
-from carbonledger.web.console_support import Operator, area_page, done, form_action, show
+from carbonledger.web.console_support import Area, Operator, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/rewards"
@@ -41,22 +41,26 @@ async def page(
     )
 
 
+AREA = Area(PATH, "points", page)
+
+
 @router.get(PATH)
 async def rewards(request: Request) -> Response:
-    return await area_page(request, "points", page)
+    return await AREA.show(request)
+
+
+def _set_status(conn: Connection, reward_id: str, action: str) -> None:
+    wanted = ACTIONS.get(action)
+    if wanted is None:
+        raise NotFound("a reward is suspended or restored", code="invalid_action")
+    catalogue.set_status(conn, reward_id, wanted, clock.now())
 
 
 @router.post(PATH + "/{reward_id}/{action}")
 async def change(request: Request, reward_id: str, action: str) -> Response:
-    async def act(_me: Operator, _form: dict[str, str]) -> Response:
-        wanted = ACTIONS.get(action)
-        if wanted is None:
-            raise NotFound("a reward is suspended or restored", code="invalid_action")
-
-        def work(conn: Connection) -> None:
-            catalogue.set_status(conn, reward_id, wanted, clock.now())
-
-        await transactions.write(request, work)
-        return done(PATH, f"reward_{action}")
-
-    return await form_action(request, "points", act, page)
+    return await AREA.change(
+        request,
+        f"reward_{action}",
+        "",
+        lambda conn, _me, _form: _set_status(conn, reward_id, action),
+    )

@@ -1,11 +1,17 @@
 """What every page of the operator console (管理后台) shares: the logged-in operator and their
 roles, the refusal page for a missing role, showing a page with the console's navigation, and
-answering a domain error from a form with the page again and the error as a flash.
+each area's forms: a change in one write transaction, then back to the page with a notice, or
+the page again with the error as a flash.
 
-    me = await operator(request)                      # or LoginRequired → /console/login
-    if not me.can("partners"): return refused(request, me, "partners")
-    ...
-    return show(request, "console/partners.html", me, "partners", partners=rows)
+    AREA = Area("/console/partners", "partners", page)   # page(request, me, *, flash, ...)
+
+    @router.get(AREA.path)
+    async def partners(request): return await AREA.show(request)
+
+    @router.post(AREA.path + "/{partner_id}/approve")
+    async def approve(request, partner_id):
+        return await AREA.change(request, "partner_approve", partner_id,
+                                 lambda conn, me, form: change_partner(conn, partner_id, "approve"))
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import db
+from carbonledger import db, transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts.dependencies import platform_of
@@ -123,14 +130,6 @@ Page = Callable[..., Awaitable[Response]]
 """An area's page: `page(request, operator, *, flash=None, status=200, form=None)`."""
 
 
-async def area_page(request: Request, role: str, page: Page) -> Response:
-    """An area's page for an operator holding `role`, else the refusal."""
-    me = await operator(request)
-    if not me.can(role):
-        return refused(request, me, role)
-    return await page(request, me)
-
-
 async def form_action(
     request: Request,
     role: str,
@@ -150,3 +149,33 @@ async def form_action(
         return await page(
             request, me, flash=error_text(request, error), status=error.status, form=form
         )
+
+
+Change = Callable[[Connection, Operator, dict[str, str]], object]
+"""A form's change, run in one write transaction with the operator and the posted fields."""
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """One area of the console: its address, the role that opens it and its page."""
+
+    path: str
+    role: str
+    page: Page
+
+    async def show(self, request: Request) -> Response:
+        """The area's page for an operator holding its role, else the refusal."""
+        me = await operator(request)
+        if not me.can(self.role):
+            return refused(request, me, self.role)
+        return await self.page(request, me)
+
+    async def change(self, request: Request, notice: str, name: str, work: Change) -> Response:
+        """A form that changes one thing in one write transaction, then back to the page (a
+        reload does not post again) with `notice` about `name`."""
+
+        async def act(me: Operator, form: dict[str, str]) -> Response:
+            await transactions.write(request, lambda conn: work(conn, me, form))
+            return done(self.path, notice, name)
+
+        return await form_action(request, self.role, act, self.page)
