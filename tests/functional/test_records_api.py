@@ -3,7 +3,7 @@ code of PARTNER_API.md §2."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -175,7 +175,10 @@ def test_cross_partner_duplicates(served: Served, partner: Partnered) -> None:
 
 def test_evidence_key_and_daily_total_duplicates(served: Served, partner: Partnered) -> None:
     _linked(served, partner)
-    start = clock.now() - timedelta(hours=1)
+    # Yesterday's local noon: the three step totals fall on one local day whatever the hour.
+    zone = served[0].settings.zone
+    yesterday = clock.now().astimezone(zone).date() - timedelta(days=1)
+    start = datetime.combine(yesterday, time(12), zone)
     results = _submit(
         partner[1],
         record("returned_box", quantity=1, start=start, evidence={"key": "box-77"}),
