@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 
-def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    data_dir: Path, *args: str, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ, CARBONLEDGER_DATA_DIR=str(data_dir), **env)
     if "CARBONLEDGER_DATABASE_URL" not in env:
         environment.pop("CARBONLEDGER_DATABASE_URL", None)
@@ -19,4 +21,5 @@ def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
         text=True,
         timeout=300,
         check=False,
+        cwd=cwd,
     )

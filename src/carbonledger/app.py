@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
-from carbonledger.accounts import me_endpoints, my_data_endpoints
+from carbonledger.accounts import me_endpoints, my_data_endpoints, partner_endpoints
 from carbonledger.donations import endpoints as donation_endpoints
 from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
 from carbonledger.engagement import endpoints as engagement_endpoints
@@ -27,12 +27,16 @@ from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.lotteries import endpoints as lottery_endpoints
+from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
 from carbonledger.points import endpoints as points_endpoints
+from carbonledger.reports import endpoints as report_endpoints
+from carbonledger.review import endpoints as review_endpoints
 from carbonledger.rewards import endpoints as reward_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.web import citizen as citizen_pages
+from carbonledger.web import console as console_pages
 from carbonledger.web import dashboard as dashboard_pages
 from carbonledger.web import portal as portal_pages
 from carbonledger.web import portal_auth, portal_keys, portal_merchant
@@ -152,8 +156,13 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(ledger_endpoints.router)
     app.include_router(points_endpoints.router)
     app.include_router(lottery_endpoints.router)
+    app.include_router(partner_endpoints.router)
+    app.include_router(methodology_endpoints.router)
+    app.include_router(review_endpoints.router)
+    app.include_router(report_endpoints.router)
     app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(console_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(portal_auth.router)
     app.include_router(portal_pages.router)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     )
     link_code_minutes: int = Field(10, description="How long a citizen's link code stays valid.")
     session_hours: float = Field(12.0, description="How long a login session lasts.")
+    report_font: str = Field(
+        "", description="A TrueType font with Chinese glyphs for PDF reports; empty: look for one."
+    )
     redemption_hold_minutes: int = Field(
         1440, gt=0, description="How long a voucher can be used before it is voided."
     )

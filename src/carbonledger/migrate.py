@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -21,6 +21,24 @@ def alembic_config() -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision` (the newest by default)."""
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a constraint by rebuilding the table; dropping a table that others
+            # refer to fails while foreign keys are enforced, and enforcement can only be
+            # switched outside a transaction. The rows are checked before the commit instead.
+            _pragma(conn, "foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows that refer to missing rows")
+        finally:
+            if sqlite:
+                _pragma(conn, "foreign_keys=ON")
+
+
+def _pragma(conn: Connection, setting: str) -> None:
+    # On the driver's connection: SQLAlchemy would open a transaction first.
+    conn.connection.driver_connection.execute(f"PRAGMA {setting}")  # type: ignore[union-attr]

@@ -1,17 +1,25 @@
 """The platform as one object: settings, database engine, keys and methodology catalogue, opened
 once per process by an entry point (the web app or a CLI command). The award rules are data the
-operator changes: each credit batch reads them in its own transaction."""
+operator changes: each credit batch reads them in its own transaction.
+
+The catalogue is the package's plus the versions operators have published since; every batch
+calls `refresh_catalogue` in its transaction, so each worker process credits with the newest
+published versions.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from carbonledger import clock, db, migrate
 from carbonledger.config import Settings
 from carbonledger.db import make_engine
 from carbonledger.keys import Keys
+from carbonledger.methodology import repository as methodology_repo
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.points import ledger
 from carbonledger.translog import sequencer
@@ -33,6 +41,9 @@ class Platform:
     engine: Engine
     keys: Keys
     catalogue: Catalogue
+    published_versions: int = 0
+    """How many published versions `catalogue` includes."""
+    _catalogue_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = True) -> Platform:
@@ -45,6 +56,18 @@ class Platform:
             migrate.upgrade(engine)
             bootstrap(engine)
         return cls(settings, engine, Keys.load(settings.secrets_dir), Catalogue.load())
+
+    def refresh_catalogue(self, conn: Connection) -> Catalogue:
+        """The catalogue with every published methodology version, reloaded when more have been
+        published since it was loaded. Versions are never withdrawn, so the count tells."""
+        if methodology_repo.count_versions(conn) > self.published_versions:
+            versions = methodology_repo.published_versions(conn)
+            catalogue = Catalogue.load(versions)
+            with self._catalogue_lock:
+                # Threads of one worker may race here; the catalogue only ever moves forward.
+                if len(versions) > self.published_versions:
+                    self.catalogue, self.published_versions = catalogue, len(versions)
+        return self.catalogue
 
     @property
     def log_signer(self) -> Signer:

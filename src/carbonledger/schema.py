@@ -6,7 +6,9 @@ from carbonledger.donations import tables as donations_tables
 from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
 from carbonledger.lotteries import tables as lotteries_tables
+from carbonledger.methodology import tables as methodology_tables
 from carbonledger.points import tables as points_tables
+from carbonledger.review import tables as review_tables
 from carbonledger.rewards import tables as rewards_tables
 from carbonledger.translog import tables as translog_tables
 
@@ -17,7 +19,9 @@ __all__ = [
     "ingest_tables",
     "lotteries_tables",
     "metadata",
+    "methodology_tables",
     "points_tables",
+    "review_tables",
     "rewards_tables",
     "translog_tables",
 ]

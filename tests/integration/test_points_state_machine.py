@@ -1,9 +1,10 @@
 """The points ledger as a Hypothesis state machine (rule-based): awards through the real
 pipeline, retries, redemptions and their retries, cancellations, confirmations, the timeout job
-that voids unconfirmed redemptions, donations, lottery entries and reversals, in random order,
-against a simple model of what each citizen holds. After every step: every balance equals the
-model, all balances sum to zero, no citizen, merchant or budget account is negative, the reward's
-stock equals the model, and `reconcile` finds nothing wrong (log leaves against issuance)."""
+that voids unconfirmed redemptions, expiry, donations, lottery entries and reversals, in random
+order, against a simple model of what each citizen holds. After every step: every balance equals
+the model, all balances sum to zero, no citizen, merchant or budget account is negative, the
+reward's stock equals the model, and `reconcile` finds nothing wrong (log leaves against
+issuance)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from carbonledger.ingest.reversal import reverse
 from carbonledger.lotteries import purchases
 from carbonledger.lotteries import service as lotteries
 from carbonledger.platform import Platform
-from carbonledger.points import ledger
+from carbonledger.points import expiry_job, ledger
 from carbonledger.points.postings import citizen_account
 from carbonledger.points.reconcile import reconcile
 from carbonledger.points.tables import point_accounts
@@ -213,6 +214,18 @@ class PointsLedger(RuleBasedStateMachine):
         for citizen in waiting:
             self.balance[citizen] += PRICE
             self.stock += 1
+
+    @rule()
+    def expire_two_years_on(self) -> None:
+        """Every point here was earned this year, so two years on everything held expires; a
+        second run the same day finds nothing more."""
+        zone = self.platform.settings.zone
+        now = clock.now()
+        later = now.astimezone(zone).date().replace(month=1, day=2, year=now.year + 2)
+        for _ in range(2):
+            with db.write(self.platform.engine) as conn:
+                expiry_job.expire_due(conn, later, zone, now)
+        self.balance = dict.fromkeys(self.citizens, 0)
 
     @rule(who=st.integers(0, CITIZENS - 1), units=st.integers(1, 3))
     def donate(self, who: int, units: int) -> None:

@@ -28,6 +28,11 @@ def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
     return conn.execute(select(partners).where(partners.c.id == partner_id)).first()
 
 
+def all_partners(conn: Connection) -> list[Row[Any]]:
+    query = select(partners).order_by(partners.c.created_at.desc(), partners.c.id)
+    return list(conn.execute(query))
+
+
 def partner_names(conn: Connection) -> dict[str, str]:
     return {row.id: row.name for row in conn.execute(select(partners.c.id, partners.c.name))}
 

@@ -88,3 +88,21 @@ class LinkOut(BaseModel):
     name: str
     user: str
     linked_at: datetime
+
+
+class PartnerIn(BaseModel):
+    """A partner's registration: it starts pending until an operator approves it."""
+
+    model_config = ConfigDict(extra="forbid")
+    partner: str = Field(min_length=2, max_length=64, description="a-z, 0-9, '_' and '-'")
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field("data", description="data, merchant or both")
+    public_key: str = Field(description="the raw 32-byte Ed25519 public key, base64")
+
+
+class PartnerOut(BaseModel):
+    partner: str
+    name: str
+    role: str
+    status: str = Field(description="pending, active or suspended")
+    created_at: datetime

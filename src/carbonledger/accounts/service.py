@@ -24,8 +24,17 @@ _LINK_CODE_LENGTH = 8
 
 
 def add_partner(
-    conn: Connection, partner_id: str, name: str, public_key: str, role: str, now: datetime
+    conn: Connection,
+    partner_id: str,
+    name: str,
+    public_key: str,
+    role: str,
+    now: datetime,
+    *,
+    pending: bool = False,
 ) -> None:
+    """Register a partner with its signing key; a `pending` one is refused by the signed API
+    until an operator approves it."""
     problems = []
     if not _PARTNER_ID.match(partner_id):
         problems.append("the id must be 2-64 characters of a-z, 0-9, '_' and '-'")
@@ -44,7 +53,7 @@ def add_partner(
         "name": name.strip(),
         "role": role,
         "public_key": key,
-        "status": "active",
+        "status": "pending" if pending else "active",
         "created_at": now,
     }
     if not repo.insert_partner(conn, row):
@@ -61,6 +70,56 @@ def partner_names(conn: Connection) -> dict[str, str]:
 def set_partner_status(conn: Connection, partner_id: str, status: str) -> None:
     if not repo.set_partner(conn, partner_id, status=status):
         raise NotFound(f"no partner has the id {partner_id!r}", code="unknown_partner")
+
+
+# What each operator action on a partner does: from which statuses, to which.
+PARTNER_ACTIONS = {
+    "approve": (("pending",), "active"),
+    "suspend": (("active", "pending"), "suspended"),
+    "resume": (("suspended",), "active"),
+}
+
+
+def change_partner(conn: Connection, partner_id: str, action: str) -> str:
+    """Approve a pending partner, suspend one, or resume a suspended one; return its status."""
+    if action not in PARTNER_ACTIONS:
+        raise InvalidInput(
+            f"the action must be one of {', '.join(PARTNER_ACTIONS)}", code="invalid_action"
+        )
+    found = repo.partner(conn, partner_id)
+    if found is None:
+        raise NotFound(f"no partner has the id {partner_id!r}", code="unknown_partner")
+    allowed, status = PARTNER_ACTIONS[action]
+    if found.status not in allowed:
+        raise Conflict(
+            f"partner {partner_id!r} is {found.status}; {action} applies only to a partner "
+            f"that is {' or '.join(allowed)}",
+            code="partner_status",
+        )
+    repo.set_partner(conn, partner_id, status=status)
+    return status
+
+
+def _partner_view(row: Any) -> dict[str, Any]:
+    return {
+        "partner": row.id,
+        "name": row.name,
+        "role": row.role,
+        "status": row.status,
+        "created_at": row.created_at,
+    }
+
+
+def partners(conn: Connection) -> list[dict[str, Any]]:
+    """Every partner as the operator sees it (newest first), without its key."""
+    return [_partner_view(row) for row in repo.all_partners(conn)]
+
+
+def partner_view(conn: Connection, partner_id: str) -> dict[str, Any]:
+    found = repo.partner(conn, partner_id)
+    if found is None:
+        raise NotFound(f"no partner has the id {partner_id!r}", code="unknown_partner")
+    return _partner_view(found)
 
 
 def citizen_problems(*, name: str, phone: str, id_number: str, region: str) -> list[str]:

@@ -27,7 +27,8 @@ partners = Table(
     Column("rate_limit_per_minute", Integer),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("role IN ('data', 'merchant', 'both')", name="role"),
-    CheckConstraint("status IN ('active', 'suspended')", name="status"),
+    # A new partner may start `pending` until an operator approves it.
+    CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status"),
 )
 
 citizens = Table(

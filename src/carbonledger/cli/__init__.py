@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from carbonledger.cli import backup, bulk, log, lottery, operator, points, simulator
+from carbonledger.cli import backup, bulk, log, lottery, operator, points, report, simulator
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
@@ -16,6 +16,7 @@ app.command()(log.verify)
 app.command()(log.reconcile)
 app.command()(log.reverse)
 app.command("log-key")(log.log_key)
+app.command()(report.report)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.command("import")(bulk.import_file)

@@ -92,27 +92,38 @@ def partner_add(
     name: Annotated[str, typer.Option(help="The partner's display name.")],
     public_key: Annotated[str, typer.Option(help="Raw 32-byte Ed25519 public key, base64.")],
     role: Annotated[str, typer.Option(help="data, merchant or both.")] = "data",
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Refuse its requests until `partner approve`.")
+    ] = False,
 ) -> None:
     """Register a partner with its request-signing key."""
     with operator_transaction() as (_, conn):
-        accounts.add_partner(conn, partner_id, name, public_key, role, clock.now())
-    print(f"partner {partner_id} added ({role})")
+        accounts.add_partner(conn, partner_id, name, public_key, role, clock.now(), pending=pending)
+    print(f"partner {partner_id} added ({role}{', pending approval' if pending else ''})")
+
+
+def _change_partner(partner_id: str, action: str) -> None:
+    with operator_transaction() as (_, conn):
+        status = accounts.change_partner(conn, partner_id, action)
+    print(f"partner {partner_id} {status}")
+
+
+@partner_app.command("approve")
+def partner_approve(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Approve a pending partner: its signed requests are accepted from now on."""
+    _change_partner(partner_id, "approve")
 
 
 @partner_app.command("suspend")
 def partner_suspend(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Refuse every further request of a partner (403 partner_suspended)."""
-    with operator_transaction() as (_, conn):
-        accounts.set_partner_status(conn, partner_id, "suspended")
-    print(f"partner {partner_id} suspended")
+    _change_partner(partner_id, "suspend")
 
 
 @partner_app.command("resume")
 def partner_resume(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Accept a suspended partner's requests again."""
-    with operator_transaction() as (_, conn):
-        accounts.set_partner_status(conn, partner_id, "active")
-    print(f"partner {partner_id} active")
+    _change_partner(partner_id, "resume")
 
 
 @partner_app.command("portal-key")

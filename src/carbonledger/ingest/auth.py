@@ -64,6 +64,10 @@ def authenticate(
         signing.check_timestamp(signed.timestamp, now.timestamp(), settings.request_window_seconds)
     except signing.SigningError as error:
         raise Unauthorized(str(error), code=error.code) from None
+    if partner.status == "pending":
+        raise Forbidden(
+            f"partner {partner.id!r} awaits the operator's approval", code="partner_pending"
+        )
     if partner.status != "active":
         raise Forbidden(
             f"partner {partner.id!r} is suspended; contact the operator", code="partner_suspended"

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, db, transactions
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
 from carbonledger.errors import InvalidInput, NotFound, TooLarge
@@ -210,4 +210,6 @@ async def delete_link(request: Request, user: str) -> Response:
 
 @router.get("/api/v1/scenarios", summary="The methodology catalogue (public)")
 async def get_scenarios(request: Request) -> JSONResponse:
-    return JSONResponse({"scenarios": _platform(request).catalogue.to_public()})
+    platform = _platform(request)
+    catalogue = await transactions.read(request, platform.refresh_catalogue)
+    return JSONResponse({"scenarios": catalogue.to_public()})

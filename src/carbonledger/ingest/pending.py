@@ -16,6 +16,7 @@ from carbonledger.ingest.pipeline import outcome_columns
 from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.platform import Platform
+from carbonledger.review import service as review
 from carbonledger.translog import sequencer
 
 
@@ -34,6 +35,7 @@ def release(
     """Credit the partner user's pending records to the newly linked citizen, oldest first;
     return how many were credited. The caller holds the sequencer lock."""
     head = sequencer.head(conn)
+    platform.refresh_catalogue(conn)
     cutoff = now - timedelta(days=platform.settings.retention_days)
     rows = repo.pending_records(conn, partner_id, user)
     waiting = [row for row in rows if row.received_at >= cutoff]
@@ -57,6 +59,7 @@ def release(
         credited += status is Status.ACCEPTED
     repo.update_outcomes(conn, updates)
     repo.add_rollups(conn, changes)
+    review.flag_credits(conn, platform.catalogue, candidates, outcomes, now)
     return credited
 
 

@@ -25,6 +25,7 @@ from carbonledger.ingest.results import FieldError, Result, Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.methodology.quantify import check_plausibility
 from carbonledger.platform import Platform
+from carbonledger.review import service as review
 from carbonledger.translog import sequencer
 
 
@@ -220,6 +221,7 @@ def submit(
 ) -> list[Result]:
     """Process one signed batch in the caller's transaction; return one result per record."""
     head = sequencer.lock(conn)
+    platform.refresh_catalogue(conn)
     batch_id = _insert_batch(conn, batch, len(raw_records), now)
     work = _Batch(platform, batch_id, batch.partner_id, now)
     parsed = [validate(raw, platform.catalogue) for raw in raw_records]
@@ -252,6 +254,7 @@ def submit(
         results[index] = work.settle(candidate, outcome)
     repo.insert_records(conn, work.rows)
     repo.add_rollups(conn, work.rollups)
+    review.flag_credits(conn, platform.catalogue, [c for _, c in candidates], outcomes, now)
     for index, record in enumerate(parsed):
         if results[index] is None:
             assert record.external_id is not None

@@ -91,6 +91,6 @@ SIGNED_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "missing_header, unknown_partner, bad_signature, "
         "stale_timestamp or replayed_nonce",
     },
-    403: {"model": ErrorOut, "description": "partner_suspended"},
+    403: {"model": ErrorOut, "description": "partner_suspended or partner_pending"},
     429: {"model": ErrorOut, "description": "rate_limited; see Retry-After"},
 }

@@ -119,12 +119,18 @@ def schedule(
     ]
 
 
-def expiry_transfers(citizen_id: str, due_points: Mapping[int, int], today: date) -> list[Transfer]:
+def expiry_transfers(
+    citizen_id: str, due_points: Mapping[int, int], today: date, run_id: str
+) -> list[Transfer]:
     """The expiry job's postings for one citizen on local day `today`: one per earning year, to
-    the `expired` account (the points leave circulation), keyed by citizen, year and day."""
+    the `expired` account (the points leave circulation), keyed by citizen, year, day and run.
+
+    The run id keeps keys unique when points refunded after their year expired (a voided
+    redemption) expire in a second run on the same day; what is due is always recomputed from
+    the account's flows under its row lock, so a repeated run cannot expire anything twice."""
     return [
         Transfer(
-            idempotency_key=f"expiry:{citizen_id}:{year}:{today.isoformat()}",
+            idempotency_key=f"expiry:{citizen_id}:{year}:{today.isoformat()}:{run_id}",
             kind="expiry",
             debit=citizen_account(citizen_id),
             credit=EXPIRED,

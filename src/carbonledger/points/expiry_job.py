@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from carbonledger.ids import ulid
 from carbonledger.points import ledger
 from carbonledger.points import repository as repo
 from carbonledger.points.expiry import YEARS_KEPT, ExpiryError, due_by_year, expiry_transfers
@@ -47,6 +48,7 @@ def expire_due(conn: Connection, today: date, zone: ZoneInfo, now: datetime) -> 
     cutoff = datetime(today.year - YEARS_KEPT, 1, 1, tzinfo=zone)
     accounts = repo.accounts_holding_since(conn, _PREFIX, cutoff)
     citizens = points = 0
+    run_id = ulid(now)
     for start in range(0, len(accounts), CHUNK):
         chunk = accounts[start : start + CHUNK]
         repo.lock_accounts(conn, chunk)
@@ -57,7 +59,7 @@ def expire_due(conn: Connection, today: date, zone: ZoneInfo, now: datetime) -> 
                 due = due_by_year(earned[account], outflows[account], today)
             except ExpiryError as error:
                 raise ExpiryError(f"{account}: {error}") from None
-            posted = expiry_transfers(account.removeprefix(_PREFIX), due, today)
+            posted = expiry_transfers(account.removeprefix(_PREFIX), due, today, run_id)
             citizens += bool(posted)
             points += sum(t.amount for t in posted)
             transfers += posted

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from carbonledger import clock
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.web.rendering import render
@@ -70,7 +70,8 @@ async def home(request: Request) -> HTMLResponse:
 async def handbook(request: Request) -> HTMLResponse:
     platform = platform_of(request)
     today = clock.now().astimezone(platform.settings.zone).date()
-    return render(request, "handbook.html", scenarios=handbook_rows(platform.catalogue, today))
+    catalogue = await transactions.read(request, platform.refresh_catalogue)
+    return render(request, "handbook.html", scenarios=handbook_rows(catalogue, today))
 
 
 @router.get("/static/vendor/plotly.min.js")

@@ -76,10 +76,10 @@ def test_figures_that_cannot_be_right_are_refused() -> None:
 
 
 def test_expiry_transfers_one_per_year_to_the_expired_account() -> None:
-    posted = expiry_transfers("C1", {2025: 50, 2024: 70, 2023: 0}, date(2027, 1, 1))
+    posted = expiry_transfers("C1", {2025: 50, 2024: 70, 2023: 0}, date(2027, 1, 1), "R1")
     assert [(t.idempotency_key, t.kind, t.debit, t.credit, t.amount) for t in posted] == [
-        ("expiry:C1:2024:2027-01-01", "expiry", "citizen:C1", EXPIRED, 70),
-        ("expiry:C1:2025:2027-01-01", "expiry", "citizen:C1", EXPIRED, 50),
+        ("expiry:C1:2024:2027-01-01:R1", "expiry", "citizen:C1", EXPIRED, 70),
+        ("expiry:C1:2025:2027-01-01:R1", "expiry", "citizen:C1", EXPIRED, 50),
     ]
     assert balance_changes(posted) == {"citizen:C1": -120, EXPIRED: 120}
 
@@ -163,7 +163,9 @@ def test_yearly_job_matches_a_model_of_lots(plan: list[tuple[int, int, bool]]) -
         model_expired = sum(points for y, points in lots if deadline(y) <= new_year)
         lots = [lot for lot in lots if deadline(lot[0]) > new_year]
         for run in range(2 if twice else 1):
-            posted = expiry_transfers("C1", due_by_year(inflows, outflows, new_year), new_year)
+            posted = expiry_transfers(
+                "C1", due_by_year(inflows, outflows, new_year), new_year, f"R{run}"
+            )
             expired = sum(t.amount for t in posted)
             assert expired == (model_expired if run == 0 else 0)
             outflows += expired
