@@ -14,10 +14,10 @@ from carbonledger.accounts import auth
 from carbonledger.accounts.dependencies import current_session
 from carbonledger.accounts.endpoints import set_session_cookie
 from carbonledger.accounts.sessions import Session
-from carbonledger.errors import CarbonLedgerError, Forbidden, Unauthorized
+from carbonledger.errors import CarbonLedgerError, Unauthorized
 from carbonledger.platform import Platform
 from carbonledger.web.citizen_support import refused, show, writing
-from carbonledger.web.guard import safe_next
+from carbonledger.web.guard import safe_next, same_site_form
 
 router = APIRouter(include_in_schema=False)
 HOME = "/app"
@@ -28,19 +28,6 @@ _LOGIN = "citizen/login.html"
 async def _logged_in(request: Request) -> bool:
     found = await current_session(request)
     return found is not None and found.kind == "citizen"
-
-
-async def _posted(request: Request) -> dict[str, str]:
-    """A form posted before any session exists, so without a CSRF token to check. A page of
-    another site could still post it (logging the visitor into the other site's account), so
-    the browser's own word on where the form came from must be this site."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def _entered(form: dict[str, str]) -> dict[str, str]:
@@ -76,7 +63,7 @@ async def register(request: Request) -> Response:
         )
 
     try:
-        form = await _posted(request)
+        form = await same_site_form(request)
         token, session = await writing(request, work)
     except CarbonLedgerError as error:
         return refused(request, _REGISTER, None, "register", error, form=_entered(form))
@@ -108,7 +95,7 @@ async def login(request: Request) -> Response:
         )
 
     try:
-        form = await _posted(request)
+        form = await same_site_form(request)
         opened = await writing(request, work)
         if opened is None:
             raise Unauthorized("the phone number or the password is wrong", code="bad_credentials")

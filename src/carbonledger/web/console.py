@@ -17,7 +17,7 @@ from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import current_session, platform_of
 from carbonledger.accounts.endpoints import set_session_cookie
 from carbonledger.accounts.sessions import Session
-from carbonledger.errors import CarbonLedgerError, Forbidden, Unauthorized
+from carbonledger.errors import CarbonLedgerError, Unauthorized
 from carbonledger.ledgers import service as ledgers
 from carbonledger.methodology import service as methodology
 from carbonledger.points import service as points
@@ -32,7 +32,7 @@ from carbonledger.web import (
     console_rewards,
 )
 from carbonledger.web.console_support import Operator, error_text, operator, show
-from carbonledger.web.guard import checked_form, safe_next
+from carbonledger.web.guard import checked_form, safe_next, same_site_form
 
 router = APIRouter(include_in_schema=False)
 for area in (
@@ -45,19 +45,6 @@ for area in (
 ):
     router.include_router(area.router)
 HOME = "/console"
-
-
-async def _posted_login(request: Request) -> dict[str, str]:
-    """The login form, posted before any session exists, so without a CSRF token: the browser's
-    own word on where it came from must be this site, or another site could log a visitor in
-    to an account of its choosing."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 @router.get("/console/login")
@@ -86,7 +73,7 @@ async def login(request: Request) -> Response:
         )
 
     try:
-        form = await _posted_login(request)
+        form = await same_site_form(request)
         # Committed before the refusal: a failed login counts towards the throttle.
         opened = await transactions.write(request, work)
         if opened is None:

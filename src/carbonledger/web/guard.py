@@ -49,6 +49,20 @@ async def checked_form(request: Request, session: Session) -> dict[str, str]:
     return fields
 
 
+async def same_site_form(request: Request) -> dict[str, str]:
+    """A form posted before any session exists (logging in, registering), so without a CSRF
+    token to check. A page of another site could still post it, logging the visitor in to an
+    account of its choosing, so the browser's own word on where the form came from must be
+    this site."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
 def safe_next(value: str | None, default: str) -> str:
     """A redirect target after login: only a path on this site, never another host."""
     if value and value.startswith("/") and not value.startswith("//"):
