@@ -3,6 +3,7 @@ HTTP (batches of 500), against a plain executemany insert of as many rows into a
 as `records` (the storage ceiling), on SQLite and PostgreSQL; memory over the run.
 
     .venv/bin/python bench/ingest.py [--records 200000] [--http-records 50000] [--backend both]
+        [--workers 1,3]
 
 The stream is a synthetic city: several partners, about 15 % cross-partner duplicates (the same
 trip from a map app, steps from a second counter, resent orders), 1 % invalid records and 3 %
@@ -142,11 +143,14 @@ def run_baseline(platform: Platform, count: int) -> float:
     return count / elapsed
 
 
-def run_http(platform: Platform, keys: dict[str, Any], total: int) -> dict[str, Any]:
-    """Serve the platform in its own process and send signed batches of 500 from two clients."""
+def run_http(
+    platform: Platform, keys: dict[str, Any], total: int, workers: int, round_: int
+) -> dict[str, Any]:
+    """Serve the platform with `workers` processes and send signed batches of 500 from two
+    clients per worker."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with served(platform, 18000 + os.getpid() % 1000) as url:
+    with served(platform, 18000 + os.getpid() % 1000 + round_, workers) as url:
         clients = {p: PartnerClient(url, p, k) for p, k in keys.items()}
         latencies: list[float] = []
         outcome: Counter[str] = Counter()
@@ -160,8 +164,8 @@ def run_http(platform: Platform, keys: dict[str, Any], total: int) -> dict[str, 
             outcome.update(response.json()["summary"])
 
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(send, batches(stream(platform, 2, days_back=20), 500, total)))
+        with ThreadPoolExecutor(max_workers=2 * workers) as pool:
+            list(pool.map(send, batches(stream(platform, 2 + round_, days_back=20), 500, total)))
         elapsed = time.perf_counter() - started
         done = sum(outcome.values())
         return {
@@ -178,6 +182,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--http-records", type=int, default=50_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--workers", default="1,3", help="worker process counts of the HTTP runs, comma-separated"
+    )
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     for backend in backends:
@@ -199,12 +206,15 @@ def main() -> None:
                 f"pipeline/ceiling = {result['rate'] / baseline:.2f}"
             )
             print(f"[{backend}] RSS MiB at each tenth of the run: {result['rss_mib']}")
-            if args.http_records:
-                http = run_http(platform, keys, args.http_records)
+            for round_, workers in enumerate(int(w) for w in args.workers.split(",")):
+                if not args.http_records:
+                    break
+                http = run_http(platform, keys, args.http_records, workers, round_)
                 print(
-                    f"[{backend}] HTTP (batches of 500, 2 clients, 1 worker): "
-                    f"{http['rate']:,.0f} records/s, batch latency p50 {http['p50_ms']:.0f} ms, "
-                    f"p99 {http['p99_ms']:.0f} ms; outcome {http['outcome']}"
+                    f"[{backend}] HTTP (batches of 500, {2 * workers} clients, {workers} "
+                    f"worker(s)): {http['rate']:,.0f} records/s, batch latency p50 "
+                    f"{http['p50_ms']:.0f} ms, p99 {http['p99_ms']:.0f} ms; "
+                    f"outcome {http['outcome']}"
                 )
 
 

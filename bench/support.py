@@ -98,8 +98,8 @@ def populate(
 
 
 @contextmanager
-def served(platform: Platform, port: int) -> Iterator[str]:
-    """`carbonledger serve` (one worker process) on `platform`'s data and database; yields its
+def served(platform: Platform, port: int, workers: int = 1) -> Iterator[str]:
+    """`carbonledger serve` (`workers` processes) on `platform`'s data and database; yields its
     base URL once it answers, and stops it afterwards."""
     env = dict(
         os.environ,
@@ -107,7 +107,16 @@ def served(platform: Platform, port: int) -> Iterator[str]:
         CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "carbonledger.cli", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "carbonledger.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         start_new_session=True,
     )
