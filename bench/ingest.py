@@ -40,7 +40,7 @@ LINKED_SHARE = 0.97
 
 
 def stream(
-    platform: Platform, seed: int, days_back: int = 25
+    platform: Platform, seed: int, days_back: int = 25, tag: str = ""
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Endless (partner, record) pairs from the synthetic city, 1 % of them made invalid."""
     town = City(seed, CITIZENS, platform.settings.zone, duplicate_share=0.15)
@@ -49,8 +49,8 @@ def stream(
     for round_ in itertools.count():
         for report in town.days(first, days_back):
             record = dict(report.record)
-            if round_:
-                record["external_id"] = f"{record['external_id']}-r{round_}"
+            if round_ or tag:
+                record["external_id"] = f"{record['external_id']}{tag}-r{round_}"
             if next(counter) % 100 == 0:
                 record["quantity"] = -1
             yield report.partner_id, record
@@ -165,7 +165,9 @@ def run_http(
 
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2 * workers) as pool:
-            list(pool.map(send, batches(stream(platform, 2 + round_, days_back=20), 500, total)))
+            # Each run its own city and ids, so a later run is new work, not replays.
+            pairs = stream(platform, 2 + round_, days_back=20, tag=f"-w{workers}")
+            list(pool.map(send, batches(pairs, 500, total)))
         elapsed = time.perf_counter() - started
         done = sum(outcome.values())
         return {
