@@ -1,9 +1,11 @@
 """Deterministic behaviour streams of a synthetic city. Pure: the same seed gives the same
 records, so a run can be repeated and an interrupted import resumed.
 
-Each citizen has a commute mode, one or two step counters and habits; each day brings commute
-peaks (fewer trips at weekends), a daily step total, orders and now and then a recycling pickup
-or an appliance. A share of trips is also reported by a map app (a cross-partner duplicate),
+Each citizen has a commute mode, one or two step counters, habits and an engagement level: a small
+core takes part nearly every day, regulars on some days, and most registered people only now and
+then (as on real carbon-inclusion platforms, where daily users are a small share of those
+registered). A day on which a citizen takes part brings commute peaks (fewer trips at weekends),
+a daily step total, orders and now and then a recycling pickup or an appliance. A share of trips is also reported by a map app (a cross-partner duplicate),
 people with two step counters report two totals, and a few records are implausible.
 """
 
@@ -28,9 +30,9 @@ class PartnerProfile:
 
 
 PARTNERS: tuple[PartnerProfile, ...] = (
-    PartnerProfile("bikeshare", "城市单车 City Bikes", "data", ("cycling",)),
-    PartnerProfile("metro", "城市地铁 City Metro", "data", ("metro",)),
-    PartnerProfile("bus", "城市公交 City Bus", "data", ("bus",)),
+    PartnerProfile("bikeshare", "城市单车 City Bikes", "both", ("cycling",)),
+    PartnerProfile("metro", "城市地铁 City Metro", "both", ("metro",)),
+    PartnerProfile("bus", "城市公交 City Bus", "both", ("bus",)),
     PartnerProfile("maps-a", "甲地图 Maps A", "data", ("cycling", "metro", "bus")),
     PartnerProfile("maps-b", "乙地图 Maps B", "data", ("cycling", "metro", "bus")),
     PartnerProfile("steps-a", "健步甲 Steps A", "data", ("walking",)),
@@ -67,6 +69,30 @@ DISTRICTS = (
 )
 _MODES = (("cycling", 40), ("metro", 35), ("bus", 25))
 _MODE_PARTNER = {"cycling": "bikeshare", "metro": "metro", "bus": "bus"}
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """How often one kind of participant takes part: its share of the registered citizens and
+    the chance that one of them acts on a weekday and on a weekend day."""
+
+    name: str
+    share: float
+    weekday: float
+    weekend: float
+
+    def chance(self, weekend: bool) -> float:
+        return self.weekend if weekend else self.weekday
+
+
+ENGAGEMENT = (
+    Engagement("core", 0.03, 0.95, 0.8),
+    Engagement("regular", 0.10, 0.2, 0.12),
+    Engagement("occasional", 0.87, 0.01, 0.006),
+)
+CORE, REGULAR = ENGAGEMENT[0], ENGAGEMENT[1]
+# Citizen 0 is the demo's own login: part of the core, so its account has something to show.
+DEMO_CITIZEN = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +144,15 @@ class Habits:
     counters: tuple[str, ...]
     map_app: str | None
     orders_per_week: int
+    engagement: Engagement
+
+
+def _engagement(draw: float) -> Engagement:
+    for level in ENGAGEMENT:
+        if draw < level.share:
+            return level
+        draw -= level.share
+    return ENGAGEMENT[-1]
 
 
 def habits(seed: int, citizen: int) -> Habits:
@@ -132,6 +167,7 @@ def habits(seed: int, citizen: int) -> Habits:
         counters=counters,
         map_app=rng.choice(("maps-a", "maps-b")) if rng.random() < 0.5 else None,
         orders_per_week=rng.randint(0, 7),
+        engagement=CORE if citizen == DEMO_CITIZEN else _engagement(rng.random()),
     )
 
 
@@ -159,11 +195,17 @@ class City:
         self.zone = zone
         self.duplicate_share = duplicate_share
         self.implausible_share = implausible_share
+        self.people = [habits(seed, citizen) for citizen in range(citizens)]
 
     def day(self, day: date) -> Iterator[Report]:
         """Every report of one local day, in time order per citizen."""
-        for citizen in range(self.citizens):
-            yield from self._citizen_day(citizen, day)
+        weekend = day.weekday() >= 5
+        # Who takes part today: one draw per citizen from the day's own stream, cheaper than a
+        # stream per citizen for the many who do nothing.
+        draws = random.Random(hash((self.seed, day.toordinal())) & 0xFFFFFFFF)
+        for citizen, who in enumerate(self.people):
+            if draws.random() < who.engagement.chance(weekend):
+                yield from self._citizen_day(citizen, who, day)
 
     def days(self, first_day: date, count: int) -> Iterator[Report]:
         for offset in range(count):
@@ -172,9 +214,8 @@ class City:
     def _at(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, time(0), self.zone) + timedelta(hours=hour)
 
-    def _citizen_day(self, citizen: int, day: date) -> Iterator[Report]:
+    def _citizen_day(self, citizen: int, who: Habits, day: date) -> Iterator[Report]:
         rng = random.Random(hash((self.seed, citizen, day.toordinal())) & 0xFFFFFFFF)
-        who = habits(self.seed, citizen)
         weekend = day.weekday() >= 5
         tag = f"{day:%Y%m%d}-{citizen}"
         if rng.random() < (0.3 if weekend else 0.75):

@@ -15,7 +15,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _week(seed: int = 5) -> list[tuple[str, dict[str, object]]]:
-    town = City(seed, 300, ZONE)
+    town = City(seed, 3000, ZONE)
     return [(r.partner_id, r.record) for r in town.days(date(2026, 11, 2), 7)]
 
 
