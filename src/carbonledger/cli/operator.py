@@ -89,8 +89,8 @@ def demo(
             f"{built.records:,} records in {built.seconds:.1f} s "
             f"({built.records / built.seconds:,.0f} records/s overall)"
         )
-        err.print("results: " + ", ".join(f"{k} {v:,}" for k, v in sorted(built.statuses.items())))
-        err.print("points loop: " + ", ".join(f"{k} {v:,}" for k, v in sorted(built.activity.items())))
+        for label, counts in (("results", built.statuses), ("points loop", built.activity)):
+            err.print(f"{label}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
     platform.close()
     found = logins.load(settings.data_dir)
     assert found is not None  # written at the end of every build

@@ -20,7 +20,7 @@ from carbonledger.points import ledger
 from carbonledger.points.postings import citizen_account
 from carbonledger.rewards import service as rewards
 from carbonledger.simulate.city import DEMO_CITIZEN
-from carbonledger.simulate.showcase import Offers
+from carbonledger.simulate.showcase import TREE_POINTS, Offers
 
 _GROUP = 200
 _EVENT_PLACES = 120
@@ -41,16 +41,24 @@ def _act(
     balance = ledger.balance(conn, citizen_account(citizen_id))
     affordable = [offer for offer in offers.rewards if offer[2] <= balance // 2]
     if affordable and (serial % 3 == 0 or serial == DEMO_CITIZEN):
-        reward_id, merchant, price = max(affordable, key=lambda offer: offer[2])
+        # The demo's own citizen takes the cheapest, so that a donation is left in reach too.
+        pick = min if serial == DEMO_CITIZEN else max
+        reward_id, merchant, price = pick(affordable, key=lambda offer: offer[2])
         redeemed = rewards.redeem(
-            conn, citizen_id, reward_id, f"demo-{serial}", now, platform.settings.redemption_hold_minutes
+            conn,
+            citizen_id,
+            reward_id,
+            f"demo-{serial}",
+            now,
+            platform.settings.redemption_hold_minutes,
         )
         balance -= price
         done["redemptions"] += 1
         if serial % 2 == 0:
             rewards.confirm(conn, merchant, redeemed.redemption.voucher_code, now, zone)
             done["confirmed"] += 1
-    if balance >= 1_000 and (serial % 4 == 1 or serial == DEMO_CITIZEN):
+    donor = serial % 4 == 1 and balance >= 2 * TREE_POINTS
+    if donor or (serial == DEMO_CITIZEN and balance >= TREE_POINTS):
         donations.donate(conn, citizen_id, offers.project_id, 1, f"demo-{serial}", now)
         done["donations"] += 1
     if serial % 2 == 0:

@@ -5,8 +5,9 @@ Each citizen has a commute mode, one or two step counters, habits and an engagem
 core takes part nearly every day, regulars on some days, and most registered people only now and
 then (as on real carbon-inclusion platforms, where daily users are a small share of those
 registered). A day on which a citizen takes part brings commute peaks (fewer trips at weekends),
-a daily step total, orders and now and then a recycling pickup or an appliance. A share of trips is also reported by a map app (a cross-partner duplicate),
-people with two step counters report two totals, and a few records are implausible.
+a daily step total, orders and now and then a recycling pickup or an appliance. A share of
+trips is also reported by a map app (a cross-partner duplicate), people with two step counters
+report two totals, and a few records are implausible.
 """
 
 from __future__ import annotations
@@ -86,9 +87,9 @@ class Engagement:
 
 
 ENGAGEMENT = (
-    Engagement("core", 0.03, 0.95, 0.8),
-    Engagement("regular", 0.10, 0.2, 0.12),
-    Engagement("occasional", 0.87, 0.01, 0.006),
+    Engagement("core", 0.025, 0.95, 0.8),
+    Engagement("regular", 0.08, 0.2, 0.12),
+    Engagement("occasional", 0.895, 0.008, 0.005),
 )
 CORE, REGULAR = ENGAGEMENT[0], ENGAGEMENT[1]
 # Citizen 0 is the demo's own login: part of the core, so its account has something to show.

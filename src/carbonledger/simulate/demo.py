@@ -135,7 +135,9 @@ def _set_up(platform: Platform, town: City, first: date, days: int) -> tuple[sho
         for profile in PARTNERS:
             key = Ed25519PrivateKey.generate()
             _save_key(partner_key_path(platform.settings, profile.id), key)
-            accounts.add_partner(conn, profile.id, profile.name, public_key_b64(key), profile.role, now)
+            accounts.add_partner(
+                conn, profile.id, profile.name, public_key_b64(key), profile.role, now
+            )
         password = logins.add_operator(conn)
         window = showcase.car_free_day(first, days, platform.settings.zone)
         offers = showcase.set_up(conn, platform.catalogue, window, now)

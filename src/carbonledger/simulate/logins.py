@@ -48,7 +48,9 @@ def _password() -> str:
 def add_operator(conn: Connection) -> str:
     """The demo's operator with role admin; return its password."""
     password = _password()
-    auth.add_operator(conn, DEMO_OPERATOR, "演示管理员 Demo admin", password, ["admin"], clock.now())
+    auth.add_operator(
+        conn, DEMO_OPERATOR, "演示管理员 Demo admin", password, ["admin"], clock.now()
+    )
     return password
 
 

@@ -25,6 +25,7 @@ from carbonledger.rewards.rules import Terms
 DEMO_OPERATOR = "demo.admin"
 CAMPAIGN_ID = "car-free-day"
 CAMPAIGN_DISTRICT = "110105"  # one district of the city takes part in the car-free day
+TREE_POINTS = 500  # one tree of the tree-planting project
 
 # (merchant, kind, name_zh, name_en, price in points)
 REWARDS = (
@@ -80,7 +81,9 @@ def car_free_day(first_day: date, days: int, zone: ZoneInfo) -> tuple[datetime, 
     """The local day of the campaign: the last Sunday of the demo's days (or its middle day when
     it has none), midnight to midnight."""
     day = first_day + timedelta(days=days // 2)
-    sundays = [first_day + timedelta(d) for d in range(days) if (first_day + timedelta(d)).weekday() == 6]
+    sundays = [
+        first_day + timedelta(d) for d in range(days) if (first_day + timedelta(d)).weekday() == 6
+    ]
     day = sundays[-1] if sundays else day
     start = datetime.combine(day, time(0), zone)
     return start, start + timedelta(days=1)
@@ -113,7 +116,13 @@ def set_up(
     )
     points.create_campaign(conn, catalogue, campaign, DEMO_OPERATOR, now)
     project = ProjectTerms(
-        "tree_planting", "城市绿化植树", "Tree planting in the city", "棵", "tree", 500, 5_000_000
+        "tree_planting",
+        "城市绿化植树",
+        "Tree planting in the city",
+        "棵",
+        "tree",
+        TREE_POINTS,
+        5_000_000,
     )
     project_id = donations.create_project(conn, project, DEMO_OPERATOR, now)
     engagement.fund_budget(conn, CHECKIN_BUDGET, 1_000_000, "demo-checkin", now)

@@ -9,24 +9,26 @@ from zoneinfo import ZoneInfo
 
 from carbonledger.ingest.records import Record, validate
 from carbonledger.methodology.catalogue import Catalogue
-from carbonledger.simulate.city import PARTNERS, City
+from carbonledger.simulate.city import CORE, DEMO_CITIZEN, ENGAGEMENT, PARTNERS, City
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def _week(seed: int = 5) -> list[tuple[str, dict[str, object]]]:
-    town = City(seed, 3000, ZONE)
-    return [(r.partner_id, r.record) for r in town.days(date(2026, 11, 2), 7)]
+def _fortnight(seed: int = 5) -> list[tuple[str, dict[str, object]]]:
+    # Most citizens take part only now and then: enough of them, over two weeks, for the rarest
+    # behaviours to appear.
+    town = City(seed, 5000, ZONE)
+    return [(r.partner_id, r.record) for r in town.days(date(2026, 11, 2), 14)]
 
 
 def test_the_same_seed_gives_the_same_city() -> None:
-    assert _week() == _week()
-    assert _week() != _week(seed=6)
+    assert _fortnight() == _fortnight()
+    assert _fortnight() != _fortnight(seed=6)
 
 
 def test_every_scenario_and_partner_appears_and_records_are_valid() -> None:
     catalogue = Catalogue.load()
-    reports = _week()
+    reports = _fortnight()
     parsed = [validate(record, catalogue) for _, record in reports]
     assert all(isinstance(p, Record) for p in parsed)
     assert {p.scenario for p in parsed if isinstance(p, Record)} == {
@@ -37,7 +39,7 @@ def test_every_scenario_and_partner_appears_and_records_are_valid() -> None:
 
 
 def test_duplicates_like_real_partners() -> None:
-    reports = _week()
+    reports = _fortnight()
     trips = Counter(
         (str(record["user"]).split("-u")[1], str(record["occurred_at"])[:13], record["scenario"])
         for partner, record in reports
@@ -56,3 +58,22 @@ def test_duplicates_like_real_partners() -> None:
         if r["scenario"] == "no_tableware"
     )
     assert max(keys.values()) == 2, "an order is sometimes resent under a new id"
+
+
+def _acting(town: City, day: date) -> Counter[str]:
+    """How many citizens of each engagement level did something on `day`."""
+    people = {int(str(r.record["user"]).split("-u")[1]) for r in town.day(day)}
+    return Counter(town.people[citizen].engagement.name for citizen in people)
+
+
+def test_a_small_core_takes_part_daily_and_most_people_now_and_then() -> None:
+    town = City(5, 5000, ZONE)
+    levels = Counter(who.engagement.name for who in town.people)
+    assert levels["occasional"] > 0.8 * len(town.people) > levels["core"] + levels["regular"]
+    assert town.people[DEMO_CITIZEN].engagement is CORE
+    assert sum(level.share for level in ENGAGEMENT) == 1
+    monday, sunday = _acting(town, date(2026, 11, 2)), _acting(town, date(2026, 11, 8))
+    assert monday["core"] > 0.85 * levels["core"]
+    assert monday["occasional"] < 0.02 * levels["occasional"]
+    assert monday["regular"] < 0.3 * levels["regular"]
+    assert sum(sunday.values()) < sum(monday.values())
