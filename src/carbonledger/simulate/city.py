@@ -181,7 +181,10 @@ class Report:
 
 
 class City:
-    """Behaviour streams of `citizens` synthetic people over days from `first_day`."""
+    """Behaviour streams of `citizens` synthetic people over days from `first_day`. `engaged`:
+    each citizen takes part on a day by their engagement level's chance, as a real city's people
+    do (the demo); otherwise everyone takes part every day, the heaviest load a population
+    makes (the simulator, imports and benchmarks)."""
 
     def __init__(
         self,
@@ -190,12 +193,15 @@ class City:
         zone: ZoneInfo,
         duplicate_share: float = 0.3,
         implausible_share: float = 0.005,
+        *,
+        engaged: bool = False,
     ) -> None:
         self.seed = seed
         self.citizens = citizens
         self.zone = zone
         self.duplicate_share = duplicate_share
         self.implausible_share = implausible_share
+        self.engaged = engaged
         self.people = [habits(seed, citizen) for citizen in range(citizens)]
 
     def day(self, day: date) -> Iterator[Report]:
@@ -205,7 +211,7 @@ class City:
         # stream per citizen for the many who do nothing.
         draws = random.Random(hash((self.seed, day.toordinal())) & 0xFFFFFFFF)
         for citizen, who in enumerate(self.people):
-            if draws.random() < who.engagement.chance(weekend):
+            if not self.engaged or draws.random() < who.engagement.chance(weekend):
                 yield from self._citizen_day(citizen, who, day)
 
     def days(self, first_day: date, count: int) -> Iterator[Report]:

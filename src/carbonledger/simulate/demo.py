@@ -167,7 +167,7 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
     started = time.perf_counter()
     zone = platform.settings.zone
     first = clock.now().astimezone(zone).date() - timedelta(days=size.days)
-    town = City(_SEED, size.citizens, zone)
+    town = City(_SEED, size.citizens, zone, engaged=True)
     task = progress.add_task("partners and offers", total=1)
     offers, operator_password = _set_up(platform, town, first, size.days)
     with db.write(platform.engine) as conn:
