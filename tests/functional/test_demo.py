@@ -59,16 +59,19 @@ def test_the_build_prints_every_address_and_keeps_logins_private(demo: tuple[Pat
     assert sorted(p.name for p in (data_dir / "partners").iterdir())[0] == "appliances.pem"
 
 
+def _session(url: str, kind: str, body: dict[str, str]) -> httpx.Client:
+    """A client logged in with the printed login (the session's cookie; reads need no CSRF)."""
+    answer = httpx.post(f"{url}/api/v1/session/{kind}", json=body)
+    assert answer.status_code == 200, answer.text
+    return httpx.Client(base_url=url, cookies=answer.cookies)
+
+
 def test_the_citizen_login_shows_credits_a_redemption_and_a_donation(
     demo: tuple[Path, str], demo_url: str
 ) -> None:
     saved = _saved(demo[0])
-    answer = httpx.post(
-        f"{demo_url}/api/v1/session/citizen",
-        json={"phone": saved.citizen_phone, "password": saved.citizen_password},
-    )
-    assert answer.status_code == 200, answer.text
-    with httpx.Client(base_url=demo_url, cookies=answer.cookies) as citizen:
+    login = {"phone": saved.citizen_phone, "password": saved.citizen_password}
+    with _session(demo_url, "citizen", login) as citizen:
         points = citizen.get("/api/v1/me/points")
         assert points.status_code == 200, points.text
         assert points.json()["balance"] > 0
@@ -80,12 +83,8 @@ def test_the_citizen_login_shows_credits_a_redemption_and_a_donation(
 
 def test_the_operator_and_portal_logins_work(demo: tuple[Path, str], demo_url: str) -> None:
     saved = _saved(demo[0])
-    answer = httpx.post(
-        f"{demo_url}/api/v1/session/operator",
-        json={"operator": saved.operator, "password": saved.operator_password},
-    )
-    assert answer.status_code == 200, answer.text
-    with httpx.Client(base_url=demo_url, cookies=answer.cookies) as operator:
+    login = {"operator": saved.operator, "password": saved.operator_password}
+    with _session(demo_url, "operator", login) as operator:
         campaigns = operator.get("/api/v1/admin/points/campaigns")
         assert campaigns.status_code == 200, campaigns.text
         assert "car-free-day" in campaigns.text
