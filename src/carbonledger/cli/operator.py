@@ -47,7 +47,7 @@ def serve(
 
 def demo(
     citizens: Annotated[int, typer.Option(help="Synthetic citizens.")] = 20_000,
-    days: Annotated[int, typer.Option(help="Days of behaviour, ending today.")] = 30,
+    days: Annotated[int, typer.Option(help="Days of behaviour, up to yesterday.")] = 30,
     fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the data directory.")] = False,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,

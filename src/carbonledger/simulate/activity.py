@@ -19,7 +19,7 @@ from carbonledger.platform import Platform
 from carbonledger.points import ledger
 from carbonledger.points.postings import citizen_account
 from carbonledger.rewards import service as rewards
-from carbonledger.simulate.city import DEMO_CITIZEN
+from carbonledger.simulate.people import DEMO_CITIZEN
 from carbonledger.simulate.showcase import TREE_POINTS, Offers
 
 _GROUP = 200

@@ -31,7 +31,8 @@ from carbonledger.ingest.results import Result
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
 from carbonledger.simulate import activity, logins, showcase
-from carbonledger.simulate.city import CORE, DEMO_CITIZEN, PARTNERS, REGULAR, City
+from carbonledger.simulate.city import PARTNERS, City
+from carbonledger.simulate.people import CORE, DEMO_CITIZEN, REGULAR
 from carbonledger.simulate.population import enrol
 from carbonledger.translog import publisher
 
@@ -127,7 +128,7 @@ def _submit(
     return pipeline.submit(conn, platform, signed, batch, now)
 
 
-def _set_up(platform: Platform, town: City, first: date, days: int) -> tuple[showcase.Offers, str]:
+def _set_up(platform: Platform, first: date, days: int) -> tuple[showcase.Offers, str]:
     """Partners with their keys, the operator and the offers; return them and the operator's
     password."""
     now = clock.now()
@@ -169,7 +170,7 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
     first = clock.now().astimezone(zone).date() - timedelta(days=size.days)
     town = City(_SEED, size.citizens, zone, engaged=True)
     task = progress.add_task("partners and offers", total=1)
-    offers, operator_password = _set_up(platform, town, first, size.days)
+    offers, operator_password = _set_up(platform, first, size.days)
     with db.write(platform.engine) as conn:
         data_key, mall_key = logins.portal_keys(conn)
         citizen_id, phone, citizen_password = logins.add_citizen(conn, platform.keys, _SEED)

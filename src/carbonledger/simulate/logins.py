@@ -15,7 +15,8 @@ from carbonledger import clock
 from carbonledger.accounts import auth, portal
 from carbonledger.accounts import service as accounts
 from carbonledger.keys import Keys
-from carbonledger.simulate.city import DEMO_CITIZEN, PARTNERS, habits, user_id
+from carbonledger.simulate.city import PARTNERS, user_id
+from carbonledger.simulate.people import DEMO_CITIZEN, habits
 from carbonledger.simulate.population import (
     synthetic_id_number,
     synthetic_name,

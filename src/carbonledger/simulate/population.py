@@ -13,7 +13,8 @@ from carbonledger.accounts.service import citizen_row
 from carbonledger.platform import Platform
 from carbonledger.points.ledger import open_accounts
 from carbonledger.points.postings import citizen_account
-from carbonledger.simulate.city import PARTNERS, habits, user_id
+from carbonledger.simulate.city import PARTNERS, user_id
+from carbonledger.simulate.people import habits
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

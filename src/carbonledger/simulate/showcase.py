@@ -78,13 +78,11 @@ class Offers:
 
 
 def car_free_day(first_day: date, days: int, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local day of the campaign: the last Sunday of the demo's days (or its middle day when
-    it has none), midnight to midnight."""
-    day = first_day + timedelta(days=days // 2)
-    sundays = [
-        first_day + timedelta(d) for d in range(days) if (first_day + timedelta(d)).weekday() == 6
-    ]
-    day = sundays[-1] if sundays else day
+    """The local day of the campaign, midnight to midnight: the last Sunday of the demo's days,
+    or its middle day when they hold none."""
+    within = [first_day + timedelta(days=offset) for offset in range(days)]
+    sundays = [day for day in within if day.weekday() == 6]
+    day = sundays[-1] if sundays else within[len(within) // 2]
     start = datetime.combine(day, time(0), zone)
     return start, start + timedelta(days=1)
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from carbonledger.ingest.records import Record, validate
 from carbonledger.methodology.catalogue import Catalogue
-from carbonledger.simulate.city import CORE, DEMO_CITIZEN, ENGAGEMENT, PARTNERS, City
+from carbonledger.simulate.city import PARTNERS, City
+from carbonledger.simulate.people import CORE, DEMO_CITIZEN, ENGAGEMENT
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
