@@ -79,6 +79,8 @@ def test_the_citizen_login_shows_credits_a_redemption_and_a_donation(
         assert redemptions.status_code == 200 and redemptions.json()["redemptions"]
         donations = citizen.get("/api/v1/me/donations")
         assert donations.status_code == 200 and donations.json()["recent"]
+    running = httpx.get(f"{demo_url}/api/v1/campaigns")
+    assert running.status_code == 200 and "clean-plate-fortnight" in running.text
 
 
 def test_the_operator_and_portal_logins_work(demo: tuple[Path, str], demo_url: str) -> None:

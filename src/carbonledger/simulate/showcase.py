@@ -1,7 +1,7 @@
 """What the demo city offers besides behaviour, set up as the operator and the merchants would
 through the services: rewards in the merchants' catalogue, a car-free-day campaign in one
-district, a tree-planting project to donate to, funded check-in and quiz budgets with a few
-bilingual questions, and an upcoming volunteer event."""
+district and a clean-plate fortnight running now, a tree-planting project to donate to, funded
+check-in and quiz budgets with a few bilingual questions, and an upcoming volunteer event."""
 
 from __future__ import annotations
 
@@ -100,19 +100,35 @@ def set_up(
         terms = Terms(kind, name_zh, name_en, price, 100_000, 5, now, now + timedelta(days=90))
         listed.append((rewards.create(conn, merchant, terms, now).id, merchant, price))
     starts_at, ends_at = window
-    campaign = Campaign(
-        id=CAMPAIGN_ID,
-        name_zh="无车日绿色出行双倍积分",
-        name_en="Car-free day: double points for green travel",
-        starts_at=starts_at,
-        ends_at=ends_at,
-        multiplier_permille=2000,
-        scenarios=frozenset(),
-        categories=frozenset({"green_travel"}),
-        regions=frozenset({CAMPAIGN_DISTRICT}),
-        budget=2_000_000,
+    campaigns = (
+        Campaign(
+            id=CAMPAIGN_ID,
+            name_zh="无车日绿色出行双倍积分",
+            name_en="Car-free day: double points for green travel",
+            starts_at=starts_at,
+            ends_at=ends_at,
+            multiplier_permille=2000,
+            scenarios=frozenset(),
+            categories=frozenset({"green_travel"}),
+            regions=frozenset({CAMPAIGN_DISTRICT}),
+            budget=2_000_000,
+        ),
+        # One still running when the demo is served, so the citizen app has a campaign to show.
+        Campaign(
+            id="clean-plate-fortnight",
+            name_zh="光盘行动双周积分加成",
+            name_en="Clean-plate fortnight: half as many points again",
+            starts_at=now - timedelta(days=7),
+            ends_at=now + timedelta(days=7),
+            multiplier_permille=1500,
+            scenarios=frozenset({"clean_plate"}),
+            categories=frozenset(),
+            regions=frozenset(),
+            budget=1_000_000,
+        ),
     )
-    points.create_campaign(conn, catalogue, campaign, DEMO_OPERATOR, now)
+    for campaign in campaigns:
+        points.create_campaign(conn, catalogue, campaign, DEMO_OPERATOR, now)
     project = ProjectTerms(
         "tree_planting",
         "城市绿化植树",
