@@ -38,7 +38,8 @@ from carbonledger.accounts import auth
 from carbonledger.accounts.sessions import COOKIE, CSRF_HEADER
 from carbonledger.ids import ulid
 from carbonledger.platform import Platform
-from carbonledger.simulate.city import DISTRICTS, PARTNERS
+from carbonledger.simulate.city import PARTNERS
+from carbonledger.simulate.people import DISTRICTS
 from support import add_partners, fresh_platform, percentile, rss_mib, served
 
 DAYS = 30

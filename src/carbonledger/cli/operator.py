@@ -46,18 +46,20 @@ def serve(
 
 
 def demo(
-    citizens: Annotated[int, typer.Option(help="Synthetic citizens.")] = 2000,
-    days: Annotated[int, typer.Option(help="Days of behaviour, ending today.")] = 7,
+    citizens: Annotated[int, typer.Option(help="Synthetic citizens.")] = 20_000,
+    days: Annotated[int, typer.Option(help="Days of behaviour, up to yesterday.")] = 30,
     fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild the data directory.")] = False,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     build_only: Annotated[bool, typer.Option("--build-only", help="Build, do not serve.")] = False,
 ) -> None:
-    """Build a demo city on the embedded SQLite default (or reuse it), then serve it."""
-    from rich.progress import Progress
+    """Build a demo city on the embedded SQLite default (or reuse it), print its addresses and
+    logins, then serve it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from carbonledger.config import Settings
     from carbonledger.simulate import demo as city_demo
+    from carbonledger.simulate import logins
 
     settings = Settings()
     if fresh:
@@ -65,16 +67,37 @@ def demo(
     platform = Platform.open(settings)
     if city_demo.is_built(platform):
         err.print(f"reusing the demo city in {settings.data_dir} (--fresh rebuilds it)")
+    elif city_demo.has_data(platform):
+        platform.close()
+        err.print(
+            f"{settings.data_dir} holds partners but no finished demo city: run "
+            "`carbonledger demo --fresh` to rebuild it there (its data is removed), or set "
+            "CARBONLEDGER_DATA_DIR to another directory"
+        )
+        raise typer.Exit(1)
     else:
-        with Progress(console=err, transient=True) as progress:
-            counts = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
-        err.print(f"built the demo city in {settings.data_dir}: {counts}")
+        columns = (
+            TextColumn("{task.description:<36}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err) as progress:
+            built = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
+        err.print(
+            f"built the demo city in {settings.data_dir}: {citizens:,} citizens, {days} days, "
+            f"{built.records:,} records in {built.seconds:.1f} s "
+            f"({built.records / built.seconds:,.0f} records/s overall)"
+        )
+        for label, counts in (("results", built.statuses), ("points loop", built.activity)):
+            err.print(f"{label}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
     platform.close()
-    base = f"http://{host}:{port}"
-    print(f"partner API docs   {base}/docs")
-    print(f"scenarios          {base}/api/v1/scenarios")
-    print(f"log checkpoint     {base}/log/checkpoint")
+    found = logins.load(settings.data_dir)
+    assert found is not None  # written at the end of every build
+    for line in logins.describe(found, f"http://{host}:{port}"):
+        print(line)
     print(f"partner keys       {settings.data_dir / 'partners'} (PEM, one per partner)")
+    print(f"logins kept in     {settings.data_dir / logins.FILE_NAME}")
     if not build_only:
         serve(host=host, port=port, workers=1)
 

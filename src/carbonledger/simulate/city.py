@@ -1,10 +1,13 @@
 """Deterministic behaviour streams of a synthetic city. Pure: the same seed gives the same
 records, so a run can be repeated and an interrupted import resumed.
 
-Each citizen has a commute mode, one or two step counters and habits; each day brings commute
-peaks (fewer trips at weekends), a daily step total, orders and now and then a recycling pickup
-or an appliance. A share of trips is also reported by a map app (a cross-partner duplicate),
-people with two step counters report two totals, and a few records are implausible.
+Each citizen has a commute mode, one or two step counters, habits and an engagement level: a small
+core takes part nearly every day, regulars on some days, and most registered people only now and
+then (as on real carbon-inclusion platforms, where daily users are a small share of those
+registered). A day on which a citizen takes part brings commute peaks (fewer trips at weekends),
+a daily step total, orders and now and then a recycling pickup or an appliance. A share of
+trips is also reported by a map app (a cross-partner duplicate), people with two step counters
+report two totals, and a few records are implausible.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from carbonledger.simulate.people import Habits, habits
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +33,9 @@ class PartnerProfile:
 
 
 PARTNERS: tuple[PartnerProfile, ...] = (
-    PartnerProfile("bikeshare", "城市单车 City Bikes", "data", ("cycling",)),
-    PartnerProfile("metro", "城市地铁 City Metro", "data", ("metro",)),
-    PartnerProfile("bus", "城市公交 City Bus", "data", ("bus",)),
+    PartnerProfile("bikeshare", "城市单车 City Bikes", "both", ("cycling",)),
+    PartnerProfile("metro", "城市地铁 City Metro", "both", ("metro",)),
+    PartnerProfile("bus", "城市公交 City Bus", "both", ("bus",)),
     PartnerProfile("maps-a", "甲地图 Maps A", "data", ("cycling", "metro", "bus")),
     PartnerProfile("maps-b", "乙地图 Maps B", "data", ("cycling", "metro", "bus")),
     PartnerProfile("steps-a", "健步甲 Steps A", "data", ("walking",)),
@@ -54,18 +59,6 @@ PARTNERS: tuple[PartnerProfile, ...] = (
     PartnerProfile("mall", "城市商圈 City Mall", "merchant", ()),
 )
 
-# Districts of one city (Beijing's codes), weighted roughly by population.
-DISTRICTS = (
-    ("110105", 5),
-    ("110108", 5),
-    ("110102", 2),
-    ("110101", 1),
-    ("110106", 3),
-    ("110114", 3),
-    ("110112", 2),
-    ("110115", 3),
-)
-_MODES = (("cycling", 40), ("metro", 35), ("bus", 25))
 _MODE_PARTNER = {"cycling": "bikeshare", "metro": "metro", "bus": "bus"}
 
 
@@ -104,37 +97,6 @@ def user_id(partner_id: str, citizen: int) -> str:
     return f"{partner_id}-u{citizen:07d}"
 
 
-def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
-
-
-@dataclass(frozen=True, slots=True)
-class Habits:
-    """What one synthetic citizen does."""
-
-    mode: str
-    district: str
-    commute_km: float
-    counters: tuple[str, ...]
-    map_app: str | None
-    orders_per_week: int
-
-
-def habits(seed: int, citizen: int) -> Habits:
-    rng = random.Random(seed * 1_000_003 + citizen)
-    counters = (
-        ("steps-a", "steps-b") if rng.random() < 0.3 else (rng.choice(("steps-a", "steps-b")),)
-    )
-    return Habits(
-        mode=_pick(rng, _MODES),
-        district=_pick(rng, DISTRICTS),
-        commute_km=round(rng.uniform(1.5, 9.0), 1),
-        counters=counters,
-        map_app=rng.choice(("maps-a", "maps-b")) if rng.random() < 0.5 else None,
-        orders_per_week=rng.randint(0, 7),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Report:
     """One record as one partner reports it."""
@@ -144,7 +106,10 @@ class Report:
 
 
 class City:
-    """Behaviour streams of `citizens` synthetic people over days from `first_day`."""
+    """Behaviour streams of `citizens` synthetic people over days from `first_day`. `engaged`:
+    each citizen takes part on a day by their engagement level's chance, as a real city's people
+    do (the demo); otherwise everyone takes part every day, the heaviest load a population
+    makes (the simulator, imports and benchmarks)."""
 
     def __init__(
         self,
@@ -153,17 +118,26 @@ class City:
         zone: ZoneInfo,
         duplicate_share: float = 0.3,
         implausible_share: float = 0.005,
+        *,
+        engaged: bool = False,
     ) -> None:
         self.seed = seed
         self.citizens = citizens
         self.zone = zone
         self.duplicate_share = duplicate_share
         self.implausible_share = implausible_share
+        self.engaged = engaged
+        self.people = [habits(seed, citizen) for citizen in range(citizens)]
 
     def day(self, day: date) -> Iterator[Report]:
         """Every report of one local day, in time order per citizen."""
-        for citizen in range(self.citizens):
-            yield from self._citizen_day(citizen, day)
+        weekend = day.weekday() >= 5
+        # Who takes part today: one draw per citizen from the day's own stream, cheaper than a
+        # stream per citizen for the many who do nothing.
+        draws = random.Random(hash((self.seed, day.toordinal())) & 0xFFFFFFFF)
+        for citizen, who in enumerate(self.people):
+            if not self.engaged or draws.random() < who.engagement.chance(weekend):
+                yield from self._citizen_day(citizen, who, day)
 
     def days(self, first_day: date, count: int) -> Iterator[Report]:
         for offset in range(count):
@@ -172,9 +146,8 @@ class City:
     def _at(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, time(0), self.zone) + timedelta(hours=hour)
 
-    def _citizen_day(self, citizen: int, day: date) -> Iterator[Report]:
+    def _citizen_day(self, citizen: int, who: Habits, day: date) -> Iterator[Report]:
         rng = random.Random(hash((self.seed, citizen, day.toordinal())) & 0xFFFFFFFF)
-        who = habits(self.seed, citizen)
         weekend = day.weekday() >= 5
         tag = f"{day:%Y%m%d}-{citizen}"
         if rng.random() < (0.3 if weekend else 0.75):

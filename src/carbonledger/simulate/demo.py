@@ -1,14 +1,18 @@
 """The demo city (`carbonledger demo`): the synthetic city's partners with their signing keys,
-citizens with links, and recent days of behaviour sent through the real pipeline, then a
-checkpoint. Run again, it reuses the data directory unless asked to start fresh."""
+the merchants' rewards, a campaign, a project and engagement budgets; citizens with links; recent
+days of behaviour sent through the real pipeline; citizens redeeming, donating and checking in;
+then a checkpoint. Its logins are kept in the data directory. Run again, it reuses the data
+directory unless asked to start fresh."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,16 +30,23 @@ from carbonledger.ingest import pipeline
 from carbonledger.ingest.results import Result
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
+from carbonledger.simulate import activity, logins, showcase
 from carbonledger.simulate.city import PARTNERS, City
+from carbonledger.simulate.people import CORE, DEMO_CITIZEN, REGULAR
 from carbonledger.simulate.population import enrol
 from carbonledger.translog import publisher
 
 _BATCH = 1000
 _SEED = 2022
+# Regular participants who also spend points: one in this many (the whole core does).
+_SPENDERS = 5
 
 
 @dataclass(frozen=True, slots=True)
 class DemoSize:
+    """How big a city: registered citizens, days of behaviour ending yesterday, and the share of
+    citizens linked at the partners."""
+
     citizens: int
     days: int
     linked_share: float = 0.95
@@ -63,8 +74,17 @@ def load_partner_key(path: Path) -> Ed25519PrivateKey:
 
 
 def is_built(platform: Platform) -> bool:
+    """Whether the data directory holds a finished demo city (its logins are written last)."""
+    if logins.load(platform.settings.data_dir) is None:
+        return False
     with db.read(platform.engine) as conn:
         return partner_row(conn, PARTNERS[0].id) is not None
+
+
+def has_data(platform: Platform) -> bool:
+    """Whether the database already has partners: a demo left unfinished, or another platform."""
+    with db.read(platform.engine) as conn:
+        return bool(accounts.partners(conn))
 
 
 def wipe(settings: Settings) -> None:
@@ -73,18 +93,29 @@ def wipe(settings: Settings) -> None:
         shutil.rmtree(settings.data_dir)
 
 
-def _batches(platform: Platform, size: DemoSize) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    town = City(_SEED, size.citizens, platform.settings.zone)
-    today = clock.now().astimezone(platform.settings.zone).date()
-    first = today - timedelta(days=size.days)
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What a build did: results by status, the records sent, the points loop, and seconds."""
+
+    statuses: Counter[str]
+    records: int
+    activity: Counter[str]
+    seconds: float
+
+
+def _batches(town: City, first: date, days: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Per-partner batches of each day, as partners send them; an empty batch marks a day's end."""
     pending: dict[str, list[dict[str, Any]]] = {}
-    for report in town.days(first, size.days):
-        batch = pending.setdefault(report.partner_id, [])
-        batch.append(report.record)
-        if len(batch) == _BATCH:
-            yield report.partner_id, batch
-            pending[report.partner_id] = []
-    yield from ((partner, batch) for partner, batch in pending.items() if batch)
+    for offset in range(days):
+        for report in town.day(first + timedelta(days=offset)):
+            batch = pending.setdefault(report.partner_id, [])
+            batch.append(report.record)
+            if len(batch) == _BATCH:
+                yield report.partner_id, batch
+                pending[report.partner_id] = []
+        yield from ((partner, batch) for partner, batch in pending.items() if batch)
+        pending = {}
+        yield "", []
 
 
 def _submit(
@@ -97,24 +128,89 @@ def _submit(
     return pipeline.submit(conn, platform, signed, batch, now)
 
 
-def build(platform: Platform, size: DemoSize, progress: Progress) -> dict[str, int]:
-    """Create the demo city in an empty database; return the count of each result status."""
+def _set_up(platform: Platform, first: date, days: int) -> tuple[showcase.Offers, str]:
+    """Partners with their keys, the operator and the offers; return them and the operator's
+    password."""
+    now = clock.now()
     with db.write(platform.engine) as conn:
         for profile in PARTNERS:
             key = Ed25519PrivateKey.generate()
             _save_key(partner_key_path(platform.settings, profile.id), key)
             accounts.add_partner(
-                conn, profile.id, profile.name, public_key_b64(key), profile.role, clock.now()
+                conn, profile.id, profile.name, public_key_b64(key), profile.role, now
             )
-    enrol(platform, _SEED, size.citizens, int(size.citizens * size.linked_share), progress)
-    counts: dict[str, int] = {}
-    task = progress.add_task("behaviour", total=None)
-    for partner_id, batch in _batches(platform, size):
+        password = logins.add_operator(conn)
+        window = showcase.car_free_day(first, days, platform.settings.zone)
+        offers = showcase.set_up(conn, platform.catalogue, window, now)
+    return offers, password
+
+
+def _behaviour(
+    platform: Platform, town: City, first: date, days: int, progress: Progress
+) -> tuple[Counter[str], int]:
+    statuses: Counter[str] = Counter()
+    task = progress.add_task("behaviour", total=days)
+    sent = 0
+    for partner_id, batch in _batches(town, first, days):
+        if not batch:
+            progress.update(task, advance=1, description=f"behaviour: {sent:,} records")
+            continue
         signed = pipeline.SignedBatch(partner_id, 0, os.urandom(12).hex(), b"", b"")
         now = clock.now()
         results = db.retrying(platform.engine, partial(_submit, platform, signed, batch, now))
-        for result in results:
-            counts[result.status.value] = counts.get(result.status.value, 0) + 1
-        progress.update(task, advance=len(batch))
+        statuses.update(result.status.value for result in results)
+        sent += len(batch)
+    return statuses, sent
+
+
+def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
+    """Create the demo city in an empty database, phase by phase under `progress`."""
+    started = time.perf_counter()
+    zone = platform.settings.zone
+    first = clock.now().astimezone(zone).date() - timedelta(days=size.days)
+    town = City(_SEED, size.citizens, zone, engaged=True)
+    task = progress.add_task("partners and offers", total=1)
+    offers, operator_password = _set_up(platform, first, size.days)
+    with db.write(platform.engine) as conn:
+        data_key, mall_key = logins.portal_keys(conn)
+        citizen_id, phone, citizen_password = logins.add_citizen(conn, platform.keys, _SEED)
+    progress.update(task, advance=1)
+
+    task = progress.add_task("citizens", total=size.citizens, completed=1)
+    ids = [citizen_id]
+    ids += enrol(
+        platform,
+        _SEED,
+        size.citizens,
+        int(size.citizens * size.linked_share),
+        lambda count: progress.update(task, advance=count),
+        first=DEMO_CITIZEN + 1,
+    )
+    statuses, sent = _behaviour(platform, town, first, size.days, progress)
+
+    engaged = [
+        (serial, ids[serial])
+        for serial, who in enumerate(town.people)
+        if who.engagement is CORE or (who.engagement is REGULAR and serial % _SPENDERS == 0)
+    ]
+    task = progress.add_task("points: redeem, donate, check in", total=len(engaged))
+    done = activity.run(
+        platform, offers, engaged, clock.now(), lambda count: progress.update(task, advance=count)
+    )
+    task = progress.add_task("checkpoint", total=1)
     publisher.publish_and_cosign(platform, clock.now())
-    return counts
+    progress.update(task, advance=1)
+    logins.save(
+        platform.settings.data_dir,
+        logins.Logins(
+            phone,
+            citizen_password,
+            showcase.DEMO_OPERATOR,
+            operator_password,
+            logins.PORTAL_DATA_PARTNER,
+            data_key,
+            logins.PORTAL_MERCHANT,
+            mall_key,
+        ),
+    )
+    return Built(statuses, sent, done, time.perf_counter() - started)

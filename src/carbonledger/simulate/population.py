@@ -3,10 +3,9 @@ links at every data partner of the synthetic city."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
-
-from rich.progress import Progress
 
 from carbonledger import clock, db
 from carbonledger.accounts import repository as accounts_repo
@@ -14,7 +13,8 @@ from carbonledger.accounts.service import citizen_row
 from carbonledger.platform import Platform
 from carbonledger.points.ledger import open_accounts
 from carbonledger.points.postings import citizen_account
-from carbonledger.simulate.city import PARTNERS, habits, user_id
+from carbonledger.simulate.city import PARTNERS, user_id
+from carbonledger.simulate.people import habits
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -39,14 +39,18 @@ def synthetic_name(serial: int) -> str:
 
 
 def enrol(
-    platform: Platform, seed: int, citizens: int, linked: int, progress: Progress | None = None
+    platform: Platform,
+    seed: int,
+    citizens: int,
+    linked: int,
+    advance: Callable[[int], None] = lambda _: None,
+    first: int = 0,
 ) -> list[str]:
-    """Register citizens 0..citizens-1; link the first `linked` at every data partner.
-    Return their ids in order."""
+    """Register citizens first..citizens-1; link those numbered below `linked` at every data
+    partner. Return their ids in order; `advance` is told of each group registered."""
     ids: list[str] = []
     data_partners = [p.id for p in PARTNERS if p.role != "merchant"]
-    task = progress.add_task("citizens", total=citizens) if progress else None
-    for start in range(0, citizens, _CHUNK):
+    for start in range(first, citizens, _CHUNK):
         now = clock.now()
         rows: list[dict[str, Any]] = []
         for serial in range(start, min(start + _CHUNK, citizens)):
@@ -77,6 +81,5 @@ def enrol(
             open_accounts(conn, [(citizen_account(row["id"]), "citizen") for row in rows], now)
             accounts_repo.insert_links(conn, links)
         ids.extend(row["id"] for row in rows)
-        if progress and task is not None:
-            progress.update(task, advance=len(rows))
+        advance(len(rows))
     return ids

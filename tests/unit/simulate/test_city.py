@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from carbonledger.ingest.records import Record, validate
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.simulate.city import PARTNERS, City
+from carbonledger.simulate.people import CORE, DEMO_CITIZEN, ENGAGEMENT
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -56,3 +57,27 @@ def test_duplicates_like_real_partners() -> None:
         if r["scenario"] == "no_tableware"
     )
     assert max(keys.values()) == 2, "an order is sometimes resent under a new id"
+
+
+def _acting(town: City, day: date) -> Counter[str]:
+    """How many citizens of each engagement level did something on `day`."""
+    people = {int(str(r.record["user"]).split("-u")[1]) for r in town.day(day)}
+    return Counter(town.people[citizen].engagement.name for citizen in people)
+
+
+def test_a_small_core_takes_part_daily_and_most_people_now_and_then() -> None:
+    town = City(5, 5000, ZONE, engaged=True)
+    levels = Counter(who.engagement.name for who in town.people)
+    assert levels["occasional"] > 0.8 * len(town.people) > levels["core"] + levels["regular"]
+    assert town.people[DEMO_CITIZEN].engagement is CORE
+    assert sum(level.share for level in ENGAGEMENT) == 1
+    monday, sunday = _acting(town, date(2026, 11, 2)), _acting(town, date(2026, 11, 8))
+    assert monday["core"] > 0.85 * levels["core"]
+    assert monday["occasional"] < 0.02 * levels["occasional"]
+    assert monday["regular"] < 0.3 * levels["regular"]
+    assert sum(sunday.values()) < sum(monday.values())
+
+
+def test_without_engagement_everyone_takes_part_every_day() -> None:
+    town = City(5, 300, ZONE)
+    assert sum(_acting(town, date(2026, 11, 2)).values()) == 300

@@ -1,0 +1,125 @@
+"""The demo's logins: a citizen with a password, an operator with every role, and portal access
+keys for a data partner and for the mall. Created once with the city, kept in the data
+directory (`demo-logins.txt`, readable by its owner only) and printed on every start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from carbonledger import clock
+from carbonledger.accounts import auth, portal
+from carbonledger.accounts import service as accounts
+from carbonledger.keys import Keys
+from carbonledger.simulate.city import PARTNERS, user_id
+from carbonledger.simulate.people import DEMO_CITIZEN, habits
+from carbonledger.simulate.population import (
+    synthetic_id_number,
+    synthetic_name,
+    synthetic_phone,
+)
+from carbonledger.simulate.showcase import DEMO_OPERATOR
+
+FILE_NAME = "demo-logins.txt"
+PORTAL_DATA_PARTNER = "bikeshare"
+PORTAL_MERCHANT = "mall"
+
+
+@dataclass(frozen=True, slots=True)
+class Logins:
+    citizen_phone: str
+    citizen_password: str
+    operator: str
+    operator_password: str
+    data_partner: str
+    data_partner_key: str
+    merchant: str
+    merchant_key: str
+
+
+def _password() -> str:
+    # Letters and digits mixed, as the password rules want, whatever token_urlsafe drew.
+    return f"demo-{secrets.token_urlsafe(9)}-7"
+
+
+def add_operator(conn: Connection) -> str:
+    """The demo's operator with role admin; return its password."""
+    password = _password()
+    auth.add_operator(
+        conn, DEMO_OPERATOR, "演示管理员 Demo admin", password, ["admin"], clock.now()
+    )
+    return password
+
+
+def add_citizen(conn: Connection, keys: Keys, seed: int) -> tuple[str, str, str]:
+    """Register the synthetic city's citizen 0 with a password and link them at every data
+    partner (their behaviour is sent later, so nothing waits to be released). Return (citizen
+    id, phone, password)."""
+    now = clock.now()
+    password = _password()
+    region = habits(seed, DEMO_CITIZEN).district
+    phone = synthetic_phone(DEMO_CITIZEN)
+    citizen_id = auth.register_citizen(
+        conn,
+        keys,
+        name=synthetic_name(DEMO_CITIZEN),
+        phone=phone,
+        id_number=synthetic_id_number(DEMO_CITIZEN, region),
+        password=password,
+        region=region,
+        now=now,
+    )
+    for partner in (p.id for p in PARTNERS if p.role != "merchant"):
+        code = accounts.create_link_code(conn, citizen_id, partner, now, 10)
+        accounts.link(conn, partner, user_id(partner, DEMO_CITIZEN), code, now)
+    return citizen_id, phone, password
+
+
+def portal_keys(conn: Connection) -> tuple[str, str]:
+    """Fresh portal access keys for the data partner and the mall."""
+    now = clock.now()
+    return (
+        portal.issue_portal_key(conn, PORTAL_DATA_PARTNER, now),
+        portal.issue_portal_key(conn, PORTAL_MERCHANT, now),
+    )
+
+
+def save(data_dir: Path, logins: Logins) -> None:
+    path = data_dir / FILE_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.writelines(f"{name}={value}\n" for name, value in asdict(logins).items())
+
+
+def load(data_dir: Path) -> Logins | None:
+    """The saved logins, or None when the data directory has none (a city built before)."""
+    path = data_dir / FILE_NAME
+    if not path.exists():
+        return None
+    pairs = dict(
+        line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line
+    )
+    if set(pairs) != {field.name for field in fields(Logins)}:
+        return None
+    return Logins(**pairs)
+
+
+def describe(logins: Logins, base: str) -> list[str]:
+    """The lines printed on start: where to go and how to log in."""
+    return [
+        f"citizen app        {base}/app",
+        f"  log in with      phone {logins.citizen_phone}  password {logins.citizen_password}",
+        f"partner portal     {base}/portal",
+        f"  {logins.data_partner:<16} access key {logins.data_partner_key}",
+        f"  {logins.merchant:<16} access key {logins.merchant_key}",
+        f"operator console   {base}/console",
+        f"  log in as        {logins.operator}  password {logins.operator_password}",
+        f"dashboard          {base}/dashboard",
+        f"handbook           {base}/handbook",
+        f"partner API docs   {base}/docs",
+        f"log checkpoint     {base}/log/checkpoint",
+    ]
