@@ -154,7 +154,7 @@ def main() -> None:
         with fresh_platform(backend) as platform:
             with Progress(transient=True) as progress:
                 counts = demo.build(
-                    platform, demo.DemoSize(options.citizens, options.days), progress
+                    platform, demo.DemoSize(options.citizens, options.days, engaged=False), progress
                 )
             print(
                 f"{backend}: demo city of {options.citizens} citizens, "

@@ -65,14 +65,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, s
 @pytest.fixture(scope="module")
 def city(site: tuple[Platform, str]) -> tuple[Platform, str]:
     """The module's site with a small demo city: partners (keys in data/partners/), 120 citizens
-    linked at every data partner, a week of behaviour through the pipeline."""
+    linked at every data partner, all of them active every day of a week of behaviour."""
     from rich.progress import Progress
 
     from carbonledger.simulate import demo
 
     platform, _ = site
     with Progress(disable=True) as progress:
-        demo.build(platform, demo.DemoSize(citizens=120, days=7), progress)
+        demo.build(platform, demo.DemoSize(citizens=120, days=7, engaged=False), progress)
     return site
 
 

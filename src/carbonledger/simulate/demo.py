@@ -44,12 +44,14 @@ _SPENDERS = 5
 
 @dataclass(frozen=True, slots=True)
 class DemoSize:
-    """How big a city: registered citizens, days of behaviour ending yesterday, and the share of
-    citizens linked at the partners."""
+    """How big a city: registered citizens, days of behaviour ending yesterday, the share of
+    citizens linked at the partners, and whether most citizens take part only now and then
+    (`engaged`, the realistic default) or everyone every day (a small, busy city for tests)."""
 
     citizens: int
     days: int
     linked_share: float = 0.95
+    engaged: bool = True
 
 
 def partner_key_path(settings: Settings, partner_id: str) -> Path:
@@ -168,7 +170,7 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
     started = time.perf_counter()
     zone = platform.settings.zone
     first = clock.now().astimezone(zone).date() - timedelta(days=size.days)
-    town = City(_SEED, size.citizens, zone, engaged=True)
+    town = City(_SEED, size.citizens, zone, engaged=size.engaged)
     task = progress.add_task("partners and offers", total=1)
     offers, operator_password = _set_up(platform, first, size.days)
     with db.write(platform.engine) as conn:
