@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from carbonledger import clock, db, transactions
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
+from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput, NotFound, TooLarge
 from carbonledger.ingest import pending, pipeline
 from carbonledger.ingest import repository as repo
@@ -28,7 +29,6 @@ from carbonledger.ingest.schemas import (
     LinkOut,
     RecordResult,
 )
-from carbonledger.platform import Platform
 from carbonledger.translog import sequencer
 
 router = APIRouter()
@@ -39,11 +39,6 @@ BODY_MODELS = (BatchIn, LinkIn)
 def request_body(model: type[BaseModel]) -> dict[str, Any]:
     schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -61,7 +56,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 async def signed_call(request: Request) -> tuple[Caller, bytes, datetime]:
     """Authenticate a partner request; return the caller, the raw body and the request time."""
-    platform = _platform(request)
+    platform = platform_of(request)
     body = await _read_body(request, platform.settings.max_body_bytes)
     path = request.scope["raw_path"].decode("latin-1")
     if request.scope.get("query_string"):
@@ -109,7 +104,7 @@ def _batch_records(body: bytes, limit: int) -> list[Any]:
 )
 async def post_records(request: Request) -> JSONResponse:
     caller, body, now = await signed_call(request)
-    platform = _platform(request)
+    platform = platform_of(request)
     caller.require_data_partner()
     items = _batch_records(body, platform.settings.max_batch_records)
     batch = pipeline.SignedBatch(
@@ -135,7 +130,7 @@ async def post_records(request: Request) -> JSONResponse:
 )
 async def get_record(request: Request, external_id: str) -> JSONResponse:
     caller, _, _ = await signed_call(request)
-    platform = _platform(request)
+    platform = platform_of(request)
 
     def find() -> Any:
         with db.read(platform.engine) as conn:
@@ -164,7 +159,7 @@ async def get_record(request: Request, external_id: str) -> JSONResponse:
 )
 async def post_link(request: Request) -> JSONResponse:
     caller, body, now = await signed_call(request)
-    platform = _platform(request)
+    platform = platform_of(request)
     caller.require_data_partner()
     data = _json_body(body)
     if not isinstance(data, dict) or set(data) != {"user", "code"}:
@@ -199,7 +194,7 @@ async def post_link(request: Request) -> JSONResponse:
 )
 async def delete_link(request: Request, user: str) -> Response:
     caller, _, _ = await signed_call(request)
-    platform = _platform(request)
+    platform = platform_of(request)
 
     def work(conn: Any) -> None:
         accounts.unlink(conn, caller.partner_id, user)
@@ -210,6 +205,6 @@ async def delete_link(request: Request, user: str) -> Response:
 
 @router.get("/api/v1/scenarios", summary="The methodology catalogue (public)")
 async def get_scenarios(request: Request) -> JSONResponse:
-    platform = _platform(request)
+    platform = platform_of(request)
     catalogue = await transactions.read(request, platform.refresh_catalogue)
     return JSONResponse({"scenarios": catalogue.to_public()})

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
@@ -36,16 +35,6 @@ def _day(value: str, name: str) -> date:
         raise InvalidInput(f"`{name}` must be a date as YYYY-MM-DD", code="invalid_range") from None
 
 
-async def _read(request: Request, work: Any) -> JSONResponse:
-    platform = platform_of(request)
-
-    def read() -> Any:
-        with db.read(platform.engine) as conn:
-            return work(conn, platform)
-
-    return JSONResponse(await run_in_threadpool(read))
-
-
 @router.get(
     "/api/v1/me/ledger",
     responses=CITIZEN_ERRORS,
@@ -58,7 +47,11 @@ async def my_ledger(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[str | None, Query(max_length=26)] = None,
 ) -> JSONResponse:
-    return await _read(request, lambda conn, _: service.personal(conn, citizen, limit, before))
+    return JSONResponse(
+        await transactions.read(
+            request, lambda conn: service.personal(conn, citizen, limit, before)
+        )
+    )
 
 
 @router.get(
@@ -74,8 +67,10 @@ async def partner_ledger(
 ) -> JSONResponse:
     caller, _, _ = await signed_call(request)
     first, last = _day(from_, "from"), _day(to, "to")
-    return await _read(
-        request, lambda conn, _: service.enterprise(conn, caller.partner_id, first, last)
+    return JSONResponse(
+        await transactions.read(
+            request, lambda conn: service.enterprise(conn, caller.partner_id, first, last)
+        )
     )
 
 
@@ -96,11 +91,12 @@ async def government_ledger(
     ] = False,
 ) -> JSONResponse:
     first, last = _day(from_, "from"), _day(to, "to")
-    return await _read(
-        request,
-        lambda conn, platform: service.government(
-            conn, platform.settings.zone, first, last, region, rows=rows
-        ),
+    zone = platform_of(request).settings.zone
+    return JSONResponse(
+        await transactions.read(
+            request,
+            lambda conn: service.government(conn, zone, first, last, region, rows=rows),
+        )
     )
 
 
@@ -110,9 +106,8 @@ async def government_ledger(
     summary="The city's figures for the public dashboard (no personal data)",
 )
 async def dashboard(request: Request) -> JSONResponse:
-    return await _read(
-        request,
-        lambda conn, platform: service.dashboard(
-            conn, platform.settings.zone, service.today_in(platform.settings.zone, clock.now())
-        ),
+    zone = platform_of(request).settings.zone
+    today = service.today_in(zone, clock.now())
+    return JSONResponse(
+        await transactions.read(request, lambda conn: service.dashboard(conn, zone, today))
     )

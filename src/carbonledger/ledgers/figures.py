@@ -10,10 +10,8 @@ citizens' accounts.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
 
 COUNTS = ("accepted", "duplicate", "pending", "rejected", "reduction_mg", "points")
 FLOWS: Mapping[tuple[str, str], str] = {
@@ -39,16 +37,6 @@ def add(total: dict[str, int], counts: Mapping[str, int]) -> None:
     for name in COUNTS:
         total[name] += counts[name]
     total["citizen_days"] += counts["citizens"]
-
-
-def grouped(
-    rows: Iterable[tuple[Mapping[str, Any], Mapping[str, int]]], by: str
-) -> list[dict[str, Any]]:
-    """Sum the counts of (key fields, counts) rows by one key field, sorted by that field."""
-    sums: dict[Any, dict[str, int]] = defaultdict(zero)
-    for key, counts in rows:
-        add(sums[key[by]], counts)
-    return [{by: value, **sums[value]} for value in sorted(sums)]
 
 
 def total(rows: Iterable[Mapping[str, int]]) -> dict[str, int]:

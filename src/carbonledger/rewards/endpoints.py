@@ -31,7 +31,7 @@ from carbonledger.rewards.schemas import (
     refusal,
     reward_out,
 )
-from carbonledger.rewards.web import read, written
+from carbonledger.transactions import read, write
 
 router = APIRouter()
 router.include_router(merchant_endpoints.router)
@@ -72,7 +72,7 @@ async def redeem(
     body: RedeemIn, citizen: CurrentCitizen, request: Request, response: Response
 ) -> RedemptionOut:
     now, hold = clock.now(), platform_of(request).settings.redemption_hold_minutes
-    redeemed = await written(
+    redeemed = await write(
         request,
         lambda conn: service.redeem(conn, citizen, body.reward, body.idempotency_key, now, hold),
     )
@@ -121,7 +121,7 @@ async def my_redemption(
 )
 async def cancel(redemption_id: str, citizen: CurrentCitizen, request: Request) -> RedemptionOut:
     now = clock.now()
-    row = await written(request, lambda conn: service.cancel(conn, citizen, redemption_id, now))
+    row = await write(request, lambda conn: service.cancel(conn, citizen, redemption_id, now))
     return redemption_out(row)
 
 
@@ -146,7 +146,7 @@ async def all_rewards(
 
 async def _set_status(request: Request, reward_id: str, wanted: RewardStatus) -> RewardOut:
     now = clock.now()
-    row = await written(request, lambda conn: catalogue.set_status(conn, reward_id, wanted, now))
+    row = await write(request, lambda conn: catalogue.set_status(conn, reward_id, wanted, now))
     return reward_out(row)
 
 

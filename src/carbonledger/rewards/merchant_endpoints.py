@@ -32,7 +32,7 @@ from carbonledger.rewards.schemas import (
     refusal,
     reward_out,
 )
-from carbonledger.rewards.web import read, written
+from carbonledger.transactions import read, write
 
 router = APIRouter(tags=["merchant"])
 Model = TypeVar("Model", bound=BaseModel)
@@ -81,7 +81,7 @@ async def create_reward(request: Request) -> RewardOut:
     caller, body, now = await _merchant(request)
     data = _parsed(RewardIn, body).model_dump()
     terms = Terms(**{**data, "valid_from": data["valid_from"] or now})
-    row = await written(
+    row = await write(
         request,
         lambda conn: catalogue.create(conn, caller.partner_id, terms, now),
     )
@@ -112,7 +112,7 @@ async def list_rewards(request: Request) -> RewardListingsOut:
 async def change_reward(request: Request, reward_id: str) -> RewardOut:
     caller, body, now = await _merchant(request)
     changes = _parsed(RewardChange, body).model_dump(exclude_unset=True)
-    row = await written(
+    row = await write(
         request,
         lambda conn: catalogue.change(conn, caller.partner_id, reward_id, changes, now),
     )
@@ -127,7 +127,7 @@ async def change_reward(request: Request, reward_id: str) -> RewardOut:
 )
 async def withdraw_reward(request: Request, reward_id: str) -> RewardOut:
     caller, _, now = await _merchant(request)
-    row = await written(
+    row = await write(
         request,
         lambda conn: catalogue.set_status(
             conn, reward_id, RewardStatus.WITHDRAWN, now, merchant_id=caller.partner_id
@@ -163,7 +163,7 @@ async def get_voucher(request: Request, code: str) -> RedemptionOut:
 async def confirm_voucher(request: Request, code: str) -> RedemptionOut:
     caller, _, now = await _merchant(request)
     zone = platform_of(request).settings.zone
-    row = await written(
+    row = await write(
         request,
         lambda conn: service.confirm(conn, caller.partner_id, code, now, zone),
     )

@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from carbonledger import db
+from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput, NotFound
 from carbonledger.ingest.schemas import ErrorOut
-from carbonledger.platform import Platform
 from carbonledger.translog import merkle, proofs, publisher, tiles
 from carbonledger.translog import repository as repo
 
@@ -25,11 +25,6 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 _CHECKPOINT_CACHE = "public, max-age=1"
 _KEY_CACHE = "public, max-age=86400"
 _TILE_TYPE = "application/octet-stream"
-
-
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
 
 
 def _b64(data: bytes) -> str:
@@ -49,7 +44,7 @@ def _checkpoint_size(conn: Any) -> int:
 )
 async def get_checkpoint(request: Request) -> Response:
     def read() -> str | None:
-        with db.read(_platform(request).engine) as conn:
+        with db.read(platform_of(request).engine) as conn:
             return publisher.served_note(conn)
 
     note = await run_in_threadpool(read)
@@ -60,7 +55,7 @@ async def get_checkpoint(request: Request) -> Response:
 
 @router.get("/log/key", response_class=PlainTextResponse, summary="The log's verifier key")
 async def get_key(request: Request) -> Response:
-    vkey = _platform(request).log_signer.verifier_key()
+    vkey = platform_of(request).log_signer.verifier_key()
     return PlainTextResponse(vkey + "\n", headers={"Cache-Control": _KEY_CACHE})
 
 
@@ -87,7 +82,7 @@ async def get_bundle(request: Request, path: str) -> Response:
     index, width = _tile_address(path)
 
     def read() -> bytes | None:
-        with db.read(_platform(request).engine) as conn:
+        with db.read(platform_of(request).engine) as conn:
             return repo.bundle(conn, index)
 
     data = await run_in_threadpool(read)
@@ -104,7 +99,7 @@ async def get_tile(request: Request, level: int, path: str) -> Response:
     index, width = _tile_address(path)
 
     def read() -> bytes | None:
-        with db.read(_platform(request).engine) as conn:
+        with db.read(platform_of(request).engine) as conn:
             return repo.tile(conn, level, index)
 
     return _bytes_response(await run_in_threadpool(read), width, tiles.HASH_SIZE)
@@ -113,7 +108,7 @@ async def get_tile(request: Request, level: int, path: str) -> Response:
 @router.get("/api/v1/log/entries/{index}", responses=NOT_FOUND, summary="One log entry")
 async def get_entry(request: Request, index: int) -> JSONResponse:
     def read() -> tuple[int, bytes | None]:
-        with db.read(_platform(request).engine) as conn:
+        with db.read(platform_of(request).engine) as conn:
             size = _checkpoint_size(conn)
             if not 0 <= index < size:
                 return size, None
@@ -148,7 +143,7 @@ async def get_inclusion(
         raise InvalidInput(f"index {index} is not below size {size}", code="invalid_proof_request")
 
     def read() -> dict[str, Any]:
-        with db.read(_platform(request).engine) as conn:
+        with db.read(platform_of(request).engine) as conn:
             _within_checkpoint(conn, size)
             return {
                 "index": index,
@@ -174,7 +169,7 @@ async def get_consistency(
         )
 
     def read() -> dict[str, Any]:
-        with db.read(_platform(request).engine) as conn:
+        with db.read(platform_of(request).engine) as conn:
             _within_checkpoint(conn, size)
             return {
                 "first": first,
