@@ -15,7 +15,6 @@ from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.auth import add_operator as add_operator_account
 from carbonledger.accounts.passwords import hash_password
-from carbonledger.accounts.repository import citizen as citizen_row
 from carbonledger.accounts.sessions import CSRF_HEADER
 from carbonledger.ids import ulid
 from carbonledger.ingest import pending
@@ -29,7 +28,6 @@ from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
 from carbonledger.rewards import catalogue
 from carbonledger.rewards.rules import Terms
 from carbonledger.simulate.population import synthetic_id_number, synthetic_phone
-from carbonledger.translog import sequencer
 
 _counter = itertools.count(1)
 _last = 0
@@ -140,13 +138,7 @@ def link(
     with db.write(platform.engine) as conn:
         code = accounts.create_link_code(conn, citizen_id, partner_id, now, 10)
     with db.write(platform.engine) as conn:
-        sequencer.lock(conn)
-        accounts.link(conn, partner_id, user, code, now)
-        row = citizen_row(conn, citizen_id)
-        assert row is not None
-        return pending.release(
-            conn, platform, partner_id, user, (citizen_id, row.pseudonym_key), now
-        )
+        return pending.link(conn, platform, partner_id, user, code, now)
 
 
 def record(

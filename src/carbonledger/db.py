@@ -11,12 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -130,33 +139,161 @@ def retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 5)
     raise AssertionError("unreachable")
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql_insert(table)
-    return sqlite_insert(table)
+# Writing rows. Every helper below runs one statement for all its rows at the driver level,
+# with the values turned into the database's own storage form once per row (the converters are
+# built once per table and dialect): the hot path's cost stays the database's, not the toolkit's.
+
+
+def _sqlite_instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(dialect: str, column: Column[Any]) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _sqlite_instant if dialect == "sqlite" else _aware
+    if dialect == "sqlite" and isinstance(kind, Date):
+        return _sqlite_day
+    if dialect == "sqlite" and isinstance(kind, Boolean):
+        return _sqlite_flag
+    return _same
+
+
+@lru_cache(maxsize=512)
+def _converters(
+    dialect: str, table: Table, names: tuple[str, ...]
+) -> tuple[Callable[[Any], Any], ...]:
+    return tuple(_converter(dialect, table.c[name]) for name in names)
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _statement(conn: Connection, table: Table, names: tuple[str, ...], rows: int = 1) -> str:
+    mark = parameter_mark(conn)
+    one = "(" + ", ".join([mark] * len(names)) + ")"
+    # Table and column names come from the metadata, values only ever from parameters.
+    columns, values = _quoted(names), ", ".join([one] * rows)
+    return f'INSERT INTO "{table.name}" ({columns}) VALUES {values}'  # noqa: S608
+
+
+def _stored_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    names = tuple(rows[0])
+    convert = _converters(conn.dialect.name, table, names)
+    pairs = tuple(zip(names, convert, strict=True))
+    return names, [tuple(f(row[name]) for name, f in pairs) for row in rows]
+
+
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], tail: str = ""
+) -> None:
+    """Insert the rows (dicts with the same keys) with one statement."""
+    if not rows:
+        return
+    names, values = _stored_rows(conn, table, rows)
+    conn.exec_driver_sql(_statement(conn, table, names) + tail, values)
 
 
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows whose key is not there yet."""
-    if rows:
-        conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+    insert_rows(conn, table, rows, " ON CONFLICT DO NOTHING")
+
+
+# SQLite takes at most 32,766 parameters in one statement.
+_MAX_PARAMETERS = 32_000
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[Any]:
     """Insert the rows whose key is not there yet; return the keys of those inserted."""
     if not rows:
         return []
-    key = list(table.primary_key.columns)
-    statement = _insert(conn, table).on_conflict_do_nothing().returning(*key)
-    return list(conn.execute(statement, list(rows)))
+    names, values = _stored_rows(conn, table, rows)
+    key = [column.name for column in table.primary_key.columns]
+    per_statement = max(_MAX_PARAMETERS // len(names), 1)
+    inserted: list[Any] = []
+    for start in range(0, len(values), per_statement):
+        chunk = values[start : start + per_statement]
+        statement = (
+            _statement(conn, table, names, len(chunk))
+            + f" ON CONFLICT DO NOTHING RETURNING {_quoted(key)}"
+        )
+        flat = [value for row in chunk for value in row]
+        result = conn.exec_driver_sql(statement, tuple(flat))
+        inserted += [_KeyRow(dict(zip(key, row, strict=True)), table) for row in result]
+    return inserted
+
+
+def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Update each row (dicts with the same keys) where `key` equals its `key` value, with one
+    statement."""
+    if not rows:
+        return
+    names, values = _stored_rows(conn, table, rows)
+    mark = parameter_mark(conn)
+    changed = [name for name in names if name != key]
+    sets = ", ".join(f'"{name}" = {mark}' for name in changed)
+    order = [names.index(name) for name in changed] + [names.index(key)]
+    conn.exec_driver_sql(
+        f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = {mark}',  # noqa: S608
+        [tuple(row[i] for i in order) for row in values],
+    )
+
+
+def stored_instant(conn: Connection, value: datetime) -> Any:
+    """An instant in the database's storage form, for a driver-level statement's parameter."""
+    return _sqlite_instant(value) if conn.dialect.name == "sqlite" else _aware(value)
+
+
+def read_instant(value: Any) -> datetime:
+    """An instant read by a driver-level statement, timezone-aware in UTC."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def parameter_mark(conn: Connection) -> str:
+    """The driver's placeholder for a positional parameter."""
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
+class _KeyRow:
+    """A returned primary key, read by column name in its Python form."""
+
+    def __init__(self, values: dict[str, Any], table: Table) -> None:
+        for name, value in values.items():
+            is_day = isinstance(value, str) and isinstance(table.c[name].type, Date)
+            setattr(self, name, date.fromisoformat(value) if is_day else value)
 
 
 def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert one row unless its key exists; True when it was inserted."""
-    # RETURNING, not rowcount: drivers do not all report a row count for ON CONFLICT inserts.
-    key = list(table.primary_key.columns)
-    statement = _insert(conn, table).on_conflict_do_nothing().returning(*key)
-    return conn.execute(statement, row).first() is not None
+    return bool(insert_new(conn, table, [row]))
 
 
 def upsert(
@@ -172,7 +309,7 @@ def upsert(
     overwrite the `replace` columns."""
     if not rows:
         return
-    statement = _insert(conn, table)
-    changes = {name: table.c[name] + statement.excluded[name] for name in add}
-    changes.update({name: statement.excluded[name] for name in replace})
-    conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), rows)
+    changes = [f'"{name}" = "{table.name}"."{name}" + excluded."{name}"' for name in add]
+    changes += [f'"{name}" = excluded."{name}"' for name in replace]
+    tail = f" ON CONFLICT ({_quoted(keys)}) DO UPDATE SET {', '.join(changes)}"
+    insert_rows(conn, table, rows, tail)

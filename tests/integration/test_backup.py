@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from carbonledger import clock, db
 from carbonledger.config import Settings
-from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.crediting import reverse
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
@@ -67,7 +67,7 @@ def test_a_restored_backup_verifies_and_reconciles(
         [record("cycling", start=start + timedelta(minutes=30 * n)) for n in range(6)],
     )
     with db.write(platform.engine) as conn:
-        reverse(conn, results[0].record or "", "double reported", clock.now())
+        reverse(conn, platform, results[0].record or "", "double reported", clock.now())
         publisher.publish(conn, platform, clock.now())
     dest = tmp_path / "backup"
     source_dir = platform.settings.data_dir

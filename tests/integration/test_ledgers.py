@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from carbonledger import clock, db
-from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.crediting import reverse
 from carbonledger.ingest.tables import records
 from carbonledger.ledgers import service
 from carbonledger.platform import Platform
@@ -113,7 +113,7 @@ def test_a_reversal_moves_the_figures_and_keeps_participation(platform: Platform
         first = conn.execute(select(records).where(records.c.status == "accepted")).first()
     assert first is not None
     with db.write(platform.engine) as conn:
-        reverse(conn, first.id, "reported in error", clock.now())
+        reverse(conn, platform, first.id, "reported in error", clock.now())
     today = _today(platform)
     with db.read(platform.engine) as conn:
         ledger = service.government(

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, update
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.errors import CarbonLedgerError, InsufficientPoints
-from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.crediting import reverse
 from carbonledger.lotteries import duties, purchases, service, views
 from carbonledger.lotteries.audit import AuditError, audit
 from carbonledger.lotteries.tables import lottery_entries, lottery_winners
@@ -155,7 +155,9 @@ def test_lifecycle_publishes_three_leaves_and_recomputable_winners(town: Town) -
     meals(town, "u0", 3, town.opens + timedelta(minutes=5))  # two a day earn entries
     [late] = meals(town, "u1", 1, town.closes + timedelta(minutes=5))  # outside the window
     [reversed_] = meals(town, "u2", 1, town.opens + timedelta(hours=1))
-    write(town.platform, lambda conn: reverse(conn, reversed_, "review", clock.now()))
+    write(
+        town.platform, lambda conn: reverse(conn, town.platform, reversed_, "review", clock.now())
+    )
     bought = buy(town, lottery, 1, 2, "k1", town.opens + timedelta(hours=2))
     assert len(bought.entries) == 2 and bought.points == 200
 

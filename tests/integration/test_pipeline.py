@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from carbonledger import clock, db
 from carbonledger.ingest import pending
+from carbonledger.ingest.crediting import reverse
 from carbonledger.ingest.results import Status
-from carbonledger.ingest.reversal import reverse
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher, sequencer
@@ -131,7 +131,11 @@ def test_reversal_claws_back_and_appends_a_reversal_leaf(platform: Platform) -> 
     [credit] = submit(platform, partner.id, [record("cycling", user="u")])
     with db.write(platform.engine) as conn:
         index = reverse(
-            conn, credit.record or "", "the operator found a duplicate account", clock.now()
+            conn,
+            platform,
+            credit.record or "",
+            "the operator found a duplicate account",
+            clock.now(),
         )
     with db.read(platform.engine) as conn:
         leaf = Leaf.decode(log_repo.entry(conn, index))
@@ -202,7 +206,7 @@ def test_points_reconcile_with_the_log(platform: Platform) -> None:
         ],
     )
     with db.write(platform.engine) as conn:
-        reverse(conn, results[0].record or "", "a test of reversal", clock.now())
+        reverse(conn, platform, results[0].record or "", "a test of reversal", clock.now())
         publisher.publish(conn, platform, clock.now())
     with db.read(platform.engine) as conn:
         good = reconcile(conn)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from carbonledger import db
+from carbonledger.ingest.crediting import reverse
 from carbonledger.ingest.results import Result, Status
-from carbonledger.ingest.reversal import reverse
 from carbonledger.ingest.tables import records, reversals
 from carbonledger.platform import Platform
 from carbonledger.points import ledger
@@ -187,7 +187,7 @@ def test_a_reversal_claws_back_the_base_and_the_bonuses(platform: Platform) -> N
     campaign = factories.add_campaign(platform, NOON)
     [credit] = submit(platform, partner, [ride()], NOON)
     with db.write(platform.engine) as conn:
-        index = reverse(conn, credit.record or "", "the trip was reported twice", NOON)
+        index = reverse(conn, platform, credit.record or "", "the trip was reported twice", NOON)
     assert leaf(platform, index).points == -CYCLING_POINTS
     balances = points_balance(platform)
     assert balances[f"citizen:{citizen}"] == 0
@@ -210,7 +210,7 @@ def test_a_reversal_takes_the_base_first_when_points_were_spent(platform: Platfo
     [credit] = submit(platform, partner, [ride()], NOON)
     spend_until_left(platform, citizen, CYCLING_POINTS + 50)
     with db.write(platform.engine) as conn:
-        index = reverse(conn, credit.record or "", "fraudulent account", NOON)
+        index = reverse(conn, platform, credit.record or "", "fraudulent account", NOON)
     assert leaf(platform, index).points == -CYCLING_POINTS
     balances = points_balance(platform)
     assert balances[f"citizen:{citizen}"] == 0
@@ -228,7 +228,7 @@ def test_bonus_clawed_back_after_a_campaign_closed_returns_to_issuance(
     [credit] = submit(platform, partner, [ride()], NOON)
     with db.write(platform.engine) as conn:
         closed = points.close_campaign(conn, campaign.id, "operator-1", NOON)
-        reverse(conn, credit.record or "", "the partner withdrew the trip", NOON)
+        reverse(conn, platform, credit.record or "", "the partner withdrew the trip", NOON)
     assert (closed.status, closed.budget_left) == ("closed", 0)
     assert points_balance(platform)[campaign_account(campaign.id)] == 0
     check_books(platform)
@@ -239,7 +239,7 @@ def test_reconcile_reads_the_flow_and_fails_on_a_tampered_balance(platform: Plat
     campaign = factories.add_campaign(platform, NOON, budget=1000)
     results: list[Result] = submit(platform, partner, [ride("u0"), ride("u1")], NOON)
     with db.write(platform.engine) as conn:
-        reverse(conn, results[1].record or "", "a test of reversal", NOON)
+        reverse(conn, platform, results[1].record or "", "a test of reversal", NOON)
     spend_until_left(platform, citizens[0], 100)
     check_books(platform)
     with db.read(platform.engine) as conn:

@@ -24,7 +24,7 @@ from carbonledger.config import Settings
 from carbonledger.donations import service as donations
 from carbonledger.donations.rules import ProjectTerms
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.crediting import reverse
 from carbonledger.lotteries import purchases
 from carbonledger.lotteries import service as lotteries
 from carbonledger.platform import Platform
@@ -137,7 +137,9 @@ class PointsLedger(RuleBasedStateMachine):
     def reverse_a_credit(self, credit: tuple[str, str]) -> None:
         record_id, citizen = credit
         before = self._held_by(citizen)
-        outcome = self._attempt(lambda conn: reverse(conn, record_id, "review", clock.now()))
+        outcome = self._attempt(
+            lambda conn: reverse(conn, self.platform, record_id, "review", clock.now())
+        )
         if isinstance(outcome, CarbonLedgerError):
             assert outcome.code == "not_reversible"  # reversed already through another handle
             return

@@ -69,11 +69,11 @@ def test_a_reviewer_reverses_a_flagged_credit(platform: Platform) -> None:
     _, (_, fast, capped) = _city(platform)
     with db.write(platform.engine) as conn:
         with pytest.raises(CarbonLedgerError) as blank:
-            service.reverse(conn, fast, "  ", "op-review", clock.now())
+            service.reverse(conn, platform, fast, "  ", "op-review", clock.now())
         assert blank.value.code == "note_required"
     with db.write(platform.engine) as conn:
         leaf = service.reverse(
-            conn, fast, "28 km/h on a shared bike: GPS drift", "op-review", clock.now()
+            conn, platform, fast, "28 km/h on a shared bike: GPS drift", "op-review", clock.now()
         )
         service.keep(conn, capped, "a long Sunday ride", "op-review", clock.now())
     with db.read(platform.engine) as conn:

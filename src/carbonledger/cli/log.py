@@ -80,11 +80,11 @@ def reverse(
     reason: Annotated[str, typer.Option(help="Why the credit is withdrawn (kept for audit).")],
 ) -> None:
     """Withdraw a credit after review: a reversal leaf, points clawed back, one transaction."""
-    from carbonledger.ingest.reversal import reverse as reverse_record
+    from carbonledger.ingest import crediting
     from carbonledger.translog.publisher import publish_and_cosign
 
-    with operator_transaction() as (_, conn):
-        index = reverse_record(conn, record, reason, clock.now())
+    with operator_transaction() as (platform, conn):
+        index = crediting.reverse(conn, platform, record, reason, clock.now())
     platform = Platform.open()
     publish_and_cosign(platform, clock.now())
     print(f"record {record} reversed by leaf {index}")

@@ -16,10 +16,12 @@ Every class is then held to the daily cap, with partial credit (`capped`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from carbonledger.ingest.results import Status
 from carbonledger.methodology.catalogue import Scenario
 from carbonledger.methodology.quantify import apply_cap, daily_total_credit
 
@@ -66,7 +68,7 @@ class Claim:
 class Decision:
     """`credited_milli` > 0 exactly when the claim is accepted."""
 
-    status: str
+    status: Status
     reason: str | None = None
     duplicate_of: str | None = None
     credited_milli: int = 0
@@ -76,11 +78,45 @@ class Decision:
 UsageKey = tuple[str, date, str]
 
 
+class TripIndex:
+    """One citizen's trips of one dedupe group, sorted by start. A look-up bisects to the trips
+    that start before the claim ends and no earlier than the longest trip held could reach back,
+    so its cost grows with the log of the trips held and the trips near the claim, never with
+    the citizen's whole history."""
+
+    __slots__ = ("_longest", "_starts", "_trips")
+
+    def __init__(self) -> None:
+        self._starts: list[tuple[datetime, str]] = []
+        self._trips: dict[tuple[datetime, str], Trip] = {}
+        self._longest = timedelta(0)
+
+    def add(self, trip: Trip) -> None:
+        key = (trip.started_at, trip.record_id)
+        if key in self._trips:
+            return
+        insort(self._starts, key)
+        self._trips[key] = trip
+        self._longest = max(self._longest, trip.ended_at - trip.started_at)
+
+    def overlapping(self, start: datetime, end: datetime) -> Iterator[Trip]:
+        """The trips that overlap [start, end), earliest start first."""
+        low = bisect_left(self._starts, (start - self._longest, ""))
+        high = bisect_left(self._starts, (end, ""))
+        for key in self._starts[low:high]:
+            trip = self._trips[key]
+            if trip.ended_at > start:
+                yield trip
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+
 @dataclass
 class DedupeState:
     """The dedupe and cap state of some citizens, updated as claims are accepted."""
 
-    trips: dict[str, list[Trip]] = field(default_factory=dict)
+    trips: dict[tuple[str, str], TripIndex] = field(default_factory=dict)
     usage: dict[UsageKey, Usage] = field(default_factory=dict)
     evidence: dict[tuple[str, str], str] = field(default_factory=dict)
     new_trips: list[Trip] = field(default_factory=list)
@@ -94,10 +130,16 @@ class DedupeState:
         usage: dict[UsageKey, Usage],
         evidence: dict[tuple[str, str], str],
     ) -> DedupeState:
-        by_citizen: dict[str, list[Trip]] = {}
+        state = cls(usage=dict(usage), evidence=dict(evidence))
         for trip in trips:
-            by_citizen.setdefault(trip.citizen_id, []).append(trip)
-        return cls(trips=by_citizen, usage=dict(usage), evidence=dict(evidence))
+            state._index(trip.citizen_id, trip.group).add(trip)
+        return state
+
+    def _index(self, citizen_id: str, group: str) -> TripIndex:
+        found = self.trips.get((citizen_id, group))
+        if found is None:
+            found = self.trips[(citizen_id, group)] = TripIndex()
+        return found
 
     def decide(self, claim: Claim) -> Decision:
         """Decide one claim and, when it is accepted, record it so later claims see it."""
@@ -114,11 +156,11 @@ class DedupeState:
             assert claim.evidence_key is not None
             first = self.evidence.get((scenario.code, claim.evidence_key))
             if first:
-                return Decision("duplicate", "same_evidence_key", first)
+                return Decision(Status.DUPLICATE, "same_evidence_key", first)
 
         if scenario.dedupe_class == "daily_total":
             if usage and claim.quantity_milli <= usage.used_milli:
-                return Decision("duplicate", "daily_total_not_higher", usage.last_record)
+                return Decision(Status.DUPLICATE, "daily_total_not_higher", usage.last_record)
             credited = daily_total_credit(used, claim.quantity_milli, scenario.daily_cap_milli)
             capped = claim.quantity_milli > scenario.daily_cap_milli
             new_used = used + max(credited, 0)
@@ -131,7 +173,7 @@ class DedupeState:
             credited, capped = apply_cap(used, claim.quantity_milli, scenario.daily_cap_milli)
             new_used = used + credited
         if credited <= 0:
-            return Decision("rejected", "over_daily_cap")
+            return Decision(Status.REJECTED, "over_daily_cap")
 
         self.usage[key] = Usage(new_used, claim.record_id)
         self.touched_usage.add(key)
@@ -146,28 +188,33 @@ class DedupeState:
                 claim.occurred_at,
                 claim.ended_at,
             )
-            self.trips.setdefault(claim.citizen_id, []).append(trip)
+            self._index(claim.citizen_id, trip.group).add(trip)
             self.new_trips.append(trip)
         elif scenario.dedupe_class == "evidence_key":
             assert claim.evidence_key is not None
             self.evidence[(scenario.code, claim.evidence_key)] = claim.record_id
             self.new_evidence[(scenario.code, claim.evidence_key)] = claim.record_id
-        return Decision("accepted", credited_milli=credited, capped=capped)
+        return Decision(Status.ACCEPTED, credited_milli=credited, capped=capped)
 
     def _trip_refusal(self, claim: Claim) -> Decision | None:
+        """The same trip already credited (overlap of at least half the shorter one, same
+        scenario: the earliest such trip is named), else another mode of the group at the same
+        time (overlap over two minutes), else None."""
         assert claim.ended_at is not None
+        assert claim.scenario.dedupe_group is not None
+        index = self.trips.get((claim.citizen_id, claim.scenario.dedupe_group))
+        if index is None:
+            return None
         start, end = claim.occurred_at, claim.ended_at
         conflict: Decision | None = None
-        for trip in self.trips.get(claim.citizen_id, ()):
-            if trip.group != claim.scenario.dedupe_group:
-                continue
+        for trip in index.overlapping(start, end):
             overlap = min(end, trip.ended_at) - max(start, trip.started_at)
             if overlap <= timedelta(0):
                 continue
             if trip.scenario == claim.scenario.code:
                 shorter = min(end - start, trip.ended_at - trip.started_at)
                 if overlap * 2 >= shorter:
-                    return Decision("duplicate", "overlapping_trip", trip.record_id)
+                    return Decision(Status.DUPLICATE, "overlapping_trip", trip.record_id)
             elif overlap > _CONFLICT_SLACK and conflict is None:
-                conflict = Decision("rejected", "conflicting_trip")
+                conflict = Decision(Status.REJECTED, "conflicting_trip")
         return conflict

@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, db, transactions
-from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput, NotFound, TooLarge
@@ -29,7 +28,6 @@ from carbonledger.ingest.schemas import (
     LinkOut,
     RecordResult,
 )
-from carbonledger.translog import sequencer
 
 router = APIRouter()
 # Request bodies are read raw (the signature covers the exact bytes); these models describe them.
@@ -171,13 +169,7 @@ async def post_link(request: Request) -> JSONResponse:
         raise InvalidInput("code must be the citizen's 8-character link code", code="invalid_link")
 
     def work(conn: Any) -> int:
-        sequencer.lock(conn)
-        citizen_id = accounts.link(conn, caller.partner_id, user, code, now)
-        citizen = accounts_repo.citizen(conn, citizen_id)
-        assert citizen is not None
-        return pending.release(
-            conn, platform, caller.partner_id, user, (citizen_id, citizen.pseudonym_key), now
-        )
+        return pending.link(conn, platform, caller.partner_id, user, code, now)
 
     credited = await run_in_threadpool(db.retrying, platform.engine, work)
     return JSONResponse(

@@ -9,70 +9,57 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
+from carbonledger.accounts import repository as accounts_repo
+from carbonledger.accounts import service as accounts
 from carbonledger.ingest import repository as repo
-from carbonledger.ingest.crediting import Candidate, Outcome, credit
-from carbonledger.ingest.dedupe import Decision
-from carbonledger.ingest.pipeline import outcome_columns
+from carbonledger.ingest.crediting import Candidate, Crediting, Settled, refused
 from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
 from carbonledger.platform import Platform
-from carbonledger.review import service as review
-from carbonledger.translog import sequencer
 
 
-def _key(row: Row[Any]) -> tuple[Any, str, str, str]:
-    return (row.day, row.region, row.scenario, row.partner_id)
+def link(
+    conn: Connection, platform: Platform, partner_id: str, user: str, code: str, now: datetime
+) -> int:
+    """Link a partner user to a citizen with the citizen's one-time code and credit the user's
+    pending records to them; return how many were credited."""
+    service = Crediting.begin(conn, platform, now)
+    citizen_id = accounts.link(conn, partner_id, user, code, now)
+    citizen = accounts_repo.citizen(conn, citizen_id)
+    assert citizen is not None
+    return _release(
+        service,
+        partner_id,
+        user,
+        (citizen_id, citizen.pseudonym_key),
+        platform.settings.retention_days,
+    )
 
 
-def release(
-    conn: Connection,
-    platform: Platform,
-    partner_id: str,
-    user: str,
-    citizen: tuple[str, bytes],
-    now: datetime,
+def _release(
+    service: Crediting, partner_id: str, user: str, citizen: tuple[str, bytes], window_days: int
 ) -> int:
     """Credit the partner user's pending records to the newly linked citizen, oldest first;
-    return how many were credited. The caller holds the sequencer lock."""
-    head = sequencer.head(conn)
-    platform.refresh_catalogue(conn)
-    cutoff = now - timedelta(days=platform.settings.retention_days)
+    those older than the window are `link_window_expired`. Return how many were credited."""
+    conn, now = service.conn, service.now
+    cutoff = now - timedelta(days=window_days)
     rows = repo.pending_records(conn, partner_id, user)
-    waiting = [row for row in rows if row.received_at >= cutoff]
-    changes = Rollups()
-    updates = _expire(rows, changes, cutoff)
-    citizen_id = citizen[0]
-    candidates = [
-        Candidate.of(row, row.id, partner_id, citizen, row.region, row.day) for row in waiting
-    ]
-    outcomes, _ = credit(conn, platform.catalogue, head, candidates, now)
-    credited = 0
-    for row, outcome in zip(waiting, outcomes, strict=True):
-        status = Status(outcome.decision.status)
-        changes.count(_key(row), Status.PENDING, -1)
-        changes.count(_key(row), status)
-        credited_citizen = citizen_id if status is Status.ACCEPTED else None
-        changes.credit(_key(row), outcome.reduction_mg, outcome.points, credited_citizen)
-        updates.append(
-            {"record_id": row.id, "citizen_id": citizen_id, **outcome_columns(outcome, now)}
-        )
-        credited += status is Status.ACCEPTED
-    repo.update_outcomes(conn, updates)
-    repo.add_rollups(conn, changes)
-    review.flag_credits(conn, platform.catalogue, candidates, outcomes, now)
-    return credited
+    settled = Settled()
+    settled.updates = _expire(rows, settled.rollups, cutoff)
+    candidates = [Candidate.from_row(row, citizen) for row in rows if row.received_at >= cutoff]
+    outcomes = service.decide(candidates, settled)
+    return sum(outcome.status is Status.ACCEPTED for outcome in outcomes)
 
 
 def _expire(rows: Sequence[Row[Any]], changes: Rollups, cutoff: datetime) -> list[dict[str, Any]]:
     updates = []
     for row in rows:
         if row.received_at < cutoff:
-            changes.count(_key(row), Status.PENDING, -1)
-            changes.count(_key(row), Status.REJECTED)
-            expired = Outcome(Decision("rejected", "link_window_expired"))
-            updates.append(
-                {"record_id": row.id, "citizen_id": None, **outcome_columns(expired, cutoff)}
-            )
+            key = (row.day, row.region, row.scenario, row.partner_id)
+            changes.count(key, Status.PENDING, -1)
+            changes.count(key, Status.REJECTED)
+            expired = refused("link_window_expired")
+            updates.append({"record_id": row.id, **expired.columns(cutoff)})
     return updates
 
 

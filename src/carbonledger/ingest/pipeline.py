@@ -1,32 +1,33 @@
 """The batch pipeline (DESIGN.md, "the way a record travels"): one database transaction per
 signed batch, one result per record, in order.
 
-validate → idempotency → plausibility → link → dedupe and caps → quantify → log → points →
-rollups. Every record with a usable external_id is stored with its result, so a retry returns the
-first answer and nothing the API acknowledged is lost.
+Before the transaction (`prepare`): validate, content hashes, bounds and plausibility, the link
+look-ups. In it (`submit`): idempotency, then the crediting service (dedupe and caps, quantify,
+log, points, review flags, rollups), then the records' rows in one statement. Every record with a
+usable external_id is stored with its result, so a retry returns the first answer and nothing the
+API acknowledged is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from carbonledger import db
 from carbonledger.accounts.repository import linked_citizens
 from carbonledger.ids import ulid
 from carbonledger.ingest import repository as repo
-from carbonledger.ingest.crediting import Candidate, Outcome, credit
+from carbonledger.ingest.crediting import Candidate, Crediting, Settled, stage
 from carbonledger.ingest.records import Invalid, Record, validate
 from carbonledger.ingest.results import FieldError, Result, Status
-from carbonledger.ingest.rollups import Rollups
 from carbonledger.methodology.quantify import check_plausibility
 from carbonledger.platform import Platform
-from carbonledger.review import service as review
-from carbonledger.translog import sequencer
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,67 @@ class SignedBatch:
     nonce: str
     signature: bytes
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch's records checked before its write transaction: each validated (or invalid),
+    with the bounds or plausibility problem of a valid one, and the links of their users."""
+
+    records: tuple[Record | Invalid, ...]
+    problems: tuple[str | None, ...]
+    links: dict[str, tuple[str, bytes]]
+
+
+def prepare(
+    platform: Platform,
+    partner_id: str,
+    raw_records: Sequence[Any],
+    now: datetime,
+    conn: Connection | None = None,
+) -> Prepared:
+    """Everything about a batch that needs no lock: validation, content hashes, bounds and
+    plausibility, and the links of its users (read in `conn`, or a read transaction of its
+    own)."""
+    if conn is None:
+        with db.read(platform.engine) as reading:
+            return prepare(platform, partner_id, raw_records, now, reading)
+    with stage("validation"):
+        catalogue = platform.refresh_catalogue(conn)
+        parsed = tuple(validate(raw, catalogue) for raw in raw_records)
+        problems = tuple(
+            _bounds(platform, record, now) if isinstance(record, Record) else None
+            for record in parsed
+        )
+        users = {
+            record.user
+            for record, problem in zip(parsed, problems, strict=True)
+            if isinstance(record, Record) and problem is None
+        }
+        links = linked_citizens(conn, partner_id, users)
+    return Prepared(parsed, problems, links)
+
+
+def _bounds(platform: Platform, record: Record, now: datetime) -> str | None:
+    settings = platform.settings
+    if record.occurred_at > now + timedelta(seconds=settings.clock_skew_seconds):
+        return "in_future"
+    if record.occurred_at < now - timedelta(days=settings.retention_days):
+        return "too_old"
+    scenario = platform.catalogue.scenario(record.scenario)
+    assert scenario is not None
+    return check_plausibility(
+        scenario, record.quantity_milli, record.occurred_at, record.ended_at, record.embodied_mg
+    )
+
+
+def process(
+    platform: Platform, batch: SignedBatch, raw_records: Sequence[Any], now: datetime
+) -> list[Result]:
+    """A batch's whole way: prepared outside, then submitted in one write transaction (run
+    again when the database asks for a retry)."""
+    prepared = prepare(platform, batch.partner_id, raw_records, now)
+    return db.retrying(platform.engine, lambda conn: submit(conn, platform, batch, prepared, now))
 
 
 def _reused(external_id: str) -> Result:
@@ -64,29 +126,25 @@ def _errors_json(errors: tuple[FieldError, ...]) -> str | None:
 
 
 class _Batch:
-    """The work of one batch: the rows to write and the results to answer."""
+    """The rows of one batch, built once as plain values, and the results to answer."""
 
     def __init__(self, platform: Platform, batch_id: str, partner_id: str, now: datetime) -> None:
-        self.platform = platform
         self.settings = platform.settings
         self.batch_id = batch_id
         self.partner_id = partner_id
         self.now = now
         self.today = now.astimezone(self.settings.zone).date()
-        self.rows: list[dict[str, Any]] = []
-        self.by_id: dict[str, dict[str, Any]] = {}
-        self.rollups = Rollups()
+        self.settled = Settled()
 
-    def day_of(self, instant: datetime) -> date:
-        return instant.astimezone(self.settings.zone).date()
-
-    def store(self, record: Record | Invalid, result: Result, **extra: Any) -> Result:
-        """Keep a record that has an external_id, with its result; count it in the rollups."""
+    def store(self, record: Record | Invalid, result: Result) -> Result:
+        """Keep a record that has an external_id, with its result; count a settled one in the
+        rollups (the crediting service counts the candidates)."""
         if record.external_id is None or record.content_hash is None:
             return result
         record_id = ulid(self.now)
         if isinstance(record, Record):
-            day, region, scenario = self.day_of(record.occurred_at), record.region, record.scenario
+            day = record.occurred_at.astimezone(self.settings.zone).date()
+            region, scenario = record.region or self.settings.region, record.scenario
             fields: dict[str, Any] = {
                 "partner_user": record.user,
                 "scenario": record.scenario,
@@ -97,104 +155,78 @@ class _Batch:
                 "evidence_key": record.evidence_key,
             }
         else:
-            day, region, scenario = self.today, None, ""
-            fields = {
-                "partner_user": None,
-                "scenario": None,
-                "occurred_at": None,
-                "ended_at": None,
-                "quantity_milli": None,
-                "embodied_mg": None,
-                "evidence_key": None,
-            }
-        region = region or self.settings.region
-        self.rows.append(
+            day, region, scenario = self.today, self.settings.region, ""
+            fields = dict.fromkeys(_RECORD_FIELDS)
+        self.settled.rows.append(
             {
                 "id": record_id,
                 "partner_id": self.partner_id,
                 "external_id": record.external_id,
                 "batch_id": self.batch_id,
                 "content_hash": record.content_hash,
-                "citizen_id": None,
-                "credited_milli": None,
                 "region": region,
                 "day": day,
+                "errors": _errors_json(result.errors),
+                "received_at": self.now,
+                **fields,
+                **_UNDECIDED,
                 "status": result.status.value,
                 "reason": result.reason,
-                "errors": _errors_json(result.errors),
-                "duplicate_of": None,
-                "reduction_mg": 0,
-                "points": 0,
-                "methodology": None,
-                "leaf_index": None,
-                "capped": False,
-                "points_capped": False,
-                "received_at": self.now,
-                "credited_at": None,
-                **fields,
-                **extra,
             }
         )
-        self.rollups.count((day, region, scenario, self.partner_id), result.status)
+        if result.status is not Status.ACCEPTED:
+            key = (day, region, scenario, self.partner_id)
+            self.settled.rollups.count(key, result.status)
         return Result(
             result.external_id, result.status, record_id, result.reason, errors=result.errors
         )
 
     def admit(
-        self, record: Record | Invalid, links: dict[str, tuple[str, bytes]]
+        self, record: Record | Invalid, problem: str | None, links: dict[str, tuple[str, bytes]]
     ) -> tuple[Result, Candidate | None]:
-        """Store a new record as rejected, pending, or (for now) accepted; an accepted one
-        comes back as a candidate for the credit stage."""
+        """Store a new record as rejected or pending, or as a candidate for crediting."""
         external_id = record.external_id
         if isinstance(record, Invalid):
             rejected = Result(
                 external_id, Status.REJECTED, reason=record.reason, errors=record.errors
             )
             return self.store(record, rejected), None
-        reason = self.bounds(record)
-        if reason:
-            return self.store(record, Result(external_id, Status.REJECTED, reason=reason)), None
+        if problem:
+            return self.store(record, Result(external_id, Status.REJECTED, reason=problem)), None
         link = links.get(record.user)
         if link is None:
             waiting = Result(external_id, Status.PENDING, reason="user_not_linked")
             return self.store(record, waiting), None
         result = self.store(record, Result(external_id, Status.ACCEPTED))
-        row = self.rows[-1]
-        self.by_id[row["id"]] = row
-        candidate = Candidate.of(
+        row = self.settled.rows[-1]
+        candidate = Candidate.from_record(
             record, row["id"], self.partner_id, link, row["region"], row["day"]
         )
         return result, candidate
 
-    def settle(self, candidate: Candidate, outcome: Outcome) -> Result:
-        """Write the credit stage's decision into the candidate's row and the rollups."""
-        row = self.by_id[candidate.record_id]
-        row["citizen_id"] = candidate.citizen_id
-        key = (row["day"], row["region"], candidate.scenario, self.partner_id)
-        # The row was counted as accepted when stored; move it if the credit stage said otherwise.
-        decided = Status(outcome.decision.status)
-        if decided is not Status.ACCEPTED:
-            self.rollups.count(key, Status.ACCEPTED, -1)
-            self.rollups.count(key, decided)
-        row.update(outcome_columns(outcome, self.now))
-        credited = candidate.citizen_id if decided is Status.ACCEPTED else None
-        self.rollups.credit(key, outcome.reduction_mg, outcome.points, credited)
-        return _result(row["external_id"], candidate.record_id, outcome)
 
-    def bounds(self, record: Record) -> str | None:
-        if record.occurred_at > self.now + timedelta(seconds=self.settings.clock_skew_seconds):
-            return "in_future"
-        if record.occurred_at < self.now - timedelta(days=self.settings.retention_days):
-            return "too_old"
-        scenario = self.platform.catalogue.scenario(record.scenario)
-        assert scenario is not None
-        return check_plausibility(
-            scenario,
-            record.quantity_milli,
-            record.occurred_at,
-            record.ended_at,
-            record.embodied_mg,
-        )
+_RECORD_FIELDS = (
+    "partner_user",
+    "scenario",
+    "occurred_at",
+    "ended_at",
+    "quantity_milli",
+    "embodied_mg",
+    "evidence_key",
+)
+# A new row's outcome columns until the crediting service decides.
+_UNDECIDED: dict[str, Any] = {
+    "citizen_id": None,
+    "credited_milli": None,
+    "duplicate_of": None,
+    "reduction_mg": 0,
+    "points": 0,
+    "methodology": None,
+    "leaf_index": None,
+    "capped": False,
+    "points_capped": False,
+    "credited_at": None,
+}
 
 
 def _insert_batch(conn: Connection, batch: SignedBatch, count: int, now: datetime) -> str:
@@ -217,24 +249,31 @@ def _insert_batch(conn: Connection, batch: SignedBatch, count: int, now: datetim
 
 
 def submit(
-    conn: Connection, platform: Platform, batch: SignedBatch, raw_records: list[Any], now: datetime
+    conn: Connection,
+    platform: Platform,
+    batch: SignedBatch,
+    records: Prepared | Sequence[Any],
+    now: datetime,
 ) -> list[Result]:
-    """Process one signed batch in the caller's transaction; return one result per record."""
-    head = sequencer.lock(conn)
-    platform.refresh_catalogue(conn)
-    batch_id = _insert_batch(conn, batch, len(raw_records), now)
+    """Process one signed batch in the caller's transaction; return one result per record.
+    `records` are prepared already (`prepare`, outside the transaction) or raw."""
+    service = Crediting.begin(conn, platform, now)
+    prepared = (
+        records
+        if isinstance(records, Prepared)
+        else prepare(platform, batch.partner_id, records, now, conn)
+    )
+    parsed = prepared.records
+    batch_id = _insert_batch(conn, batch, len(parsed), now)
     work = _Batch(platform, batch_id, batch.partner_id, now)
-    parsed = [validate(raw, platform.catalogue) for raw in raw_records]
     stored = repo.stored_results(
         conn, batch.partner_id, [p.external_id for p in parsed if p.external_id is not None]
     )
-    links = linked_citizens(
-        conn, batch.partner_id, (p.user for p in parsed if isinstance(p, Record))
-    )
+    links = _links_now(conn, batch.partner_id, prepared)
     results: list[Result | None] = [None] * len(parsed)
     first_in_batch: dict[str, tuple[bytes | None, int]] = {}
     candidates: list[tuple[int, Candidate]] = []
-    for index, record in enumerate(parsed):
+    for index, (record, problem) in enumerate(zip(parsed, prepared.problems, strict=True)):
         external_id = record.external_id
         if external_id is not None:
             if external_id in stored:
@@ -245,16 +284,15 @@ def submit(
             if external_id in first_in_batch:
                 continue  # answered after the batch, as a replay of its first occurrence
             first_in_batch[external_id] = (record.content_hash, index)
-        results[index], candidate = work.admit(record, links)
+        results[index], candidate = work.admit(record, problem, links)
         if candidate is not None:
             candidates.append((index, candidate))
 
-    outcomes, _ = credit(conn, platform.catalogue, head, [c for _, c in candidates], now)
+    outcomes = service.decide([c for _, c in candidates], work.settled)
     for (index, candidate), outcome in zip(candidates, outcomes, strict=True):
-        results[index] = work.settle(candidate, outcome)
-    repo.insert_records(conn, work.rows)
-    repo.add_rollups(conn, work.rollups)
-    review.flag_credits(conn, platform.catalogue, [c for _, c in candidates], outcomes, now)
+        external_id = parsed[index].external_id
+        assert external_id is not None
+        results[index] = outcome.result(external_id, candidate.record_id)
     for index, record in enumerate(parsed):
         if results[index] is None:
             assert record.external_id is not None
@@ -266,35 +304,16 @@ def submit(
     return [r for r in results if r is not None]
 
 
-def outcome_columns(outcome: Outcome, now: datetime) -> dict[str, Any]:
-    decision = outcome.decision
-    accepted = decision.status == Status.ACCEPTED.value
-    return {
-        "status": decision.status,
-        "reason": decision.reason,
-        "duplicate_of": decision.duplicate_of,
-        "reduction_mg": outcome.reduction_mg,
-        "points": outcome.points,
-        "methodology": outcome.methodology,
-        "leaf_index": outcome.leaf_index,
-        "capped": decision.capped,
-        "points_capped": outcome.points_capped,
-        "credited_milli": decision.credited_milli if accepted else None,
-        "credited_at": now if accepted else None,
+def _links_now(
+    conn: Connection, partner_id: str, prepared: Prepared
+) -> dict[str, tuple[str, bytes]]:
+    """The prepared links, and those of users linked since they were read (so a record never
+    waits as pending for a link that exists)."""
+    unlinked = {
+        record.user
+        for record, problem in zip(prepared.records, prepared.problems, strict=True)
+        if isinstance(record, Record) and problem is None and record.user not in prepared.links
     }
-
-
-def _result(external_id: str, record_id: str, outcome: Outcome) -> Result:
-    decision = outcome.decision
-    return Result(
-        external_id=external_id,
-        status=Status(decision.status),
-        record=record_id,
-        reason=decision.reason,
-        duplicate_of=decision.duplicate_of,
-        reduction_mg=outcome.reduction_mg,
-        points=outcome.points,
-        methodology=outcome.methodology,
-        leaf_index=outcome.leaf_index,
-        capped=decision.capped,
-    )
+    if not unlinked:
+        return prepared.links
+    return prepared.links | linked_citizens(conn, partner_id, unlinked)

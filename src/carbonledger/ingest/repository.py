@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import insert_new, upsert
+from carbonledger.db import (
+    insert_new,
+    insert_rows,
+    parameter_mark,
+    read_instant,
+    stored_instant,
+    update_rows,
+    upsert,
+)
 from carbonledger.ingest.dedupe import DedupeState, Trip, Usage
 from carbonledger.ingest.results import FieldError, Result, Status
 from carbonledger.ingest.rollups import Rollups
@@ -27,6 +35,10 @@ from carbonledger.ingest.tables import (
     rollups,
     trips,
 )
+from carbonledger.methodology.quantify import LONGEST_INTERVAL
+
+if TYPE_CHECKING:
+    from carbonledger.ingest.crediting import Candidate
 
 _RESULT_COLUMNS = (
     records.c.id,
@@ -90,35 +102,20 @@ def result_of(conn: Connection, partner_id: str, external_id: str) -> Result | N
 
 
 def insert_records(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(records.insert(), rows)
-
-
-_OUTCOME_COLUMNS = (
-    "citizen_id",
-    "status",
-    "reason",
-    "duplicate_of",
-    "reduction_mg",
-    "points",
-    "methodology",
-    "leaf_index",
-    "capped",
-    "points_capped",
-    "credited_milli",
-    "credited_at",
-)
+    insert_rows(conn, records, rows)
 
 
 def update_outcomes(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Store the outcome of records that waited (pending) and are now decided."""
-    if rows:
-        conn.execute(
-            update(records)
-            .where(records.c.id == bindparam("record_id"))
-            .values({name: bindparam(name) for name in _OUTCOME_COLUMNS}),
-            list(rows),
-        )
+    update_rows(
+        conn,
+        records,
+        "id",
+        [
+            {"id": row["record_id"]} | {k: v for k, v in row.items() if k != "record_id"}
+            for row in rows
+        ],
+    )
 
 
 def record_by_id(conn: Connection, record_id: str) -> Row[Any] | None:
@@ -169,32 +166,16 @@ def pending_received_before(conn: Connection, cutoff: datetime) -> list[Row[Any]
     )
 
 
-def load_dedupe(
-    conn: Connection,
-    citizen_ids: Iterable[str],
-    days: Iterable[date],
-    trip_window: tuple[datetime, datetime] | None,
-    keys: Iterable[tuple[str, str]],
-) -> DedupeState:
-    """The dedupe state a set of claims can touch: their citizens' trips in the window, daily
-    usage on their days, and the evidence keys they carry."""
-    citizen_list = list(set(citizen_ids))
-    day_list = list(set(days))
-    found_trips: list[Trip] = []
-    if trip_window and citizen_list:
-        start, end = trip_window
-        found_trips = [
-            Trip(r.record_id, r.citizen_id, r.dedupe_group, r.scenario, r.started_at, r.ended_at)
-            for r in conn.execute(
-                select(trips).where(
-                    trips.c.citizen_id.in_(citizen_list),
-                    trips.c.started_at < end,
-                    trips.c.ended_at > start,
-                )
-            )
-        ]
+def load_dedupe(conn: Connection, claims: Sequence[Candidate]) -> DedupeState:
+    """The dedupe state the claims can touch: their citizens' trips near each claim's interval,
+    daily usage on their days, and the evidence keys they carry. Batch-sized: each citizen's
+    claims are merged into spans, and only trips starting in a span (reaching back by the
+    longest interval a record may have) are read, however long the citizen's history."""
+    citizen_list = list({c.citizen_id for c in claims})
+    found_trips = _trips_near(conn, claims)
     usage: dict[tuple[str, date, str], Usage] = {}
-    if citizen_list and day_list:
+    day_list = list({c.day for c in claims})
+    if citizen_list:
         for r in conn.execute(
             select(daily_usage).where(
                 daily_usage.c.citizen_id.in_(citizen_list),
@@ -202,7 +183,7 @@ def load_dedupe(
             )
         ):
             usage[(r.citizen_id, r.day, r.scenario)] = Usage(r.used_milli, r.last_record)
-    key_list = list(set(keys))
+    key_list = list({(c.scenario, c.evidence_key) for c in claims if c.evidence_key is not None})
     evidence: dict[tuple[str, str], str] = {}
     if key_list:
         for r in conn.execute(
@@ -216,27 +197,59 @@ def load_dedupe(
     return DedupeState.of(found_trips, usage, evidence)
 
 
+def _trips_near(conn: Connection, claims: Sequence[Candidate]) -> list[Trip]:
+    """The stored trips that overlap a claim: for each, the index range of trips starting from
+    the longest interval before it until its end, keeping those that end after it starts."""
+    spans = {(c.citizen_id, c.occurred_at, c.ended_at) for c in claims if c.ended_at is not None}
+    if not spans:
+        return []
+    mark = parameter_mark(conn)
+    values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(spans))
+    parameters = tuple(
+        value
+        for citizen_id, start, end in spans
+        for value in (
+            citizen_id,
+            stored_instant(conn, start - LONGEST_INTERVAL),
+            stored_instant(conn, start),
+            stored_instant(conn, end),
+        )
+    )
+    rows = conn.exec_driver_sql(
+        f"WITH claims (citizen_id, reach, low, high) AS (VALUES {values}) "  # noqa: S608
+        "SELECT t.record_id, t.citizen_id, t.dedupe_group, t.scenario, t.started_at, "
+        "t.ended_at FROM claims JOIN trips t ON t.citizen_id = claims.citizen_id "
+        "AND t.started_at >= claims.reach AND t.started_at < claims.high "
+        "AND t.ended_at > claims.low",
+        parameters,
+    )
+    return [
+        Trip(record_id, citizen_id, group, scenario, read_instant(start), read_instant(end))
+        for record_id, citizen_id, group, scenario, start, end in rows
+    ]
+
+
 def save_dedupe(conn: Connection, state: DedupeState) -> None:
-    if state.new_trips:
-        conn.execute(
-            trips.insert(),
-            [
-                {
-                    "record_id": t.record_id,
-                    "citizen_id": t.citizen_id,
-                    "dedupe_group": t.group,
-                    "scenario": t.scenario,
-                    "started_at": t.started_at,
-                    "ended_at": t.ended_at,
-                }
-                for t in state.new_trips
-            ],
-        )
-    if state.new_evidence:
-        conn.execute(
-            evidence_keys.insert(),
-            [{"scenario": s, "key": k, "record_id": r} for (s, k), r in state.new_evidence.items()],
-        )
+    insert_rows(
+        conn,
+        trips,
+        [
+            {
+                "record_id": t.record_id,
+                "citizen_id": t.citizen_id,
+                "dedupe_group": t.group,
+                "scenario": t.scenario,
+                "started_at": t.started_at,
+                "ended_at": t.ended_at,
+            }
+            for t in state.new_trips
+        ],
+    )
+    insert_rows(
+        conn,
+        evidence_keys,
+        [{"scenario": s, "key": k, "record_id": r} for (s, k), r in state.new_evidence.items()],
+    )
     upsert(
         conn,
         daily_usage,

@@ -5,7 +5,7 @@ down so a credit never overstates.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from carbonledger.methodology.catalogue import Scenario, Version
 
@@ -64,6 +64,11 @@ def _pace_problem(scenario: Scenario, quantity_milli: int, seconds: float) -> st
     return None
 
 
+# No interval behaviour (a trip, a charging session) lasts longer than a day: a longer one is
+# implausible whatever its scenario, and dedupe relies on it to look only near a claim.
+LONGEST_INTERVAL = timedelta(days=1)
+
+
 def check_plausibility(
     scenario: Scenario,
     quantity_milli: int,
@@ -76,6 +81,8 @@ def check_plausibility(
         return "implausible_quantity"
     if ended_at is None:
         return None
+    if ended_at - occurred_at > LONGEST_INTERVAL:
+        return "implausible_duration"
     return _pace_problem(scenario, quantity_milli, (ended_at - occurred_at).total_seconds())
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock, transactions
-from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with
+from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with, platform_of
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.review import service
 from carbonledger.review.schemas import FlagIn, KeepIn, QueueOut, ReversedOut, ReverseIn
@@ -70,7 +70,9 @@ async def reverse(
     record_id: str, body: ReverseIn, operator: Reviewer, request: Request
 ) -> ReversedOut:
     def work(conn: Connection) -> int:
-        return service.reverse(conn, record_id, body.reason, operator, clock.now())
+        return service.reverse(
+            conn, platform_of(request), record_id, body.reason, operator, clock.now()
+        )
 
     leaf_index = await transactions.write(request, work)
     return ReversedOut(record=record_id, leaf_index=leaf_index)

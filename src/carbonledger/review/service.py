@@ -1,65 +1,26 @@
 """The review queue (role `reviewer`): flags written with each credit in the batch's own
 transaction, flags an operator adds by hand, and the reviewer's decision — reverse the credit
-(ingest.reversal: a reversal leaf, points clawed back; a reason is required) or keep it.
+(the crediting service: a reversal leaf, points clawed back; a reason is required) or keep it.
 Services never commit; the entry point owns the transaction."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from carbonledger.errors import Conflict, InvalidInput, NotFound
+from carbonledger.ingest import crediting
 from carbonledger.ingest import repository as records_repo
-from carbonledger.ingest.crediting import Candidate, Outcome
 from carbonledger.ingest.results import Status
-from carbonledger.ingest.reversal import reverse as reverse_credit
-from carbonledger.methodology.catalogue import Catalogue
+from carbonledger.platform import Platform
 from carbonledger.review import repository as repo
-from carbonledger.review.rules import REASONS, flag_for
+from carbonledger.review.rules import REASONS
 
 QUEUE_PAGE = 50
 _MAX_NOTE = 1000
-
-
-def flag_credits(
-    conn: Connection,
-    catalogue: Catalogue,
-    candidates: Sequence[Candidate],
-    outcomes: Sequence[Outcome],
-    now: datetime,
-) -> int:
-    """Flag the new credits that stand out (review.rules); return how many. Runs after the
-    records are stored, in the transaction that credited them."""
-    rows = []
-    for candidate, outcome in zip(candidates, outcomes, strict=True):
-        if outcome.decision.status != Status.ACCEPTED.value:
-            continue
-        scenario = catalogue.scenario(candidate.scenario)
-        assert scenario is not None, "candidates are validated against the catalogue"
-        found = flag_for(
-            scenario,
-            candidate.quantity_milli,
-            candidate.occurred_at,
-            candidate.ended_at,
-            candidate.embodied_mg,
-            capped=outcome.decision.capped,
-        )
-        if found is not None:
-            rows.append(
-                {
-                    "record_id": candidate.record_id,
-                    "reasons": ",".join(found.reasons),
-                    "detail": found.detail,
-                    "status": "open",
-                    "flagged_at": now,
-                }
-            )
-    repo.insert_flags(conn, rows)
-    return len(rows)
 
 
 def _note(text: str, what: str) -> str:
@@ -112,11 +73,18 @@ def flag_record(
         )
 
 
-def reverse(conn: Connection, record_id: str, reason: str, operator_id: str, now: datetime) -> int:
-    """Reverse a credit after review; its open flag, if any, is closed as reversed. Return the
-    reversal's leaf index."""
+def reverse(
+    conn: Connection,
+    platform: Platform,
+    record_id: str,
+    reason: str,
+    operator_id: str,
+    now: datetime,
+) -> int:
+    """Reverse a credit after review (the crediting service); its open flag, if any, is closed
+    as reversed. Return the reversal's leaf index."""
     reason = _note(reason, "reason for the reversal")
-    leaf_index = reverse_credit(conn, record_id, reason, now)
+    leaf_index = crediting.reverse(conn, platform, record_id, reason, now)
     repo.decide(conn, record_id, "reversed", operator_id, reason, now)
     return leaf_index
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock, transactions
+from carbonledger.accounts.dependencies import platform_of
 from carbonledger.review import service
 from carbonledger.web.console_support import Area, Operator, show
 
@@ -87,7 +88,7 @@ async def reverse(request: Request, record_id: str) -> Response:
         "reversed",
         record_id,
         lambda conn, me, form: service.reverse(
-            conn, record_id, form.get("reason", ""), me.id, clock.now()
+            conn, platform_of(request), record_id, form.get("reason", ""), me.id, clock.now()
         ),
     )
 
