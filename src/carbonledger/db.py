@@ -45,7 +45,7 @@ T = TypeVar("T")
 
 # PostgreSQL asks for a retry with these SQLSTATEs; SQLite says "database is locked".
 _RETRY_SQLSTATES = {"40001", "40P01"}
-_WRITE = "carbonledger_write"
+WRITE_OPTION = "carbonledger_write"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -97,7 +97,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get(_WRITE, False)
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -105,7 +105,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def write(engine: Engine) -> Iterator[Connection]:
     """A transaction that will write: committed on success, rolled back on any error."""
     with engine.connect() as conn:
-        conn.execution_options(**{_WRITE: True})
+        conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
 

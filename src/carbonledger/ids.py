@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from datetime import datetime
+from functools import lru_cache
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# Two characters for every 10-bit value: a ULID's 80 random bits are 8 table look-ups.
-_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+# RFC 4648 base 32 spells the same 5-bit groups with other letters.
+_FROM_BASE32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
 
 
+@lru_cache(maxsize=64)
 def _time_part(milliseconds: int) -> str:
     chars = []
     for _ in range(10):
@@ -20,8 +23,7 @@ def _time_part(milliseconds: int) -> str:
 
 def ulid(at: datetime) -> str:
     """A new ULID whose first 48 bits are `at` in milliseconds and the rest random."""
-    randomness = int.from_bytes(os.urandom(10), "big")
-    tail = "".join(_PAIRS[(randomness >> shift) & 1023] for shift in range(70, -10, -10))
+    tail = base64.b32encode(os.urandom(10)).decode("ascii").translate(_FROM_BASE32)
     return _time_part(int(at.timestamp() * 1000)) + tail
 
 

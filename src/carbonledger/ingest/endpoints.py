@@ -112,11 +112,7 @@ async def post_records(request: Request) -> JSONResponse:
         caller.request.signature,
         body,
     )
-    results = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
-        lambda conn: pipeline.submit(conn, platform, batch, items, now),
-    )
+    results = await run_in_threadpool(pipeline.process, platform, batch, items, now)
     return JSONResponse({"results": [r.to_wire() for r in results], "summary": summary(results)})
 
 

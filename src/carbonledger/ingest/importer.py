@@ -20,7 +20,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -121,18 +120,13 @@ def _stored_replays(
 
 
 def _submit(
-    platform: Platform,
-    partner_id: str,
-    run_id: str,
-    first_line: int,
-    records: list[dict[str, Any]],
-    conn: Connection,
+    platform: Platform, partner_id: str, run_id: str, first_line: int, records: list[dict[str, Any]]
 ) -> list[Result]:
     now = clock.now()
     body = json.dumps({"records": records}, ensure_ascii=False, separators=(",", ":")).encode()
     nonce = f"import-{run_id}-{first_line}"
     signed = pipeline.SignedBatch(partner_id, int(now.timestamp()), nonce, b"", body)
-    return pipeline.submit(conn, platform, signed, records, now)
+    return pipeline.process(platform, signed, records, now)
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -168,10 +162,7 @@ def import_rows(
         if results is None and records:
             resuming = False
             first_line = next(row.line for row in chunk if row.record is not None)
-            results = db.retrying(
-                platform.engine,
-                partial(_submit, platform, partner_id, summary.run_id, first_line, records),
-            )
+            results = _submit(platform, partner_id, summary.run_id, first_line, records)
         answers = iter(results or [])
         for row in chunk:  # in file order, so the rejected rows are reported by line
             result = _unreadable(row) if row.record is None else next(answers)

@@ -12,22 +12,19 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.progress import Progress
-from sqlalchemy.engine import Connection
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.repository import partner as partner_row
 from carbonledger.config import Settings
 from carbonledger.ingest import pipeline
-from carbonledger.ingest.results import Result
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
 from carbonledger.simulate import activity, logins, showcase
@@ -120,16 +117,6 @@ def _batches(town: City, first: date, days: int) -> Iterator[tuple[str, list[dic
         yield "", []
 
 
-def _submit(
-    platform: Platform,
-    signed: pipeline.SignedBatch,
-    batch: list[dict[str, Any]],
-    now: datetime,
-    conn: Connection,
-) -> list[Result]:
-    return pipeline.submit(conn, platform, signed, batch, now)
-
-
 def _set_up(platform: Platform, first: date, days: int) -> tuple[showcase.Offers, str]:
     """Partners with their keys, the operator and the offers; return them and the operator's
     password."""
@@ -159,7 +146,7 @@ def _behaviour(
             continue
         signed = pipeline.SignedBatch(partner_id, 0, os.urandom(12).hex(), b"", b"")
         now = clock.now()
-        results = db.retrying(platform.engine, partial(_submit, platform, signed, batch, now))
+        results = pipeline.process(platform, signed, batch, now)
         statuses.update(result.status.value for result in results)
         sent += len(batch)
     return statuses, sent
