@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db, transactions
+from carbonledger import clock, transactions
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
@@ -114,10 +114,8 @@ async def post_records(request: Request) -> JSONResponse:
         caller.request.signature,
         body,
     )
-    results = await run_in_threadpool(
-        db.retrying,
-        platform.engine,
-        lambda conn: pipeline.submit(conn, platform, batch, items, now),
+    results = await transactions.write(
+        request, lambda conn: pipeline.submit(conn, platform, batch, items, now)
     )
     return JSONResponse({"results": [r.to_wire() for r in results], "summary": summary(results)})
 
@@ -130,13 +128,9 @@ async def post_records(request: Request) -> JSONResponse:
 )
 async def get_record(request: Request, external_id: str) -> JSONResponse:
     caller, _, _ = await signed_call(request)
-    platform = platform_of(request)
-
-    def find() -> Any:
-        with db.read(platform.engine) as conn:
-            return repo.result_of(conn, caller.partner_id, external_id)
-
-    result = await run_in_threadpool(find)
+    result = await transactions.read(
+        request, lambda conn: repo.result_of(conn, caller.partner_id, external_id)
+    )
     if result is None:
         raise NotFound(
             f"this partner sent no record with external_id {external_id!r}", code="unknown_record"
@@ -179,7 +173,7 @@ async def post_link(request: Request) -> JSONResponse:
             conn, platform, caller.partner_id, user, (citizen_id, citizen.pseudonym_key), now
         )
 
-    credited = await run_in_threadpool(db.retrying, platform.engine, work)
+    credited = await transactions.write(request, work)
     return JSONResponse(
         {"user": user, "linked_at": now.isoformat(), "pending_credited": credited},
         status_code=201,
@@ -194,12 +188,7 @@ async def post_link(request: Request) -> JSONResponse:
 )
 async def delete_link(request: Request, user: str) -> Response:
     caller, _, _ = await signed_call(request)
-    platform = platform_of(request)
-
-    def work(conn: Any) -> None:
-        accounts.unlink(conn, caller.partner_id, user)
-
-    await run_in_threadpool(db.retrying, platform.engine, work)
+    await transactions.write(request, lambda conn: accounts.unlink(conn, caller.partner_id, user))
     return Response(status_code=204)
 
 
