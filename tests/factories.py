@@ -94,6 +94,19 @@ def new_citizen(platform: Platform, password: str | None = None) -> tuple[str, s
     return citizen_id, phone(serial)
 
 
+def register(url: str, **changes: str) -> httpx.Response:
+    """Register a new citizen over HTTP with valid details, changed by `changes`."""
+    serial = next_serial()
+    body = {
+        "name": "李小绿",
+        "phone": phone(serial),
+        "id_number": id_number(serial),
+        "password": PASSWORD,
+        **changes,
+    }
+    return httpx.post(f"{url}/api/v1/citizens", json=body, timeout=30)
+
+
 def _logged_in(url: str, path: str, body: dict[str, str]) -> httpx.Client:
     answer = httpx.post(url + path, json=body, timeout=30)
     assert answer.status_code == 200, answer.text

@@ -10,8 +10,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, db
@@ -33,13 +35,17 @@ def tick(platform: Platform, count: int) -> None:
     lottery_duties.run_due(platform, clock.now())
     if count % _HOUSEKEEPING_EVERY == 0:
         now = clock.now()
-        with db.write(platform.engine) as conn:
-            pending.expire(conn, platform, now)
-            forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
-            delete_sessions_before(conn, now)
-            void_expired_redemptions(conn, now)
-        with db.write(platform.engine) as conn:
-            expiry_job.run_daily(conn, platform.settings.zone, now)
+        db.retrying(platform.engine, partial(_housekeeping, platform, now))
+        db.retrying(
+            platform.engine, lambda conn: expiry_job.run_daily(conn, platform.settings.zone, now)
+        )
+
+
+def _housekeeping(platform: Platform, now: datetime, conn: Connection) -> None:
+    pending.expire(conn, platform, now)
+    forget_nonces_before(conn, now - timedelta(seconds=platform.settings.nonce_ttl_seconds))
+    delete_sessions_before(conn, now)
+    void_expired_redemptions(conn, now)
 
 
 @asynccontextmanager

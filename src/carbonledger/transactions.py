@@ -1,5 +1,7 @@
-"""What API routes share: running a unit of work in its own transaction, off the event loop, on
-the request's platform. A write is run again when the database asks for a retry (db.retrying)."""
+"""How a route or page runs its database work: `work(conn)` in its own transaction, off the event
+loop, on the request's platform. `write` runs the work again when the database asks for a retry
+(a busy SQLite, a PostgreSQL serialization failure or deadlock: `db.retrying`), so the work
+may run more than once and must have no effect outside its transaction."""
 
 from __future__ import annotations
 
@@ -11,9 +13,15 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from carbonledger import db
-from carbonledger.accounts.dependencies import platform_of
+from carbonledger.platform import Platform
 
 T = TypeVar("T")
+
+
+def platform_of(request: Request) -> Platform:
+    """The platform the app serving `request` runs on."""
+    platform: Platform = request.app.state.platform
+    return platform
 
 
 async def read(request: Request, work: Callable[[Connection], T]) -> T:

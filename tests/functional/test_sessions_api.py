@@ -12,21 +12,9 @@ from carbonledger.platform import Platform
 from tests import factories
 
 
-def _register(url: str, **changes: str) -> httpx.Response:
-    serial = factories.next_serial()
-    body = {
-        "name": "李小绿",
-        "phone": factories.phone(serial),
-        "id_number": factories.id_number(serial),
-        "password": factories.PASSWORD,
-        **changes,
-    }
-    return httpx.post(f"{url}/api/v1/citizens", json=body)
-
-
 def test_a_citizen_registers_and_is_logged_in(served: tuple[Platform, str]) -> None:
     _, url = served
-    answer = _register(url)
+    answer = factories.register(url)
     assert answer.status_code == 201, answer.text
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{sessions.COOKIE}=")
@@ -44,7 +32,9 @@ def test_a_citizen_registers_and_is_logged_in(served: tuple[Platform, str]) -> N
 
 def test_registration_lists_every_problem(served: tuple[Platform, str]) -> None:
     _, url = served
-    answer = _register(url, id_number="110105194912310021", phone="12345", password="short")
+    answer = factories.register(
+        url, id_number="110105194912310021", phone="12345", password="short"
+    )
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["code"] == "invalid_citizen"
@@ -55,8 +45,8 @@ def test_registration_lists_every_problem(served: tuple[Platform, str]) -> None:
 
 def test_a_phone_registers_once(served: tuple[Platform, str]) -> None:
     _, url = served
-    first = _register(url)
-    again = _register(url, phone=factories.phone(factories.last_serial()))
+    first = factories.register(url)
+    again = factories.register(url, phone=factories.phone(factories.last_serial()))
     assert first.status_code == 201
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "phone_taken"

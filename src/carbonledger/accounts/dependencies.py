@@ -12,14 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import Forbidden, Unauthorized
 from carbonledger.ingest.schemas import ErrorOut
-from carbonledger.platform import Platform
+from carbonledger.transactions import platform_of as platform_of  # noqa: PLC0414 (re-exported)
 
 CITIZEN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "not_logged_in"},
@@ -33,19 +32,13 @@ OPERATOR_ERRORS: dict[int | str, dict[str, Any]] = {
 """The refusals every operator route may answer, for its `responses=`."""
 
 
-def platform_of(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
-
-
-def _lookup(platform: Platform, token: str) -> Session | None:
-    with db.read(platform.engine) as conn:
-        return auth.session(conn, platform.keys, token, clock.now())
-
-
-def _roles(platform: Platform, operator_id: str) -> list[str]:
-    with db.read(platform.engine) as conn:
-        return auth.operator_roles(conn, operator_id)
+async def _lookup(request: Request) -> Session | None:
+    """The session behind the request's cookie, if it has one that is still open."""
+    token = request.cookies.get(sessions.COOKIE)
+    if not token:
+        return None
+    keys, now = platform_of(request).keys, clock.now()
+    return await transactions.read(request, lambda conn: auth.session(conn, keys, token, now))
 
 
 async def _presented_csrf(request: Request) -> str | None:
@@ -61,8 +54,7 @@ async def _presented_csrf(request: Request) -> str | None:
 
 
 async def _session(request: Request, kind: str) -> Session:
-    token = request.cookies.get(sessions.COOKIE)
-    found = await run_in_threadpool(_lookup, platform_of(request), token) if token else None
+    found = await _lookup(request)
     if found is None or found.kind != kind:
         raise Unauthorized(f"log in as a {kind} first", code="not_logged_in")
     if request.method not in sessions.SAFE_METHODS and not sessions.csrf_matches(
@@ -78,8 +70,7 @@ async def _session(request: Request, kind: str) -> Session:
 
 async def current_session(request: Request) -> Session | None:
     """The session of any kind behind the request's cookie, or None (no CSRF check: read only)."""
-    token = request.cookies.get(sessions.COOKIE)
-    return await run_in_threadpool(_lookup, platform_of(request), token) if token else None
+    return await _lookup(request)
 
 
 async def current_citizen(request: Request) -> str:
@@ -96,7 +87,9 @@ def operator_with(role: str) -> Callable[[Request], Awaitable[str]]:
 
     async def dependency(request: Request) -> str:
         operator_id = (await _session(request, "operator")).subject
-        roles = await run_in_threadpool(_roles, platform_of(request), operator_id)
+        roles = await transactions.read(
+            request, lambda conn: auth.operator_roles(conn, operator_id)
+        )
         if not sessions.has_role(roles, role):
             raise Forbidden(
                 f"this needs the operator role {role!r}; ask an admin to grant it",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.engine import Connection
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts.dependencies import current_session, platform_of
 from carbonledger.accounts.schemas import CitizenLoginIn, OperatorLoginIn, RegisterIn, SessionOut
@@ -64,24 +64,23 @@ def _answer(
 async def register(body: RegisterIn, request: Request, response: Response) -> SessionOut:
     platform = platform_of(request)
 
-    def work() -> tuple[str, Session]:
-        with db.write(platform.engine) as conn:
-            now = clock.now()
-            citizen_id = auth.register_citizen(
-                conn,
-                platform.keys,
-                name=body.name,
-                phone=body.phone,
-                id_number=body.id_number,
-                password=body.password,
-                region=body.region or platform.settings.region,
-                now=now,
-            )
-            return auth.open_session(
-                conn, platform.keys, "citizen", citizen_id, now, platform.settings.session_hours
-            )
+    def work(conn: Connection) -> tuple[str, Session]:
+        now = clock.now()
+        citizen_id = auth.register_citizen(
+            conn,
+            platform.keys,
+            name=body.name,
+            phone=body.phone,
+            id_number=body.id_number,
+            password=body.password,
+            region=body.region or platform.settings.region,
+            now=now,
+        )
+        return auth.open_session(
+            conn, platform.keys, "citizen", citizen_id, now, platform.settings.session_hours
+        )
 
-    token, session = await run_in_threadpool(work)
+    token, session = await transactions.write(request, work)
     return _answer(request, response, token, session, [])
 
 
@@ -91,15 +90,14 @@ async def _login(
     platform = platform_of(request)
     login_as = auth.login_citizen if kind == "citizen" else auth.login_operator
 
-    def work() -> tuple[tuple[str, Session] | None, list[str]]:
-        with db.write(platform.engine) as conn:
-            opened = login_as(
-                conn, platform.keys, login, password, clock.now(), platform.settings.session_hours
-            )
-            roles = auth.operator_roles(conn, login) if opened and kind == "operator" else []
-            return opened, roles
+    def work(conn: Connection) -> tuple[tuple[str, Session] | None, list[str]]:
+        opened = login_as(
+            conn, platform.keys, login, password, clock.now(), platform.settings.session_hours
+        )
+        roles = auth.operator_roles(conn, login) if opened and kind == "operator" else []
+        return opened, roles
 
-    opened, roles = await run_in_threadpool(work)
+    opened, roles = await transactions.write(request, work)
     if opened is None:
         what = "phone number" if kind == "citizen" else "operator id"
         raise Unauthorized(f"the {what} or the password is wrong", code="bad_credentials")
@@ -139,13 +137,8 @@ async def whoami(
         raise Unauthorized("nobody is logged in", code="not_logged_in")
     roles: list[str] = []
     if session.kind == "operator":
-        platform = platform_of(request)
-
-        def read() -> list[str]:
-            with db.read(platform.engine) as conn:
-                return auth.operator_roles(conn, session.subject)
-
-        roles = await run_in_threadpool(read)
+        subject = session.subject
+        roles = await transactions.read(request, lambda conn: auth.operator_roles(conn, subject))
     return SessionOut(
         kind=session.kind,
         subject=session.subject,
@@ -174,11 +167,7 @@ async def logout(
     platform = platform_of(request)
     token = request.cookies[sessions.COOKIE]
 
-    def work() -> None:
-        with db.write(platform.engine) as conn:
-            auth.logout(conn, platform.keys, token)
-
-    await run_in_threadpool(work)
+    await transactions.write(request, lambda conn: auth.logout(conn, platform.keys, token))
     response = Response(status_code=204)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response

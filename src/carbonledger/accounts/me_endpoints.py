@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import (
@@ -33,13 +32,10 @@ Admin = Annotated[str, Depends(operator_with("admin"))]
     summary="My profile (name and phone masked) and points balance",
 )
 async def me(citizen: CurrentCitizen, request: Request) -> ProfileOut:
-    platform = platform_of(request)
-
-    def read() -> ProfileOut:
-        with db.read(platform.engine) as conn:
-            return ProfileOut(**auth.profile(conn, platform.keys, citizen))
-
-    return await run_in_threadpool(read)
+    keys = platform_of(request).keys
+    return ProfileOut(
+        **await transactions.read(request, lambda conn: auth.profile(conn, keys, citizen))
+    )
 
 
 @router.delete(
@@ -50,13 +46,8 @@ async def me(citizen: CurrentCitizen, request: Request) -> ProfileOut:
     summary="Delete my account: personal data and pseudonym key destroyed, links ended",
 )
 async def delete_me(citizen: CurrentCitizen, request: Request) -> Response:
-    platform = platform_of(request)
-
-    def work() -> None:
-        with db.write(platform.engine) as conn:
-            accounts.delete_citizen(conn, citizen, clock.now())
-
-    await run_in_threadpool(work)
+    now = clock.now()
+    await transactions.write(request, lambda conn: accounts.delete_citizen(conn, citizen, now))
     response = Response(status_code=204)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response
@@ -70,13 +61,7 @@ async def delete_me(citizen: CurrentCitizen, request: Request) -> Response:
     summary="Operator accounts and their roles",
 )
 async def list_operators(_operator: Admin, request: Request) -> list[OperatorOut]:
-    platform = platform_of(request)
-
-    def read() -> list[OperatorOut]:
-        with db.read(platform.engine) as conn:
-            return [OperatorOut(**row) for row in auth.operators(conn)]
-
-    return await run_in_threadpool(read)
+    return [OperatorOut(**row) for row in await transactions.read(request, auth.operators)]
 
 
 @router.post(
@@ -92,15 +77,13 @@ async def list_operators(_operator: Admin, request: Request) -> list[OperatorOut
     summary="Create an operator account with roles",
 )
 async def add_operator(body: OperatorIn, _operator: Admin, request: Request) -> OperatorOut:
-    platform = platform_of(request)
-
-    def work() -> None:
-        with db.write(platform.engine) as conn:
-            auth.add_operator(
-                conn, body.operator, body.name, body.password, body.roles, clock.now()
-            )
-
-    await run_in_threadpool(work)
+    now = clock.now()
+    await transactions.write(
+        request,
+        lambda conn: auth.add_operator(
+            conn, body.operator, body.name, body.password, body.roles, now
+        ),
+    )
     return OperatorOut(
         operator=body.operator,
         name=body.name.strip(),

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger import clock
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
@@ -26,7 +26,6 @@ from carbonledger.donations.schemas import (
     ProjectOut,
     StatusIn,
 )
-from carbonledger.engagement.endpoints import reading, writing
 from carbonledger.ingest.schemas import ErrorOut
 
 router = APIRouter()
@@ -43,7 +42,7 @@ _UNKNOWN_PROJECT: dict[int | str, dict[str, Any]] = {
     summary="Public-welfare projects (公益项目) with their goals and progress",
 )
 async def list_projects(request: Request) -> list[ProjectOut]:
-    return [ProjectOut.of(row) for row in await reading(request, service.projects)]
+    return [ProjectOut.of(row) for row in await transactions.read(request, service.projects)]
 
 
 @router.get(
@@ -54,7 +53,9 @@ async def list_projects(request: Request) -> list[ProjectOut]:
     summary="One project and its progress",
 )
 async def get_project(project: str, request: Request) -> ProjectOut:
-    return ProjectOut.of(await reading(request, lambda conn: service.project(conn, project)))
+    return ProjectOut.of(
+        await transactions.read(request, lambda conn: service.project(conn, project))
+    )
 
 
 @router.post(
@@ -79,7 +80,7 @@ async def donate(
     body: DonationIn, citizen: CurrentCitizen, request: Request, response: Response
 ) -> DonationOut:
     now = clock.now()
-    done = await writing(
+    done = await transactions.write(
         request,
         lambda conn: service.donate(conn, citizen, body.project, body.units, body.key, now),
     )
@@ -96,7 +97,7 @@ async def donate(
     summary="What I funded, per project, and my latest donations",
 )
 async def my_donations(citizen: CurrentCitizen, request: Request) -> MyDonationsOut:
-    funded = await reading(request, lambda conn: service.funded_by(conn, citizen))
+    funded = await transactions.read(request, lambda conn: service.funded_by(conn, citizen))
     return MyDonationsOut(
         funded=[FundedOut.of(row) for row in funded.projects],
         recent=[DonationOut.of(row) for row in funded.recent],
@@ -118,7 +119,7 @@ async def create_project(body: ProjectIn, operator: PointsOperator, request: Req
         project_id = service.create_project(conn, terms, operator, now)
         return service.project(conn, project_id)
 
-    return ProjectOut.of(await writing(request, work))
+    return ProjectOut.of(await transactions.write(request, work))
 
 
 @router.put(
@@ -139,4 +140,4 @@ async def set_status(
         service.set_status(conn, project, body.status)
         return service.project(conn, project)
 
-    return ProjectOut.of(await writing(request, work))
+    return ProjectOut.of(await transactions.write(request, work))

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from carbonledger import clock
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with
 from carbonledger.engagement import events, quiz, service
-from carbonledger.engagement.endpoints import reading, writing
 from carbonledger.engagement.rules import event_budget
 from carbonledger.engagement.schemas import (
     BudgetOut,
@@ -39,7 +38,7 @@ PointsOperator = Annotated[str, Depends(operator_with("points"))]
     summary="What check-ins and quiz answers earn",
 )
 async def get_rules(_operator: PointsOperator, request: Request) -> RulesOut:
-    return RulesOut(**(await reading(request, service.rules)).as_dict())
+    return RulesOut(**(await transactions.read(request, service.rules)).as_dict())
 
 
 @router.patch(
@@ -51,7 +50,9 @@ async def get_rules(_operator: PointsOperator, request: Request) -> RulesOut:
 async def set_rules(body: RulesIn, operator: PointsOperator, request: Request) -> RulesOut:
     changes: dict[str, object] = body.model_dump(exclude_unset=True)
     now = clock.now()
-    new = await writing(request, lambda conn: service.set_rules(conn, changes, operator, now))
+    new = await transactions.write(
+        request, lambda conn: service.set_rules(conn, changes, operator, now)
+    )
     return RulesOut(**new.as_dict())
 
 
@@ -63,7 +64,7 @@ async def set_rules(body: RulesIn, operator: PointsOperator, request: Request) -
 )
 async def get_budgets(_operator: PointsOperator, request: Request) -> list[BudgetOut]:
     now = clock.now()
-    held = await reading(request, lambda conn: service.budget_balances(conn, now))
+    held = await transactions.read(request, lambda conn: service.budget_balances(conn, now))
     return [BudgetOut(budget=name, balance=points) for name, points in held.items()]
 
 
@@ -86,7 +87,7 @@ async def fund(budget: str, body: FundIn, _operator: PointsOperator, request: Re
         held = balance(conn, campaign_account(budget))
         return FundOut(budget=budget, balance=held, funded=funded)
 
-    return await writing(request, work)
+    return await transactions.write(request, work)
 
 
 def _question_out(row: Any) -> QuestionOut:
@@ -110,7 +111,7 @@ def _question_out(row: Any) -> QuestionOut:
     summary="The question bank, retired questions too, with answers",
 )
 async def get_questions(_operator: PointsOperator, request: Request) -> list[QuestionOut]:
-    return [_question_out(row) for row in await reading(request, quiz.bank)]
+    return [_question_out(row) for row in await transactions.read(request, quiz.bank)]
 
 
 @router.post(
@@ -128,7 +129,7 @@ async def add_question(
     def work(conn: Any) -> Any:
         return quiz.question(conn, quiz.add_question(conn, **body.model_dump(), now=now))
 
-    return _question_out(await writing(request, work))
+    return _question_out(await transactions.write(request, work))
 
 
 @router.delete(
@@ -139,7 +140,7 @@ async def add_question(
 )
 async def retire_question(question: str, _operator: PointsOperator, request: Request) -> Response:
     now = clock.now()
-    await writing(request, lambda conn: quiz.retire_question(conn, question, now))
+    await transactions.write(request, lambda conn: quiz.retire_question(conn, question, now))
     return Response(status_code=204)
 
 
@@ -166,4 +167,4 @@ async def create_event(
             balance=balance(conn, campaign_account(budget)),
         )
 
-    return await writing(request, work)
+    return await transactions.write(request, work)

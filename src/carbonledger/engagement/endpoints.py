@@ -1,16 +1,13 @@
-"""Citizen routes of engagement (`/api/v1/me/checkin`, `/me/quiz`, `/me/events`), the public
-list of upcoming volunteer events, and the transaction helpers the engagement and donation
-routes share. The operator's routes are in `admin_endpoints`."""
+"""Citizen routes of engagement (`/api/v1/me/checkin`, `/me/quiz`, `/me/events`) and the public
+list of upcoming volunteer events. The operator's routes are in `admin_endpoints`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import CITIZEN_ERRORS, CurrentCitizen, platform_of
 from carbonledger.engagement import events, quiz, service
 from carbonledger.engagement.schemas import (
@@ -30,25 +27,9 @@ from carbonledger.engagement.schemas import (
 from carbonledger.ingest.schemas import ErrorOut
 
 router = APIRouter()
-T = TypeVar("T")
 _UNKNOWN_EVENT: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "unknown_event or not_signed_up"}
 }
-
-
-async def writing(request: Request, work: Callable[[Any], T]) -> T:
-    """Run `work(conn)` in a write transaction, retried when the database asks."""
-    return await run_in_threadpool(db.retrying, platform_of(request).engine, work)
-
-
-async def reading(request: Request, work: Callable[[Any], T]) -> T:
-    """Run `work(conn)` in a read-only transaction."""
-
-    def read() -> T:
-        with db.read(platform_of(request).engine) as conn:
-            return work(conn)
-
-    return await run_in_threadpool(read)
 
 
 @router.post(
@@ -61,7 +42,9 @@ async def reading(request: Request, work: Callable[[Any], T]) -> T:
 )
 async def check_in(citizen: CurrentCitizen, request: Request) -> CheckInOut:
     zone, now = platform_of(request).settings.zone, clock.now()
-    done = await writing(request, lambda conn: service.check_in(conn, citizen, zone, now))
+    done = await transactions.write(
+        request, lambda conn: service.check_in(conn, citizen, zone, now)
+    )
     return CheckInOut(day=done.day, streak=done.streak, **Paid.of(done.payment).model_dump())
 
 
@@ -74,7 +57,9 @@ async def check_in(citizen: CurrentCitizen, request: Request) -> CheckInOut:
 )
 async def check_in_status(citizen: CurrentCitizen, request: Request) -> CheckInStatusOut:
     zone, now = platform_of(request).settings.zone, clock.now()
-    status = await reading(request, lambda conn: service.check_in_status(conn, citizen, zone, now))
+    status = await transactions.read(
+        request, lambda conn: service.check_in_status(conn, citizen, zone, now)
+    )
     return CheckInStatusOut(
         day=status.day,
         streak=status.streak,
@@ -92,7 +77,9 @@ async def check_in_status(citizen: CurrentCitizen, request: Request) -> CheckInS
 )
 async def todays_quiz(citizen: CurrentCitizen, request: Request) -> QuizOut:
     zone, now = platform_of(request).settings.zone, clock.now()
-    today = await reading(request, lambda conn: quiz.todays_quiz(conn, citizen, zone, now))
+    today = await transactions.read(
+        request, lambda conn: quiz.todays_quiz(conn, citizen, zone, now)
+    )
     return QuizOut(
         day=today.day,
         daily_limit=today.daily_limit,
@@ -130,7 +117,7 @@ async def answer(
     question: str, body: AnswerIn, citizen: CurrentCitizen, request: Request
 ) -> AnswerOut:
     zone, now = platform_of(request).settings.zone, clock.now()
-    done = await writing(
+    done = await transactions.write(
         request, lambda conn: quiz.answer(conn, citizen, question, body.choice, zone, now)
     )
     return AnswerOut(question=question, correct=done.correct, **Paid.of(done.payment).model_dump())
@@ -144,7 +131,7 @@ async def answer(
 )
 async def upcoming_events(request: Request) -> list[EventOut]:
     now = clock.now()
-    rows = await reading(request, lambda conn: events.upcoming(conn, now))
+    rows = await transactions.read(request, lambda conn: events.upcoming(conn, now))
     return [EventOut.of(row, row.taken) for row in rows]
 
 
@@ -156,7 +143,7 @@ async def upcoming_events(request: Request) -> list[EventOut]:
     summary="The events I signed up for, and what attending earned",
 )
 async def my_events(citizen: CurrentCitizen, request: Request) -> list[MyEventOut]:
-    rows = await reading(request, lambda conn: events.signups_of(conn, citizen))
+    rows = await transactions.read(request, lambda conn: events.signups_of(conn, citizen))
     return [MyEventOut.of(row) for row in rows]
 
 
@@ -174,7 +161,9 @@ async def my_events(citizen: CurrentCitizen, request: Request) -> list[MyEventOu
 )
 async def sign_up(event: str, citizen: CurrentCitizen, request: Request) -> Response:
     now = clock.now()
-    created = await writing(request, lambda conn: events.sign_up(conn, event, citizen, now))
+    created = await transactions.write(
+        request, lambda conn: events.sign_up(conn, event, citizen, now)
+    )
     return Response(status_code=201 if created else 200)
 
 
@@ -191,7 +180,7 @@ async def sign_up(event: str, citizen: CurrentCitizen, request: Request) -> Resp
 )
 async def withdraw(event: str, citizen: CurrentCitizen, request: Request) -> Response:
     now = clock.now()
-    await writing(request, lambda conn: events.withdraw(conn, event, citizen, now))
+    await transactions.write(request, lambda conn: events.withdraw(conn, event, citizen, now))
     return Response(status_code=204)
 
 
@@ -211,5 +200,7 @@ async def attend(
     event: str, body: AttendanceIn, citizen: CurrentCitizen, request: Request
 ) -> AttendanceOut:
     now = clock.now()
-    paid = await writing(request, lambda conn: events.attend(conn, event, citizen, body.code, now))
+    paid = await transactions.write(
+        request, lambda conn: events.attend(conn, event, citizen, body.code, now)
+    )
     return AttendanceOut(event=event, **Paid.of(paid).model_dump())

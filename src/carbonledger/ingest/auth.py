@@ -72,8 +72,9 @@ def authenticate(
         raise Forbidden(
             f"partner {partner.id!r} is suspended; contact the operator", code="partner_suspended"
         )
-    with db.write(engine) as conn:
-        fresh = accounts.remember_nonce(conn, partner.id, signed.nonce, now)
+    fresh = db.retrying(
+        engine, lambda conn: accounts.remember_nonce(conn, partner.id, signed.nonce, now)
+    )
     if not fresh:
         raise Unauthorized(
             "this X-Nonce was used before; every request needs a new one", code="replayed_nonce"

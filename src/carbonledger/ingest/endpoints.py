@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db, transactions
+from carbonledger import clock, transactions
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput, NotFound, TooLarge
@@ -112,7 +112,13 @@ async def post_records(request: Request) -> JSONResponse:
         caller.request.signature,
         body,
     )
-    results = await run_in_threadpool(pipeline.process, platform, batch, items, now)
+    # Validation, plausibility and link look-ups before the write transaction; then the batch.
+    prepared = await transactions.read(
+        request, lambda conn: pipeline.prepare(platform, caller.partner_id, items, now, conn)
+    )
+    results = await transactions.write(
+        request, lambda conn: pipeline.submit(conn, platform, batch, prepared, now)
+    )
     return JSONResponse({"results": [r.to_wire() for r in results], "summary": summary(results)})
 
 
@@ -124,13 +130,9 @@ async def post_records(request: Request) -> JSONResponse:
 )
 async def get_record(request: Request, external_id: str) -> JSONResponse:
     caller, _, _ = await signed_call(request)
-    platform = platform_of(request)
-
-    def find() -> Any:
-        with db.read(platform.engine) as conn:
-            return repo.result_of(conn, caller.partner_id, external_id)
-
-    result = await run_in_threadpool(find)
+    result = await transactions.read(
+        request, lambda conn: repo.result_of(conn, caller.partner_id, external_id)
+    )
     if result is None:
         raise NotFound(
             f"this partner sent no record with external_id {external_id!r}", code="unknown_record"
@@ -167,7 +169,7 @@ async def post_link(request: Request) -> JSONResponse:
     def work(conn: Any) -> int:
         return pending.link(conn, platform, caller.partner_id, user, code, now)
 
-    credited = await run_in_threadpool(db.retrying, platform.engine, work)
+    credited = await transactions.write(request, work)
     return JSONResponse(
         {"user": user, "linked_at": now.isoformat(), "pending_credited": credited},
         status_code=201,
@@ -182,12 +184,7 @@ async def post_link(request: Request) -> JSONResponse:
 )
 async def delete_link(request: Request, user: str) -> Response:
     caller, _, _ = await signed_call(request)
-    platform = platform_of(request)
-
-    def work(conn: Any) -> None:
-        accounts.unlink(conn, caller.partner_id, user)
-
-    await run_in_threadpool(db.retrying, platform.engine, work)
+    await transactions.write(request, lambda conn: accounts.unlink(conn, caller.partner_id, user))
     return Response(status_code=204)
 
 

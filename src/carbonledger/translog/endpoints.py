@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.engine import Connection
 
-from carbonledger import db
+from carbonledger import transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput, NotFound
 from carbonledger.ingest.schemas import ErrorOut
@@ -43,11 +43,7 @@ def _checkpoint_size(conn: Any) -> int:
     summary="The latest checkpoint",
 )
 async def get_checkpoint(request: Request) -> Response:
-    def read() -> str | None:
-        with db.read(platform_of(request).engine) as conn:
-            return publisher.served_note(conn)
-
-    note = await run_in_threadpool(read)
+    note = await transactions.read(request, publisher.served_note)
     if note is None:
         raise NotFound("the log has no checkpoint yet", code="no_checkpoint")
     return PlainTextResponse(note, headers={"Cache-Control": _CHECKPOINT_CACHE})
@@ -81,11 +77,7 @@ def _bytes_response(data: bytes | None, width: int, unit: int | None) -> Respons
 async def get_bundle(request: Request, path: str) -> Response:
     index, width = _tile_address(path)
 
-    def read() -> bytes | None:
-        with db.read(platform_of(request).engine) as conn:
-            return repo.bundle(conn, index)
-
-    data = await run_in_threadpool(read)
+    data = await transactions.read(request, lambda conn: repo.bundle(conn, index))
     if data is None:
         raise NotFound("no such entry bundle", code="unknown_tile")
     entries = tiles.decode_bundle(data)
@@ -98,23 +90,19 @@ async def get_bundle(request: Request, path: str) -> Response:
 async def get_tile(request: Request, level: int, path: str) -> Response:
     index, width = _tile_address(path)
 
-    def read() -> bytes | None:
-        with db.read(platform_of(request).engine) as conn:
-            return repo.tile(conn, level, index)
-
-    return _bytes_response(await run_in_threadpool(read), width, tiles.HASH_SIZE)
+    data = await transactions.read(request, lambda conn: repo.tile(conn, level, index))
+    return _bytes_response(data, width, tiles.HASH_SIZE)
 
 
 @router.get("/api/v1/log/entries/{index}", responses=NOT_FOUND, summary="One log entry")
 async def get_entry(request: Request, index: int) -> JSONResponse:
-    def read() -> tuple[int, bytes | None]:
-        with db.read(platform_of(request).engine) as conn:
-            size = _checkpoint_size(conn)
-            if not 0 <= index < size:
-                return size, None
-            return size, repo.entry(conn, index)
+    def read(conn: Connection) -> tuple[int, bytes | None]:
+        size = _checkpoint_size(conn)
+        if not 0 <= index < size:
+            return size, None
+        return size, repo.entry(conn, index)
 
-    size, leaf = await run_in_threadpool(read)
+    size, leaf = await transactions.read(request, read)
     if leaf is None:
         raise NotFound(
             f"no entry {index}: the latest checkpoint has {size} entries", code="unknown_entry"
@@ -142,17 +130,18 @@ async def get_inclusion(
     if index >= size:
         raise InvalidInput(f"index {index} is not below size {size}", code="invalid_proof_request")
 
-    def read() -> dict[str, Any]:
-        with db.read(platform_of(request).engine) as conn:
-            _within_checkpoint(conn, size)
-            return {
-                "index": index,
-                "size": size,
-                "root": _b64(proofs.root(conn, size)),
-                "proof": [_b64(h) for h in proofs.inclusion(conn, index, size)],
-            }
+    def read(conn: Connection) -> dict[str, Any]:
+        _within_checkpoint(conn, size)
+        return {
+            "index": index,
+            "size": size,
+            "root": _b64(proofs.root(conn, size)),
+            "proof": [_b64(h) for h in proofs.inclusion(conn, index, size)],
+        }
 
-    return JSONResponse(await run_in_threadpool(read), headers={"Cache-Control": IMMUTABLE})
+    return JSONResponse(
+        await transactions.read(request, read), headers={"Cache-Control": IMMUTABLE}
+    )
 
 
 @router.get(
@@ -168,13 +157,14 @@ async def get_consistency(
             f"first {first} is larger than size {size}", code="invalid_proof_request"
         )
 
-    def read() -> dict[str, Any]:
-        with db.read(platform_of(request).engine) as conn:
-            _within_checkpoint(conn, size)
-            return {
-                "first": first,
-                "size": size,
-                "proof": [_b64(h) for h in proofs.consistency(conn, first, size)],
-            }
+    def read(conn: Connection) -> dict[str, Any]:
+        _within_checkpoint(conn, size)
+        return {
+            "first": first,
+            "size": size,
+            "proof": [_b64(h) for h in proofs.consistency(conn, first, size)],
+        }
 
-    return JSONResponse(await run_in_threadpool(read), headers={"Cache-Control": IMMUTABLE})
+    return JSONResponse(
+        await transactions.read(request, read), headers={"Cache-Control": IMMUTABLE}
+    )
