@@ -144,12 +144,22 @@ def retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 5)
 # built once per table and dialect): the hot path's cost stays the database's, not the toolkit's.
 
 
+# The last instant converted: a batch's rows share their `now` in several columns.
+_last_instant: tuple[datetime | None, str | None] = (None, None)
+
+
 def _sqlite_instant(value: datetime | None) -> str | None:
+    global _last_instant  # noqa: PLW0603 (one atomic rebinding: safe across threads)
     if value is None:
         return None
+    last = _last_instant
+    if value is last[0]:
+        return last[1]
     if value.tzinfo is None:
         raise ValueError("instants must be timezone-aware")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_instant = (value, text)
+    return text
 
 
 def _sqlite_day(value: date | None) -> str | None:

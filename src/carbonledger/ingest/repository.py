@@ -57,7 +57,7 @@ _RESULT_COLUMNS = (
 
 
 def insert_batch(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(batches.insert(), row)
+    insert_rows(conn, batches, [row])
 
 
 def result_from_row(row: Any) -> Result:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from carbonledger.db import insert_ignore, upsert
+from carbonledger.db import insert_ignore, insert_rows, parameter_mark, upsert
 from carbonledger.errors import Conflict, InsufficientPoints
 from carbonledger.ids import ulid
 from carbonledger.points.postings import (
@@ -101,8 +101,9 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
                 code="idempotency_key_reused",
             )
         return False
-    conn.execute(
-        transfers.insert(),
+    insert_rows(
+        conn,
+        transfers,
         [
             {
                 "id": ulid(now),
@@ -140,15 +141,13 @@ def _apply(conn: Connection, changes: dict[str, int]) -> None:
     order); a decrease is guarded so that it fails rather than take a protected account below 0.
     The CHECK constraint on the table stays the last guard."""
     increased = [account for account, change in sorted(changes.items()) if change > 0]
-    increases = [{"account": account, "change": changes[account]} for account in increased]
-    if increases:
-        done = conn.execute(
-            update(point_accounts)
-            .where(point_accounts.c.id == bindparam("account"))
-            .values(balance=point_accounts.c.balance + bindparam("change")),
-            increases,
+    if increased:
+        mark = parameter_mark(conn)
+        done = conn.exec_driver_sql(
+            f"UPDATE point_accounts SET balance = balance + {mark} WHERE id = {mark}",  # noqa: S608
+            [(changes[account], account) for account in increased],
         ).rowcount
-        if done != len(increases):
+        if done != len(increased):
             missing = _missing(conn, increased)
             raise LookupError(f"no point account {', '.join(missing)}; open it before posting")
     for account, change in sorted(changes.items()):

@@ -36,8 +36,8 @@ class Engagement:
 
 ENGAGEMENT = (
     Engagement("core", 0.025, 0.95, 0.8),
-    Engagement("regular", 0.08, 0.2, 0.12),
-    Engagement("occasional", 0.895, 0.008, 0.005),
+    Engagement("regular", 0.1, 0.25, 0.15),
+    Engagement("occasional", 0.875, 0.008, 0.005),
 )
 CORE, REGULAR = ENGAGEMENT[0], ENGAGEMENT[1]
 # Citizen 0 is the demo's own login: part of the core, so its account has something to show.
