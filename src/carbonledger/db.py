@@ -192,10 +192,24 @@ def _converter(dialect: str, column: Column[Any]) -> Callable[[Any], Any]:
 
 
 @lru_cache(maxsize=512)
-def _converters(
+def _row_maker(
     dialect: str, table: Table, names: tuple[str, ...]
-) -> tuple[Callable[[Any], Any], ...]:
-    return tuple(_converter(dialect, table.c[name]) for name in names)
+) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function from a row dict to its tuple of stored values, in `names` order, calling a
+    converter only for the columns that need one (compiled once per table and columns)."""
+    scope: dict[str, Any] = {}
+    parts = []
+    for number, name in enumerate(names):
+        convert = _converter(dialect, table.c[name])
+        if convert is _same:
+            parts.append(f"row[{name!r}]")
+        else:
+            scope[f"c{number}"] = convert
+            parts.append(f"c{number}(row[{name!r}])")
+    maker: Callable[[dict[str, Any]], tuple[Any, ...]] = eval(  # noqa: S307 (names from metadata)
+        f"lambda row: ({', '.join(parts)},)", scope
+    )
+    return maker
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -214,9 +228,8 @@ def _stored_rows(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     names = tuple(rows[0])
-    convert = _converters(conn.dialect.name, table, names)
-    pairs = tuple(zip(names, convert, strict=True))
-    return names, [tuple(f(row[name]) for name, f in pairs) for row in rows]
+    make = _row_maker(conn.dialect.name, table, names)
+    return names, [make(row) for row in rows]
 
 
 def insert_rows(
@@ -238,14 +251,18 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 _MAX_PARAMETERS = 32_000
 
 
-def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[Any]:
-    """Insert the rows whose key is not there yet; return the keys of those inserted."""
+def insert_new(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Insert the rows whose key is not there yet; return the primary keys of those inserted,
+    as tuples in the key's column order."""
     if not rows:
         return []
     names, values = _stored_rows(conn, table, rows)
     key = [column.name for column in table.primary_key.columns]
     per_statement = max(_MAX_PARAMETERS // len(names), 1)
-    inserted: list[Any] = []
+    days = [isinstance(column.type, Date) for column in table.primary_key.columns]
+    inserted: list[tuple[Any, ...]] = []
     for start in range(0, len(values), per_statement):
         chunk = values[start : start + per_statement]
         statement = (
@@ -254,7 +271,14 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
         )
         flat = [value for row in chunk for value in row]
         result = conn.exec_driver_sql(statement, tuple(flat))
-        inserted += [_KeyRow(dict(zip(key, row, strict=True)), table) for row in result]
+        parse = conn.dialect.name == "sqlite" and any(days)
+        inserted += [
+            tuple(
+                date.fromisoformat(value) if parse and day else value
+                for value, day in zip(found, days, strict=True)
+            )
+            for found in result
+        ]
     return inserted
 
 
@@ -290,15 +314,6 @@ def read_instant(value: Any) -> datetime:
 def parameter_mark(conn: Connection) -> str:
     """The driver's placeholder for a positional parameter."""
     return "?" if conn.dialect.name == "sqlite" else "%s"
-
-
-class _KeyRow:
-    """A returned primary key, read by column name in its Python form."""
-
-    def __init__(self, values: dict[str, Any], table: Table) -> None:
-        for name, value in values.items():
-            is_day = isinstance(value, str) and isinstance(table.c[name].type, Date)
-            setattr(self, name, date.fromisoformat(value) if is_day else value)
 
 
 def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:

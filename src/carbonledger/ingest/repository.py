@@ -280,7 +280,9 @@ def add_rollups(conn: Connection, changes: Rollups) -> None:
                 for (d, r, s, p), c in changes.credited
             ],
         )
-        changes.new_citizens([(row.day, row.region, row.scenario, row.partner_id) for row in fresh])
+        changes.new_citizens(
+            [(day, region, scenario, partner) for day, region, scenario, partner, _ in fresh]
+        )
         _count_participants(conn, changes)
     upsert(
         conn,
@@ -301,7 +303,7 @@ def _count_participants(conn: Connection, changes: Rollups) -> None:
         participants,
         [{"citizen_id": c, "first_day": d, "region": r} for c, (d, r) in first.items()],
     )
-    per_day: Counter[tuple[date, str]] = Counter(first[row.citizen_id] for row in joined)
+    per_day: Counter[tuple[date, str]] = Counter(first[citizen_id] for (citizen_id,) in joined)
     upsert(
         conn,
         participant_days,
