@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from carbonledger import clock, db
 from carbonledger.platform import Platform
 from carbonledger.translog import merkle, proofs, publisher, sequencer, tiles
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.leaves import Leaf, credit_leaf
 from carbonledger.translog.sources import LocalSource
 from carbonledger.translog.tables import checkpoints, log_bundles, log_tiles
 from carbonledger.translog.verify import VerifyError, verify
@@ -23,20 +24,28 @@ from tests.unit.translog import reference
 
 
 def _leaf(number: int) -> bytes:
+    """Leaves of both versions, alternating, as in a log written before and after v2."""
+    record_id = f"01TEST{number:020d}"
+    common: dict[str, Any] = {
+        "partner": "stepcounter",
+        "scenario": "walking",
+        "methodology": "walking@2022-08",
+        "quantity": 6000 + number,
+        "unit": "steps",
+        "day": date(2026, 11, 1),
+        "reduction_mg": 60_000,
+        "region": "310104",
+        "points": 60,
+    }
+    if number % 2:
+        return credit_leaf(record_id=record_id, pseudonym_key=bytes(32), **common)
     return Leaf(
+        v=1,
         kind="credit",
-        record=f"01TEST{number:020d}",
-        partner="bikeshare",
+        record=record_id,
         account="a" * 32,
-        scenario="cycling",
-        methodology="cycling@2022-08",
-        quantity=4.2,
-        unit="km",
-        reduction_mg=214_200,
-        points=214,
-        day=date(2026, 11, 1),
-        region="110108",
         time=datetime(2026, 11, 1, tzinfo=UTC),
+        **common,
     ).encode()
 
 
@@ -100,7 +109,7 @@ def _tamper_leaf(platform: Platform) -> None:
     with db.write(platform.engine) as conn:
         data = conn.execute(select(log_bundles.c.data).where(log_bundles.c.idx == 1)).scalar_one()
         entries = tiles.decode_bundle(data)
-        entries[5] = entries[5].replace(b'"points":214', b'"points":215')
+        entries[5] = entries[5].replace(b'"points":60', b'"points":61')
         conn.execute(
             update(log_bundles)
             .where(log_bundles.c.idx == 1)

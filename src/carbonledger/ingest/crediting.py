@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from carbonledger.accounts.protection import pseudonym
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.dedupe import Claim, Decision
 from carbonledger.methodology.catalogue import Catalogue
@@ -28,7 +27,7 @@ from carbonledger.points.awarding import Awarding
 from carbonledger.points.awards import award_transfers
 from carbonledger.points.postings import Transfer
 from carbonledger.translog import sequencer
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.leaves import credit_leaf
 from carbonledger.translog.sequencer import LogHead
 
 _MILLI = 1000
@@ -119,7 +118,6 @@ def credit(
     outcomes: list[Outcome] = []
     leaves: list[bytes] = []
     transfers: list[Transfer] = []
-    accounts: dict[bytes, str] = {}
     for candidate in candidates:
         scenario = catalogue.scenario(candidate.scenario)
         assert scenario is not None, "candidates are validated against the catalogue"
@@ -150,15 +148,12 @@ def credit(
             at=candidate.occurred_at,
         )
         leaf_index = head.size + len(leaves)
-        if candidate.pseudonym_key not in accounts:
-            accounts[candidate.pseudonym_key] = pseudonym(candidate.pseudonym_key)
         name = methodology_name(scenario.code, version)
         leaves.append(
-            Leaf(
-                kind="credit",
-                record=candidate.record_id,
+            credit_leaf(
+                record_id=candidate.record_id,
                 partner=candidate.partner_id,
-                account=accounts[candidate.pseudonym_key],
+                pseudonym_key=candidate.pseudonym_key,
                 scenario=scenario.code,
                 methodology=name,
                 quantity=decision.credited_milli / _MILLI,
@@ -167,8 +162,7 @@ def credit(
                 points=awarded.base,
                 day=candidate.day,
                 region=candidate.region,
-                time=candidate.occurred_at,
-            ).encode()
+            )
         )
         transfers += award_transfers(
             awarded,

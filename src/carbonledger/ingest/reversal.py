@@ -11,7 +11,6 @@ minus the base clawed back, so the log and the issuance account keep agreeing; t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -23,7 +22,7 @@ from carbonledger.ingest.rollups import Rollups
 from carbonledger.points.awarding import claw_back
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import sequencer
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.leaves import reversal_leaf
 
 
 def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int:
@@ -40,7 +39,6 @@ def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int
             "credit can be reversed",
             code="not_reversible",
         )
-    credit = Leaf.decode(log_repo.entry(conn, row.leaf_index))
     leaf_index = head.size
     taken = claw_back(
         conn,
@@ -51,14 +49,8 @@ def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int
         reason=reason.strip(),
         now=now,
     )
-    reversal = replace(
-        credit,
-        kind="reversal",
-        reduction_mg=-credit.reduction_mg,
-        points=-taken.base,
-        reverses=row.leaf_index,
-    )
-    sequencer.append(conn, head, [reversal.encode()], now)
+    reversal = reversal_leaf(log_repo.entry(conn, row.leaf_index), row.leaf_index, taken.base)
+    sequencer.append(conn, head, [reversal], now)
     repo.mark_reversed(conn, record_id, leaf_index, reason.strip(), taken.total, now)
     changes = Rollups()
     key = (row.day, row.region, row.scenario, row.partner_id)

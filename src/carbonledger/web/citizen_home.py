@@ -15,9 +15,11 @@ from sqlalchemy.engine import Connection
 
 from carbonledger import clock
 from carbonledger.accounts import auth
+from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
+from carbonledger.translog.pseudonyms import day_openings
 from carbonledger.web import citizen_campaigns as campaigns
 from carbonledger.web.citizen_donations import trees_funded
 from carbonledger.web.citizen_support import reading, show
@@ -83,9 +85,14 @@ async def ledger(request: Request) -> HTMLResponse:
     language = language_of(request)
 
     def read(conn: Connection, platform: Platform) -> dict[str, Any]:
+        ledger = ledgers.personal(conn, session.subject, PAGE_SIZE, before)
+        citizen = accounts_repo.citizen(conn, session.subject)
         return {
-            "ledger": localised(
-                ledgers.personal(conn, session.subject, PAGE_SIZE, before), platform.settings.zone
+            "ledger": localised(ledger, platform.settings.zone),
+            # The openings let the page prove in the browser that a leaf is the citizen's.
+            "openings": day_openings(
+                citizen.pseudonym_key if citizen else None,
+                ((e["day"], e["scenario"]) for e in ledger["entries"] if e["scenario"]),
             ),
             "names": names(conn, platform, language),
             "older": before is not None,

@@ -1,6 +1,9 @@
 /* Checks in the browser that each credit on the page is in the public log, trusting only the
    log's verifier key: for every element with data-leaf="<index>" and data-record="<record id>"
-   it fetches the leaf (/api/v1/log/entries/<index>), checks that the leaf is this record's credit,
+   it fetches the leaf (/api/v1/log/entries/<index>), checks that the leaf is this record's credit
+   (a v1 leaf names the record by its id, a v2 leaf by its tag) and, where the page gives the
+   day's opening (data-opening, hex), that the leaf's account is that opening's pseudonym, so the
+   credit is provably the citizen's (translog/pseudonyms.py); then it
    hashes it as RFC 9162 §2.1 does (SHA-256(0x00 ‖ leaf)), rebuilds the tree's root from the
    inclusion proof (/api/v1/log/proof/inclusion, §2.1.3.2) and compares it with the root of the
    latest checkpoint (/log/checkpoint), whose Ed25519 signature it verifies against /log/key
@@ -19,6 +22,9 @@
   const DASH = "\u2014 ";
   const FIRST_RETRY_MS = 2000;
   const LAST_RETRY_MS = 30000;
+  const RECORD_LABEL = "carbonledger/log/record/v2\n";
+  const ACCOUNT_LABEL = "carbonledger/log/day-account/v2\n";
+  const NAME_BYTES = 16;
   const encoder = new TextEncoder();
 
   class VerifyError extends Error {}
@@ -46,6 +52,48 @@
 
   async function sha256(bytes) {
     return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  }
+
+  function hex(bytes) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function fromHex(text) {
+    if (typeof text !== "string" || !/^([0-9a-f]{2})+$/.test(text)) throw new VerifyError("not hex");
+    return Uint8Array.from(text.match(/../g), (pair) => parseInt(pair, 16));
+  }
+
+  /* How a v2 leaf names a record: SHA-256(label ‖ record id), first 16 bytes, hex. */
+  async function recordTag(record) {
+    return hex((await sha256(encoder.encode(RECORD_LABEL + record))).slice(0, NAME_BYTES));
+  }
+
+  /* The day's pseudonym that a day's opening (hex) stands for: SHA-256(label ‖ opening). */
+  async function accountOfOpening(opening) {
+    const digest = await sha256(concat(encoder.encode(ACCOUNT_LABEL), fromHex(opening)));
+    return hex(digest.slice(0, NAME_BYTES));
+  }
+
+  /* A leaf (JSON text) is the credit of `record`, and, given the day's opening, the citizen's. */
+  async function checkCreditLeaf(text, record, opening) {
+    let leaf;
+    try { leaf = JSON.parse(text); } catch (error) { throw new VerifyError("the leaf is not JSON"); }
+    if (leaf === null || typeof leaf !== "object" || leaf.kind !== "credit") {
+      throw new VerifyError("the leaf is not a credit");
+    }
+    if (leaf.v === 1) {
+      if (leaf.record !== record) throw new VerifyError("the leaf is not this record's credit");
+    } else if (leaf.v === 2) {
+      if (leaf.record !== await recordTag(record)) {
+        throw new VerifyError("the leaf is not this record's credit");
+      }
+      if (opening && leaf.account !== await accountOfOpening(opening)) {
+        throw new VerifyError("the leaf names another account than yours of that day");
+      }
+    } else {
+      throw new VerifyError("unknown leaf version " + leaf.v);
+    }
+    return leaf;
   }
 
   function leafHash(leaf) {
@@ -155,12 +203,13 @@
   }
 
   /* One credit: its leaf is this record's credit and is included under the checkpoint's root. */
-  async function verifyCredit(index, record, checkpoint) {
+  async function verifyCredit(index, record, checkpoint, opening) {
     const entry = await fetched("/api/v1/log/entries/" + index, "json");
     if (entry.index !== index || typeof entry.leaf !== "string") throw new VerifyError("a malformed entry");
-    const leaf = JSON.parse(entry.leaf);
-    if (leaf.kind !== "credit" || leaf.record !== record) {
-      throw new VerifyError("leaf " + index + " is not this record's credit");
+    try {
+      await checkCreditLeaf(entry.leaf, record, opening);
+    } catch (error) {
+      throw new VerifyError("leaf " + index + ": " + error.message);
     }
     const proof = await fetched(
       "/api/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size, "json");
@@ -223,7 +272,8 @@
       later.forEach((b) => mark(b, "waiting", texts));
       await Promise.all(waiting.filter((b) => !later.includes(b)).map(async (badge) => {
         try {
-          await verifyCredit(Number(badge.dataset.leaf), badge.dataset.record, checkpoint);
+          await verifyCredit(
+            Number(badge.dataset.leaf), badge.dataset.record, checkpoint, badge.dataset.opening);
           mark(badge, "verified", texts);
         } catch (error) {
           mark(badge, "not-verified", texts, error.message);
@@ -241,7 +291,8 @@
 
   window.CarbonLedgerVerify = {
     VerifyError, decodeBase64, leafHash, nodeHash, rootFromInclusion, verifyInclusion,
-    parseVerifierKey, openCheckpoint, verifyCredit, checkPage,
+    parseVerifierKey, openCheckpoint, verifyCredit, checkPage, recordTag, accountOfOpening,
+    checkCreditLeaf,
   };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", checkPage);
