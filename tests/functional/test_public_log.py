@@ -112,8 +112,8 @@ def test_verify_over_http(
     url = served[1]
     _checkpoint(url, 1)
     with HttpSource(url) as source:
-        result = verify(source, tmp_path / "state.json")
+        result = verify(source, tmp_path / "state")
     assert result.size >= len(credited)
     with HttpSource(url) as source:
-        again = verify(source, tmp_path / "state.json")
+        again = verify(source, tmp_path / "state")
     assert again.previous == result.size

@@ -90,10 +90,10 @@ def test_tiles_and_proofs_match_the_reference(platform: Platform) -> None:
 
 def test_verify_passes_and_follows_the_log(platform: Platform, tmp_path: Path) -> None:
     _append(platform, 300)
-    first = verify(_source(platform), tmp_path / "state.json")
+    first = verify(_source(platform), tmp_path / "state")
     assert first.size == 300 and first.previous is None
     _append(platform, 40, start=300)
-    second = verify(_source(platform), tmp_path / "state.json")
+    second = verify(_source(platform), tmp_path / "state")
     assert second.size == 340 and second.previous == 300
     assert "consistent with the checkpoint verified before (size 300)" in second.summary()
 
@@ -168,7 +168,7 @@ def test_a_rewritten_history_is_inconsistent_with_what_was_verified(
 ) -> None:
     platform = sqlite_platform
     _append(platform, 50)
-    verify(_source(platform), tmp_path / "state.json")
+    verify(_source(platform), tmp_path / "state")
     with db.write(platform.engine) as conn:  # the operator rewrites the log and re-signs it
         conn.execute(log_tiles.delete())
         conn.execute(log_bundles.delete())
@@ -176,7 +176,7 @@ def test_a_rewritten_history_is_inconsistent_with_what_was_verified(
         conn.execute(sequencer.log_state.update().values(size=0, root=merkle.EMPTY_ROOT))
     _append(platform, 60, start=1000)
     with pytest.raises(VerifyError, match="inconsistent"):
-        verify(_source(platform), tmp_path / "state.json")
+        verify(_source(platform), tmp_path / "state")
 
 
 def test_the_verify_command(tmp_path: Path) -> None:

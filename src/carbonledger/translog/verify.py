@@ -2,6 +2,9 @@
 signature, recompute every leaf hash and every tile from the entry bundles, compare them with the
 served tiles and the signed root, and check consistency with the checkpoint verified last time.
 
+What was verified last is kept per log, in one file per origin in a state directory, so one
+machine can verify any number of logs; a new key for an origin already known is refused.
+
 The first discrepancy is named: a leaf index, a tile, or two inconsistent checkpoints.
 """
 
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 from carbonledger.translog import merkle, tiles
 from carbonledger.translog.checkpoint import Checkpoint, open_checkpoint
@@ -50,6 +54,11 @@ class Verified:
         if self.previous is not None:
             text += f", consistent with the checkpoint verified before (size {self.previous})"
         return text
+
+
+def state_file(directory: Path, origin: str) -> Path:
+    """Where the state of the log named `origin` is kept: its origin, percent-encoded."""
+    return directory / (quote(origin, safe="") + ".json")
 
 
 def _load_state(path: Path) -> dict[str, object] | None:
@@ -182,16 +191,24 @@ def _check_previous(
 
 def verify(
     source: Source,
-    state_path: Path | None,
+    state_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Verified:
-    """Verify everything up to the latest checkpoint; remember it in `state_path`."""
-    state = _load_state(state_path) if state_path else None
+    """Verify everything up to the latest checkpoint; remember it in `state_dir`, by origin."""
     vkey = source.key().strip()
-    if state and state.get("key") != vkey:
-        raise VerifyError(f"the log's key changed from {state.get('key')} to {vkey}")
     try:
         verifier = parse_verifier_key(vkey)
+    except NoteError as error:
+        raise VerifyError(f"the log's key: {error}") from None
+    state_path = state_file(state_dir, verifier.name) if state_dir else None
+    state = _load_state(state_path) if state_path else None
+    if state and state.get("key") != vkey:
+        raise VerifyError(
+            f"the log {verifier.name} was verified before under the key {state.get('key')}; "
+            f"it now presents {vkey}. A log never changes its key: if this is a new log, it "
+            "must have a new origin"
+        )
+    try:
         checkpoint, _ = open_checkpoint(source.checkpoint(), verifier)
     except NoteError as error:
         raise VerifyError(f"checkpoint: {error}") from None
