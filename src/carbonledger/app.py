@@ -35,6 +35,7 @@ from carbonledger.review import endpoints as review_endpoints
 from carbonledger.rewards import endpoints as reward_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.translog import receipt_endpoints
 from carbonledger.web import citizen as citizen_pages
 from carbonledger.web import console as console_pages
 from carbonledger.web import dashboard as dashboard_pages
@@ -150,6 +151,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
+    app.include_router(receipt_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(my_data_endpoints.router)

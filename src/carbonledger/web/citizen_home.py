@@ -10,16 +10,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock
 from carbonledger.accounts import auth
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
+from carbonledger.errors import NotFound
+from carbonledger.ingest import repository as ingest_repo
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
 from carbonledger.translog.pseudonyms import day_openings
+from carbonledger.translog.receipt_endpoints import receipt_of_leaf, receipt_response
 from carbonledger.web import citizen_campaigns as campaigns
 from carbonledger.web.citizen_donations import trees_funded
 from carbonledger.web.citizen_support import reading, show
@@ -100,3 +103,17 @@ async def ledger(request: Request) -> HTMLResponse:
 
     context = await reading(request, read)
     return show(request, "citizen/ledger.html", session, "ledger", **context)
+
+
+@router.get("/app/ledger/{record}/receipt")
+async def receipt(request: Request, record: str) -> Response:
+    """The receipt of one of the citizen's credits, to keep or hand to anyone (C2SP tlog-proof)."""
+    session = await page_session(request, "citizen")
+
+    def read(conn: Connection, _platform: Platform) -> str:
+        row = ingest_repo.record_by_id(conn, record)
+        if row is None or row.citizen_id != session.subject:
+            raise NotFound(f"you have no record {record!r}", code="unknown_record")
+        return receipt_of_leaf(conn, row.leaf_index, "this record")
+
+    return receipt_response(await reading(request, read), record)
