@@ -14,11 +14,12 @@ from sqlalchemy import select, update
 
 from carbonledger import clock, db
 from carbonledger.platform import Platform
-from carbonledger.translog import merkle, proofs, publisher, sequencer, tiles
+from carbonledger.translog import merkle, proofs, publisher, sequencer
 from carbonledger.translog.leaves import Leaf, credit_leaf
 from carbonledger.translog.sources import LocalSource
 from carbonledger.translog.tables import checkpoints, log_bundles, log_tiles
 from carbonledger.translog.verify import VerifyError, verify
+from tests import factories
 from tests.commands import run
 from tests.unit.translog import reference
 
@@ -106,15 +107,7 @@ Tamper = Callable[[Platform], None]
 
 
 def _tamper_leaf(platform: Platform) -> None:
-    with db.write(platform.engine) as conn:
-        data = conn.execute(select(log_bundles.c.data).where(log_bundles.c.idx == 1)).scalar_one()
-        entries = tiles.decode_bundle(data)
-        entries[5] = entries[5].replace(b'"points":60', b'"points":61')
-        conn.execute(
-            update(log_bundles)
-            .where(log_bundles.c.idx == 1)
-            .values(data=tiles.encode_bundle(entries))
-        )
+    factories.change_leaf(platform, 261, b'"points":60', b'"points":61')
 
 
 def _tamper_tile(level: int, index: int, byte: int) -> Tamper:

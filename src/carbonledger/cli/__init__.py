@@ -8,6 +8,7 @@ import sys
 import typer
 
 from carbonledger.cli import backup, bulk, log, lottery, operator, points, report, simulator
+from carbonledger.cli.audit import audit
 from carbonledger.cli.receipt import receipt_app
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
@@ -15,6 +16,7 @@ app.command()(operator.serve)
 app.command()(operator.demo)
 app.command()(log.verify)
 app.command()(log.reconcile)
+app.command()(audit)
 app.command()(log.reverse)
 app.command("log-key")(log.log_key)
 app.command()(report.report)

@@ -91,7 +91,12 @@ def _compare_tile(source: Source, level: int, index: int, data: bytes) -> None:
     )
 
 
-def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
+Entries = Callable[[int, list[bytes]], None]
+
+
+def _bundle_hashes(
+    source: Source, index: int, width: int, on_entries: Entries | None = None
+) -> list[bytes]:
     """The leaf hashes of one entry bundle, each leaf checked to be a Carbon Ledger leaf."""
     first = index * tiles.TILE_WIDTH
     try:
@@ -110,6 +115,8 @@ def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
         except ValueError as error:
             raise VerifyError(f"leaf {first + offset}: {error}") from None
         hashes.append(merkle.leaf_hash(entry))
+    if on_entries:
+        on_entries(first, entries)
     return hashes
 
 
@@ -118,6 +125,7 @@ def _recompute(
     size: int,
     wanted: set[int],
     progress: Callable[[int, int], None] | None,
+    on_entries: Entries | None = None,
 ) -> dict[int, bytes]:
     """Rebuild the tree from the entry bundles, comparing every tile on the way; return the
     roots at the `wanted` sizes."""
@@ -127,7 +135,7 @@ def _recompute(
     bundles = -(-size // tiles.TILE_WIDTH)
     for index in range(bundles):
         width = min(tiles.TILE_WIDTH, size - done)
-        hashes = _bundle_hashes(source, index, width)
+        hashes = _bundle_hashes(source, index, width, on_entries)
         # A root at a size inside this bundle needs the tree at exactly that size.
         for cut in sorted(s for s in wanted if done < s <= done + width):
             roots[cut] = tiles.append(done, edge, hashes[: cut - done]).root
@@ -193,8 +201,10 @@ def verify(
     source: Source,
     state_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
+    on_entries: Entries | None = None,
 ) -> Verified:
-    """Verify everything up to the latest checkpoint; remember it in `state_dir`, by origin."""
+    """Verify everything up to the latest checkpoint; remember it in `state_dir`, by origin.
+    `on_entries(first index, entries)` sees every entry bundle once its leaves are checked."""
     vkey = source.key().strip()
     try:
         verifier = parse_verifier_key(vkey)
@@ -222,7 +232,7 @@ def verify(
     wanted = {size for size in stored if size <= checkpoint.size} | {checkpoint.size}
     if state:
         wanted.add(int(str(state["size"])))
-    roots = _recompute(source, checkpoint.size, wanted, progress)
+    roots = _recompute(source, checkpoint.size, wanted, progress, on_entries)
     if roots[checkpoint.size] != checkpoint.root:
         raise VerifyError(
             f"the entries do not produce the checkpoint's root at size {checkpoint.size}; "
