@@ -39,8 +39,8 @@ from carbonledger.translog import receipt_endpoints
 from carbonledger.web import citizen as citizen_pages
 from carbonledger.web import console as console_pages
 from carbonledger.web import dashboard as dashboard_pages
+from carbonledger.web import log_explorer, portal_auth, portal_keys, portal_merchant
 from carbonledger.web import portal as portal_pages
-from carbonledger.web import portal_auth, portal_keys, portal_merchant
 from carbonledger.web import public as public_pages
 from carbonledger.web.dashboard_feed import DashboardFeed, serving
 from carbonledger.web.guard import LoginRequired, login_required_handler
@@ -164,6 +164,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(report_endpoints.router)
     app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(log_explorer.router)
     app.include_router(console_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(portal_auth.router)

@@ -105,7 +105,9 @@ def compare(
     lines = []
     if published_total is not None:
         lines += _lines(source, "all", totals.total, _published(published_total))
-    scenarios = {str(row["scenario"]): _published(row) for row in by_scenario}
+    scenarios = {
+        str(row["scenario"]): _published(row) for row in by_scenario if row["scenario"] is not None
+    }
     for scenario in sorted(set(scenarios) | set(totals.by_scenario)):
         published = scenarios.get(scenario, {"credits": 0, "reduction_mg": 0})
         lines += _lines(source, f"scenario {scenario}", totals.by_scenario.get(scenario), published)
@@ -120,11 +122,4 @@ def compare_dashboard(totals: LogTotals, dashboard: Mapping[str, Any]) -> list[L
     trend of the last days."""
     return compare(
         totals, "dashboard", dashboard["totals"], dashboard["by_scenario"], dashboard["trend"]
-    )
-
-
-def compare_government(totals: LogTotals, ledger: Mapping[str, Any]) -> list[Line]:
-    """The government ledger over the log's days: its totals, by scenario and by day."""
-    return compare(
-        totals, "government ledger", ledger["totals"], ledger["by_scenario"], ledger["by_day"]
     )

@@ -67,4 +67,3 @@ def audit_url(url: str, progress: Callable[[int, int], None] | None = None) -> A
                 return result
             dashboard = again
         return result
-
