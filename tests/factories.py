@@ -275,3 +275,26 @@ def portal_client(url: str, platform: Platform, partner_id: str) -> httpx.Client
     answer = httpx.post(f"{url}/portal/login", data=form, timeout=30)
     assert answer.status_code == 303, answer.text
     return httpx.Client(base_url=url, timeout=30, cookies=answer.cookies)
+
+
+def change_leaf(platform: Platform, index: int, old: bytes, new: bytes) -> None:
+    """Change stored leaf `index` behind the log's back (its tiles and checkpoints stay)."""
+    from sqlalchemy import select, update
+
+    from carbonledger.translog import tiles
+    from carbonledger.translog.tables import log_bundles
+
+    bundle = index // tiles.TILE_WIDTH
+    with db.write(platform.engine) as conn:
+        data = conn.execute(
+            select(log_bundles.c.data).where(log_bundles.c.idx == bundle)
+        ).scalar_one()
+        entries = tiles.decode_bundle(data)
+        position = index % tiles.TILE_WIDTH
+        assert old in entries[position], "the leaf does not hold what is to be changed"
+        entries[position] = entries[position].replace(old, new)
+        conn.execute(
+            update(log_bundles)
+            .where(log_bundles.c.idx == bundle)
+            .values(data=tiles.encode_bundle(entries))
+        )

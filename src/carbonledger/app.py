@@ -35,11 +35,12 @@ from carbonledger.review import endpoints as review_endpoints
 from carbonledger.rewards import endpoints as reward_endpoints
 from carbonledger.ticker import run_ticker
 from carbonledger.translog import endpoints as log_endpoints
+from carbonledger.translog import receipt_endpoints
 from carbonledger.web import citizen as citizen_pages
 from carbonledger.web import console as console_pages
 from carbonledger.web import dashboard as dashboard_pages
+from carbonledger.web import log_explorer, portal_auth, portal_keys, portal_merchant
 from carbonledger.web import portal as portal_pages
-from carbonledger.web import portal_auth, portal_keys, portal_merchant
 from carbonledger.web import public as public_pages
 from carbonledger.web.dashboard_feed import DashboardFeed, serving
 from carbonledger.web.guard import LoginRequired, login_required_handler
@@ -150,6 +151,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
+    app.include_router(receipt_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(me_endpoints.router)
     app.include_router(my_data_endpoints.router)
@@ -162,6 +164,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(report_endpoints.router)
     app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
+    app.include_router(log_explorer.router)
     app.include_router(console_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(portal_auth.router)

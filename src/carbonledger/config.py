@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     region: str = Field(
         "110000", description="Default region code (6 digits) for records without one."
     )
-    log_origin: str = Field("carbonledger.local/log", description="The log's name in checkpoints.")
+    log_origin: str = Field(
+        "",
+        description="The log's name in checkpoints; empty: the one in data_dir/log.origin, "
+        "chosen on first start.",
+    )
     retention_days: int = Field(
         30, description="How old a record may be, and how long pending waits."
     )

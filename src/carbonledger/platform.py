@@ -24,6 +24,7 @@ from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.points import ledger
 from carbonledger.translog import sequencer
 from carbonledger.translog.note import Signer, signer_from_private_bytes
+from carbonledger.translog.origin import load_or_create_origin
 
 
 def bootstrap(engine: Engine) -> None:
@@ -55,6 +56,9 @@ class Platform:
         if upgrade:
             migrate.upgrade(engine)
             bootstrap(engine)
+        if not settings.log_origin:
+            origin = load_or_create_origin(settings.data_dir, engine)
+            settings = settings.model_copy(update={"log_origin": origin})
         return cls(settings, engine, Keys.load(settings.secrets_dir), Catalogue.load())
 
     def refresh_catalogue(self, conn: Connection) -> Catalogue:

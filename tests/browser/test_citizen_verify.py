@@ -1,7 +1,8 @@
 """The ledger page's check of each credit against the public log (static/verify.js), in a real
 browser: the RFC 9162 vectors through the page's own code, a credit verified end to end, and
 every way the check must fail — a tampered proof, a forged checkpoint signature, another
-record's leaf — and a credit newer than the checkpoint waiting for the next one."""
+record's leaf, a leaf under another account than the citizen's of that day — and a credit
+newer than the checkpoint waiting for the next one."""
 
 from __future__ import annotations
 
@@ -144,6 +145,26 @@ def test_another_records_leaf_is_not_this_records_credit(
 
     page.route("**/api/v1/log/entries/*", swap)
     _all_refused(page, url, "is not this record's credit")
+
+
+def test_a_leaf_under_another_account_is_not_the_citizens(
+    page: Any, site: tuple[Platform, str]
+) -> None:
+    url = site[1]
+    _logged_in(page, site)
+    page.goto(f"{url}/app/ledger")
+    openings = [b.get_attribute("data-opening") for b in _badges(page).all()]
+    assert openings and all(o and len(o) == 64 for o in openings)
+
+    def other_account(route: Route) -> None:
+        answer = route.fetch()
+        leaf = json.loads(answer.json()["leaf"])
+        leaf["account"] = "0" * 32
+        body = {**answer.json(), "leaf": json.dumps(leaf, separators=(",", ":"))}
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/api/v1/log/entries/*", other_account)
+    _all_refused(page, url, "names another account than yours")
 
 
 def test_a_credit_newer_than_the_checkpoint_waits_for_the_next(

@@ -7,36 +7,46 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from carbonledger import clock, db
 from carbonledger.platform import Platform
-from carbonledger.translog import merkle, proofs, publisher, sequencer, tiles
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog import merkle, proofs, publisher, sequencer
+from carbonledger.translog.leaves import Leaf, credit_leaf
 from carbonledger.translog.sources import LocalSource
 from carbonledger.translog.tables import checkpoints, log_bundles, log_tiles
 from carbonledger.translog.verify import VerifyError, verify
+from tests import factories
 from tests.commands import run
 from tests.unit.translog import reference
 
 
 def _leaf(number: int) -> bytes:
+    """Leaves of both versions, alternating, as in a log written before and after v2."""
+    record_id = f"01TEST{number:020d}"
+    common: dict[str, Any] = {
+        "partner": "stepcounter",
+        "scenario": "walking",
+        "methodology": "walking@2022-08",
+        "quantity": 6000 + number,
+        "unit": "steps",
+        "day": date(2026, 11, 1),
+        "reduction_mg": 60_000,
+        "region": "310104",
+        "points": 60,
+    }
+    if number % 2:
+        return credit_leaf(record_id=record_id, pseudonym_key=bytes(32), **common)
     return Leaf(
+        v=1,
         kind="credit",
-        record=f"01TEST{number:020d}",
-        partner="bikeshare",
+        record=record_id,
         account="a" * 32,
-        scenario="cycling",
-        methodology="cycling@2022-08",
-        quantity=4.2,
-        unit="km",
-        reduction_mg=214_200,
-        points=214,
-        day=date(2026, 11, 1),
-        region="110108",
         time=datetime(2026, 11, 1, tzinfo=UTC),
+        **common,
     ).encode()
 
 
@@ -81,10 +91,10 @@ def test_tiles_and_proofs_match_the_reference(platform: Platform) -> None:
 
 def test_verify_passes_and_follows_the_log(platform: Platform, tmp_path: Path) -> None:
     _append(platform, 300)
-    first = verify(_source(platform), tmp_path / "state.json")
+    first = verify(_source(platform), tmp_path / "state")
     assert first.size == 300 and first.previous is None
     _append(platform, 40, start=300)
-    second = verify(_source(platform), tmp_path / "state.json")
+    second = verify(_source(platform), tmp_path / "state")
     assert second.size == 340 and second.previous == 300
     assert "consistent with the checkpoint verified before (size 300)" in second.summary()
 
@@ -97,15 +107,7 @@ Tamper = Callable[[Platform], None]
 
 
 def _tamper_leaf(platform: Platform) -> None:
-    with db.write(platform.engine) as conn:
-        data = conn.execute(select(log_bundles.c.data).where(log_bundles.c.idx == 1)).scalar_one()
-        entries = tiles.decode_bundle(data)
-        entries[5] = entries[5].replace(b'"points":214', b'"points":215')
-        conn.execute(
-            update(log_bundles)
-            .where(log_bundles.c.idx == 1)
-            .values(data=tiles.encode_bundle(entries))
-        )
+    factories.change_leaf(platform, 261, b'"points":60', b'"points":61')
 
 
 def _tamper_tile(level: int, index: int, byte: int) -> Tamper:
@@ -159,7 +161,7 @@ def test_a_rewritten_history_is_inconsistent_with_what_was_verified(
 ) -> None:
     platform = sqlite_platform
     _append(platform, 50)
-    verify(_source(platform), tmp_path / "state.json")
+    verify(_source(platform), tmp_path / "state")
     with db.write(platform.engine) as conn:  # the operator rewrites the log and re-signs it
         conn.execute(log_tiles.delete())
         conn.execute(log_bundles.delete())
@@ -167,7 +169,7 @@ def test_a_rewritten_history_is_inconsistent_with_what_was_verified(
         conn.execute(sequencer.log_state.update().values(size=0, root=merkle.EMPTY_ROOT))
     _append(platform, 60, start=1000)
     with pytest.raises(VerifyError, match="inconsistent"):
-        verify(_source(platform), tmp_path / "state.json")
+        verify(_source(platform), tmp_path / "state")
 
 
 def test_the_verify_command(tmp_path: Path) -> None:

@@ -114,14 +114,19 @@ def test_every_credit_is_a_leaf_and_names_its_methodology(platform: Platform) ->
             for r in results
             if r.leaf_index is not None
         ]
-    assert head.size == 3 and [leaf.record for leaf in leaves] == [r.record for r in results]
+    assert head.size == 3 and all(
+        leaf.names_record(r.record or "") for leaf, r in zip(leaves, results, strict=True)
+    )
     assert [leaf.methodology for leaf in leaves] == [
         "cycling@2022-08",
         "walking@2022-08",
         "returned_box@2022-08",
     ]
     assert [leaf.points for leaf in leaves] == [r.points for r in results]
-    assert all(len(leaf.account) == 32 for leaf in leaves)
+    # One citizen, one local day, three scenarios: three unrelated pseudonyms, no time of day.
+    assert len({leaf.account for leaf in leaves}) == 3
+    assert all(len(leaf.account or "") == 32 for leaf in leaves)
+    assert all(leaf.v == 2 and leaf.time is None for leaf in leaves)
 
 
 def test_reversal_claws_back_and_appends_a_reversal_leaf(platform: Platform) -> None:
@@ -165,8 +170,8 @@ def test_checkpoint_is_published_for_new_leaves(platform: Platform) -> None:
 
 def test_deleting_a_citizen_unties_their_leaves(platform: Platform) -> None:
     from carbonledger.accounts import service as accounts
-    from carbonledger.accounts.protection import pseudonym
     from carbonledger.accounts.repository import citizen as citizen_row
+    from carbonledger.translog.pseudonyms import day_pseudonym
 
     partner = factories.add_partner(platform)
     citizen = factories.add_citizen(platform)
@@ -175,10 +180,10 @@ def test_deleting_a_citizen_unties_their_leaves(platform: Platform) -> None:
     with db.write(platform.engine) as conn:
         row = citizen_row(conn, citizen)
         assert row is not None
-        before = pseudonym(row.pseudonym_key)
+        leaf = Leaf.decode(log_repo.entry(conn, credit.leaf_index or 0))
+        before = day_pseudonym(row.pseudonym_key, leaf.day, leaf.scenario)
         accounts.delete_citizen(conn, citizen, clock.now())
         after = citizen_row(conn, citizen)
-        leaf = Leaf.decode(log_repo.entry(conn, credit.leaf_index or 0))
     assert leaf.account == before
     assert after is not None and after.pseudonym_key is None and after.phone_hash is None
     assert after.name_enc is None and after.status == "deleted"

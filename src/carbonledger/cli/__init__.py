@@ -8,12 +8,15 @@ import sys
 import typer
 
 from carbonledger.cli import backup, bulk, log, lottery, operator, points, report, simulator
+from carbonledger.cli.audit import audit
+from carbonledger.cli.receipt import receipt_app
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
 app.command()(operator.demo)
 app.command()(log.verify)
 app.command()(log.reconcile)
+app.command()(audit)
 app.command()(log.reverse)
 app.command("log-key")(log.log_key)
 app.command()(report.report)
@@ -28,6 +31,7 @@ app.add_typer(operator.operator_app, name="operator")
 app.add_typer(log.witness_app, name="witness")
 app.add_typer(lottery.lottery_app, name="lottery")
 app.add_typer(points.points_app, name="points")
+app.add_typer(receipt_app, name="receipt")
 
 
 def main() -> None:

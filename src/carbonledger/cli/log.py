@@ -22,7 +22,8 @@ def verify(
         typer.Option(help="A deployment to verify over HTTP; without it, the local database."),
     ] = None,
     state: Annotated[
-        Path | None, typer.Option(help="Where the last verified checkpoint is kept.")
+        Path | None,
+        typer.Option(help="The directory where the last verified checkpoint of each log is kept."),
     ] = None,
 ) -> None:
     """Verify the public log: signature, every leaf and tile, consistency with the last run."""
@@ -35,11 +36,11 @@ def verify(
 
     if url:
         source: HttpSource | LocalSource = HttpSource(url)
-        state = state or Path.home() / ".carbonledger" / "verify-state.json"
+        state = state or Path.home() / ".carbonledger" / "verify"
     else:
         platform = Platform.open()
         source = LocalSource(platform.engine, platform.log_signer.verifier_key())
-        state = state or platform.settings.data_dir / "verify-state.json"
+        state = state or platform.settings.data_dir / "verify"
     columns = (TextColumn("leaves"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("verify", total=None)

@@ -25,13 +25,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from carbonledger.accounts.protection import pseudonym
 from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.dedupe import Claim, Decision
@@ -49,7 +48,7 @@ from carbonledger.review import repository as review_repo
 from carbonledger.review.rules import flag_for
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import sequencer
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.leaves import credit_leaf, reversal_leaf
 
 _MILLI = 1000
 
@@ -239,7 +238,6 @@ class Crediting:
         outcomes: list[Outcome] = []
         leaves: list[bytes] = []
         transfers: list[Transfer] = []
-        accounts: dict[bytes, str] = {}
         for candidate in candidates:
             scenario = self.catalogue.scenario(candidate.scenario)
             assert scenario is not None, "candidates are validated against the catalogue"
@@ -281,15 +279,12 @@ class Crediting:
             )
             awarded_at = time.perf_counter()
             STAGE_SECONDS["points"] += awarded_at - decided
-            if candidate.pseudonym_key not in accounts:
-                accounts[candidate.pseudonym_key] = pseudonym(candidate.pseudonym_key)
             name = methodology_name(scenario.code, version)
             leaves.append(
-                Leaf(
-                    kind="credit",
-                    record=candidate.record_id,
+                credit_leaf(
+                    record_id=candidate.record_id,
                     partner=candidate.partner_id,
-                    account=accounts[candidate.pseudonym_key],
+                    pseudonym_key=candidate.pseudonym_key,
                     scenario=scenario.code,
                     methodology=name,
                     quantity=decision.credited_milli / _MILLI,
@@ -298,8 +293,7 @@ class Crediting:
                     points=awarded.base,
                     day=candidate.day,
                     region=candidate.region,
-                    time=candidate.occurred_at,
-                ).encode()
+                )
             )
             STAGE_SECONDS["quantify_and_leaf"] += time.perf_counter() - awarded_at
             outcomes.append(
@@ -388,7 +382,6 @@ class Crediting:
                 "credit can be reversed",
                 code="not_reversible",
             )
-        credit = Leaf.decode(log_repo.entry(conn, row.leaf_index))
         leaf_index = self.head.size
         taken = claw_back(
             conn,
@@ -399,14 +392,8 @@ class Crediting:
             reason=reason,
             now=now,
         )
-        reversal = replace(
-            credit,
-            kind="reversal",
-            reduction_mg=-credit.reduction_mg,
-            points=-taken.base,
-            reverses=row.leaf_index,
-        )
-        self.head = sequencer.append(conn, self.head, [reversal.encode()], now)
+        reversal = reversal_leaf(log_repo.entry(conn, row.leaf_index), row.leaf_index, taken.base)
+        self.head = sequencer.append(conn, self.head, [reversal], now)
         repo.mark_reversed(conn, record_id, leaf_index, reason, taken.total, now)
         changes = Rollups()
         key = (row.day, row.region, row.scenario, row.partner_id)

@@ -22,6 +22,7 @@ from carbonledger.ledgers import figures
 from carbonledger.ledgers import repository as repo
 from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
+from carbonledger.translog import sequencer
 
 MAX_RANGE_DAYS = 366
 TREND_DAYS = 30
@@ -155,6 +156,8 @@ def dashboard(conn: Connection, zone: ZoneInfo, today: date) -> dict[str, Any]:
     trend = {row["day"]: row for row in repo.grouped_counts(conn, "day", since, None)}
     return {
         "as_of": today.isoformat(),
+        # How many log leaves these figures stand for, so an audit can add up exactly those.
+        "log_size": sequencer.head(conn).size,
         **_sections(conn, None, None, None),
         "trend": [
             {**trend.get(day, {"day": day, **figures.zero()}), "day": day.isoformat()}

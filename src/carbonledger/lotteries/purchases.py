@@ -12,14 +12,14 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import repository as accounts_repo
-from carbonledger.accounts.protection import pseudonym
 from carbonledger.errors import Conflict, InvalidInput, NotFound
-from carbonledger.ids import ulid
+from carbonledger.ids import random_code
 from carbonledger.lotteries import repository as repo
 from carbonledger.lotteries.service import locked, lottery_account
 from carbonledger.lotteries.terms import bought_entry_id
 from carbonledger.points import ledger
 from carbonledger.points.postings import Transfer, citizen_account
+from carbonledger.translog.pseudonyms import lottery_name
 
 MAX_ENTRIES_PER_PURCHASE = 100
 MAX_KEY_LENGTH = 80
@@ -85,8 +85,8 @@ def buy(
         memo=f"{count} lottery entries",
     )
     ledger.post(conn, [transfer], now)
-    account = pseudonym(citizen.pseudonym_key)
-    entry_ids = tuple(sorted(bought_entry_id(ulid(now)) for _ in range(count)))
+    account = lottery_name(citizen.pseudonym_key, lottery_id)
+    entry_ids = tuple(sorted(bought_entry_id(random_code(26)) for _ in range(count)))
     repo.insert_entries(
         conn,
         [

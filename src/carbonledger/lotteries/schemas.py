@@ -93,8 +93,10 @@ class LotterySummary(BaseModel):
 
 
 class EntryOut(BaseModel):
-    account: str = Field(description="The holder's public pseudonym, as in the log.")
-    entry: str = Field(description="credit:<record id> when earned, bought:<id> when bought.")
+    account: str = Field(
+        description="The holder's name in this lottery (another in every lottery, none in the log)."
+    )
+    entry: str = Field(description="credit:<tag> when earned, bought:<random id> when bought.")
 
 
 class WinnerOut(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import repository as accounts_repo
-from carbonledger.accounts.protection import decrypt, encrypt, pseudonym
+from carbonledger.accounts.protection import decrypt, encrypt
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
 from carbonledger.lotteries import repository as repo
@@ -33,6 +33,7 @@ from carbonledger.points import lottery as rule
 from carbonledger.points.postings import ISSUANCE, Transfer
 from carbonledger.translog import sequencer
 from carbonledger.translog.leaves import LotteryLeaf
+from carbonledger.translog.pseudonyms import earned_entry_tag, lottery_name
 
 LOTTERY_ACCOUNT_KIND = "lottery"
 _MERCHANT_ROLES = ("merchant", "both")
@@ -130,18 +131,20 @@ def _earn(conn: Connection, row: Any, now: datetime) -> None:
     """Grant the entries earned by credits of the lottery's scenario inside its window."""
     if row.scenario is None:
         return
-    accounts: dict[bytes, str] = {}
+    names: dict[bytes, str] = {}
+    tags: dict[str, str] = {}
     credits = []
     for found in repo.credited_in_window(conn, row.scenario, row.opens_at, row.closes_at):
-        if found.pseudonym_key not in accounts:
-            accounts[found.pseudonym_key] = pseudonym(found.pseudonym_key)
-        credits.append(Credit(found.id, found.citizen_id, found.day, accounts[found.pseudonym_key]))
+        if found.pseudonym_key not in names:
+            names[found.pseudonym_key] = lottery_name(found.pseudonym_key, row.id)
+        tags[found.id] = earned_entry_tag(found.pseudonym_key, row.id, found.id)
+        credits.append(Credit(found.id, found.citizen_id, found.day, names[found.pseudonym_key]))
     repo.insert_entries(
         conn,
         [
             {
                 "lottery_id": row.id,
-                "entry_id": earned_entry_id(credit.record_id),
+                "entry_id": earned_entry_id(tags[credit.record_id]),
                 "citizen_id": credit.citizen_id,
                 "account": credit.account,
                 "source": "earned",

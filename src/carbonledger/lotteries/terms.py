@@ -1,9 +1,9 @@
 """A lottery's terms as the operator sets them, and which credits earn entries. Pure.
 
 Prize ids are `<merchant>:<position>` (from 1), so the published terms digest also binds each
-prize to the merchant that gives it. Entry ids say where an entry came from: `credit:<record>`
-for one earned by a credited record (whose leaf anyone can find in the log), `bought:<id>` for
-one bought with points.
+prize to the merchant that gives it. Entry ids say where an entry came from: `credit:<tag>`
+for one earned by a credited record (the tag is keyed by the citizen's secret, so the entry list
+cannot be joined to the log's leaves), `bought:<random id>` for one bought with points.
 """
 
 from __future__ import annotations

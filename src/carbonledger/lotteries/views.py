@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import repository as accounts_repo
-from carbonledger.accounts.protection import pseudonym
 from carbonledger.errors import NotFound
 from carbonledger.lotteries import repository as repo
 from carbonledger.points.lottery import RECORD_VERSION
+from carbonledger.translog.pseudonyms import lottery_name
 
 
 def _time(value: datetime | None) -> str | None:
@@ -92,7 +92,7 @@ def mine(conn: Connection, lottery_id: str, citizen_id: str) -> dict[str, Any]:
     citizen = accounts_repo.citizen(conn, citizen_id)
     key = citizen.pseudonym_key if citizen is not None else None
     return _summary(row, prizes) | {
-        "account": pseudonym(key) if key is not None else None,
+        "account": lottery_name(key, lottery_id) if key is not None else None,
         "entries": [
             {"entry": e.entry_id, "source": e.source, "record": e.record_id} for e in entries
         ],

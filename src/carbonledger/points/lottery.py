@@ -11,7 +11,7 @@ with points, and prizes from merchants. Its draw is public:
    by the rule below, so `carbonledger lottery verify` recomputes them from a `LotteryRecord`
    (whose three digests the verifier must also find in the log, the commitment before close).
 
-An entry names its holder only by the account's public pseudonym, never by personal data. An
+An entry names its holder only by their name in that lottery, never by personal data. An
 account may hold several entries; each is one chance to win, and each entry wins at most once.
 
 The published rule, version 1. SHA-256 throughout; strings are UTF-8; `‖` joins bytes;

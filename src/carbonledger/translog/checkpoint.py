@@ -29,6 +29,7 @@ from carbonledger.translog.note import (
 COSIGNATURE_TYPE = 0x04
 _SIZE = re.compile(r"^(0|[1-9][0-9]*)$")
 _HASH_SIZE = 32
+_MAX_TIMESTAMP = 2**63 - 1
 
 
 class CheckpointError(NoteError):
@@ -102,8 +103,9 @@ def cosign(checkpoint_body: str, witness: Signer, timestamp: int) -> str:
     return signature_line(witness.name, kid, struct.pack(">Q", timestamp) + signature)
 
 
-def verify_cosignature(note: str, witness: Verifier) -> int:
-    """The timestamp of `witness`'s valid cosignature on the note's checkpoint."""
+def cosignature_time(note: str, witness: Verifier) -> int | None:
+    """The timestamp of `witness`'s cosignature on the note's checkpoint, None when it has
+    none; a cosignature by its name and key id that does not verify is an error."""
     text, signatures = split_note(note)
     for signature in signatures:
         if signature.name != witness.name or signature.key_id != witness.key_id:
@@ -111,7 +113,17 @@ def verify_cosignature(note: str, witness: Verifier) -> int:
         if len(signature.signature) != 8 + 64:
             raise CheckpointError(f"the cosignature of {witness.name} has the wrong length")
         (timestamp,) = struct.unpack(">Q", signature.signature[:8])
+        if timestamp > _MAX_TIMESTAMP:
+            raise CheckpointError(f"the cosignature of {witness.name} has a timestamp past 2^63-1")
         if not witness.verify(_cosigned_message(text, timestamp), signature.signature[8:]):
             raise CheckpointError(f"the cosignature of {witness.name} does not verify")
         return int(timestamp)
-    raise CheckpointError(f"no cosignature of {witness.name}")
+    return None
+
+
+def verify_cosignature(note: str, witness: Verifier) -> int:
+    """The timestamp of `witness`'s valid cosignature on the note's checkpoint."""
+    timestamp = cosignature_time(note, witness)
+    if timestamp is None:
+        raise CheckpointError(f"no cosignature of {witness.name}")
+    return timestamp

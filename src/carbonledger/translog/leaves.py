@@ -1,11 +1,17 @@
 """Log leaves (PARTNER_API.md §5): the RFC 8785 canonical JSON of one credit or reversal, or of
 one published step of a lottery. Pure.
 
-A leaf names the citizen only by a keyed pseudonym; it carries no name, phone, ID number or the
-partner's user id. `quantity` is the credited quantity (after any cap), so that
-`reduction_mg = quantity × factor` can be recomputed from the leaf and the published methodology.
-Lottery leaves (`kind="lottery"`) carry no account at all, only digests, counts and the seed;
-code that reads credits uses `decode_leaf` and skips them.
+A leaf carries no name, phone, ID number or the partner's user id. `quantity` is the credited
+quantity (after any cap), so that `reduction_mg = quantity × factor` can be recomputed from the
+leaf and the published methodology. Lottery leaves (`kind="lottery"`) carry no account at all,
+only digests, counts and the seed; code that reads credits uses `decode_leaf` and skips them.
+
+Two versions live in one log. Version 1 (the first leaves ever written) named the citizen by one
+pseudonym for life and the record by its id, and carried the time to the second. Version 2, what
+is written now, names the citizen by a pseudonym of the day and scenario (translog/pseudonyms.py),
+the record
+by a tag, and carries the local day only; a reversal names no citizen (the credit it reverses
+does). Every reader accepts both; `credit_leaf` and `reversal_leaf` are the one way to write one.
 """
 
 from __future__ import annotations
@@ -16,8 +22,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from carbonledger.canonical import canonical_json
+from carbonledger.translog.pseudonyms import day_pseudonym, record_tag
 
-LEAF_VERSION = 1
+LEAF_VERSION = 2
+LEAF_VERSIONS = (1, 2)
+# Lottery leaves name no citizen, so their form did not change with version 2.
+LOTTERY_LEAF_VERSION = 1
 LOTTERY_KIND = "lottery"
 LOTTERY_STAGES = ("commit", "close", "reveal")
 # The fields each lottery stage publishes besides lottery, stage and time.
@@ -41,19 +51,20 @@ def _parse(data: bytes) -> dict[str, Any]:
         raise ValueError(f"not a Carbon Ledger leaf: {error}") from None
     if not isinstance(body, dict):
         raise ValueError("not a Carbon Ledger leaf: not a JSON object")
-    if body.get("v") != LEAF_VERSION:
+    if body.get("v") not in LEAF_VERSIONS:
         raise ValueError(f"unknown leaf version {body.get('v')!r}")
     return body
 
 
 @dataclass(frozen=True, slots=True)
 class Leaf:
-    """One credit (`kind="credit"`) or the withdrawal of one (`kind="reversal"`)."""
+    """One credit (`kind="credit"`) or the withdrawal of one (`kind="reversal"`), of either
+    version: `account` is absent from a v2 reversal, `time` from every v2 leaf."""
 
     kind: str
     record: str
     partner: str
-    account: str
+    account: str | None
     scenario: str
     methodology: str
     quantity: float
@@ -62,16 +73,24 @@ class Leaf:
     points: int
     day: date
     region: str
-    time: datetime
+    time: datetime | None = None
     reverses: int | None = None
+    v: int = LEAF_VERSION
+
+    def __post_init__(self) -> None:
+        if self.v not in LEAF_VERSIONS:
+            raise ValueError(f"unknown leaf version {self.v!r}")
+        if self.v == 1 and (self.time is None or self.account is None):
+            raise ValueError("a v1 leaf carries its account and its time")
+        if self.v != 1 and self.time is not None:
+            raise ValueError("a v2 leaf carries no time of day")
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "v": LEAF_VERSION,
+            "v": self.v,
             "kind": self.kind,
             "record": self.record,
             "partner": self.partner,
-            "account": self.account,
             "scenario": self.scenario,
             "methodology": self.methodology,
             "quantity": self.quantity,
@@ -80,14 +99,21 @@ class Leaf:
             "points": self.points,
             "day": self.day.isoformat(),
             "region": self.region,
-            "time": _utc(self.time),
         }
+        if self.account is not None:
+            body["account"] = self.account
+        if self.time is not None:
+            body["time"] = _utc(self.time)
         if self.reverses is not None:
             body["reverses"] = self.reverses
         return body
 
     def encode(self) -> bytes:
         return canonical_json(self.to_json())
+
+    def names_record(self, record_id: str) -> bool:
+        """Whether this leaf is about the record `record_id` (v1 by id, v2 by tag)."""
+        return self.record == (record_id if self.v == 1 else record_tag(record_id))
 
     @classmethod
     def decode(cls, data: bytes) -> Leaf:
@@ -98,12 +124,25 @@ class Leaf:
     def from_json(cls, body: dict[str, Any]) -> Leaf:
         if body.get("kind") == LOTTERY_KIND:
             raise ValueError("a lottery leaf is not a credit or a reversal")
+        version, kind = body.get("v"), body.get("kind")
+        if kind not in ("credit", "reversal"):
+            raise ValueError(f"not a Carbon Ledger leaf: unknown kind {kind!r}")
+        # v1 leaves always carried the account and the time; a v2 credit names its citizen, a
+        # v2 reversal does not, and no v2 leaf has a time of day.
+        required = (
+            {"account", "time"} if version == 1 else {"account"} if kind == "credit" else set()
+        )
+        if missing := required - body.keys():
+            raise ValueError(f"not a Carbon Ledger leaf: no {', '.join(sorted(missing))}")
+        if version != 1 and "time" in body:
+            raise ValueError("not a Carbon Ledger leaf: a v2 leaf carries no time of day")
         try:
             return cls(
+                v=body["v"],
                 kind=body["kind"],
                 record=body["record"],
                 partner=body["partner"],
-                account=body["account"],
+                account=body.get("account"),
                 scenario=body["scenario"],
                 methodology=body["methodology"],
                 quantity=body["quantity"],
@@ -112,11 +151,66 @@ class Leaf:
                 points=body["points"],
                 day=date.fromisoformat(body["day"]),
                 region=body["region"],
-                time=datetime.fromisoformat(body["time"]),
+                time=datetime.fromisoformat(body["time"]) if version == 1 else None,
                 reverses=body.get("reverses"),
             )
         except (KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"not a Carbon Ledger leaf: {error}") from None
+            raise ValueError(f"not a Carbon Ledger leaf: missing or malformed {error}") from None
+
+
+def credit_leaf(
+    *,
+    record_id: str,
+    partner: str,
+    pseudonym_key: bytes,
+    scenario: str,
+    methodology: str,
+    quantity: float,
+    unit: str,
+    reduction_mg: int,
+    points: int,
+    day: date,
+    region: str,
+) -> bytes:
+    """The bytes of a new (v2) credit leaf: the citizen named by the pseudonym of the day and
+    scenario, the record by its tag, no time of day."""
+    return Leaf(
+        kind="credit",
+        record=record_tag(record_id),
+        partner=partner,
+        account=day_pseudonym(pseudonym_key, day, scenario),
+        scenario=scenario,
+        methodology=methodology,
+        quantity=quantity,
+        unit=unit,
+        reduction_mg=reduction_mg,
+        points=points,
+        day=day,
+        region=region,
+    ).encode()
+
+
+def reversal_leaf(credit: bytes, reverses: int, points: int) -> bytes:
+    """The bytes of a new (v2) reversal of the credit leaf `credit` (of either version) at index
+    `reverses`: its grams negated, `points` (≥ 0) clawed back. It names no citizen."""
+    leaf = Leaf.decode(credit)
+    if leaf.kind != "credit":
+        raise ValueError(f"leaf {reverses} is a {leaf.kind}, not a credit")
+    return Leaf(
+        kind="reversal",
+        record=leaf.record if leaf.v == LEAF_VERSION else record_tag(leaf.record),
+        partner=leaf.partner,
+        account=None,
+        scenario=leaf.scenario,
+        methodology=leaf.methodology,
+        quantity=leaf.quantity,
+        unit=leaf.unit,
+        reduction_mg=-leaf.reduction_mg,
+        points=-points,
+        day=leaf.day,
+        region=leaf.region,
+        reverses=reverses,
+    ).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +244,7 @@ class LotteryLeaf:
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "v": LEAF_VERSION,
+            "v": LOTTERY_LEAF_VERSION,
             "kind": LOTTERY_KIND,
             "lottery": self.lottery,
             "stage": self.stage,

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.translog import merkle, tiles
 from carbonledger.translog import repository as repo
+from carbonledger.translog.receipts import Receipt
 
 
 def reader(conn: Connection, size: int) -> tiles.TileReader:
@@ -31,3 +32,13 @@ def root(conn: Connection, size: int) -> bytes:
     if size == 0:
         return merkle.EMPTY_ROOT
     return reader(conn, size).subtree(0, size)
+
+
+def receipt(conn: Connection, index: int) -> Receipt | None:
+    """The receipt of leaf `index` under the latest checkpoint and its cosignatures; None while
+    no checkpoint covers the leaf yet."""
+    latest = repo.latest_checkpoint(conn)
+    if latest is None or index >= latest.size:
+        return None
+    proof = tuple(inclusion(conn, index, latest.size))
+    return Receipt(repo.entry(conn, index), index, proof, repo.cosigned_note(conn, latest))

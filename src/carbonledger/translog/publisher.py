@@ -122,9 +122,4 @@ def publish_and_cosign(platform: Platform, now: datetime) -> int | None:
 def served_note(conn: Connection) -> str | None:
     """The latest checkpoint with every cosignature it has, as `/log/checkpoint` serves it."""
     latest = repo.latest_checkpoint(conn)
-    if latest is None:
-        return None
-    lines = repo.cosignature_lines(conn, latest.size)
-    return str(latest.note) + "".join(
-        line if line.endswith("\n") else line + "\n" for line in lines
-    )
+    return None if latest is None else repo.cosigned_note(conn, latest)

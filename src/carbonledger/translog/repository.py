@@ -63,6 +63,14 @@ def cosignature_lines(conn: Connection, size: int) -> list[str]:
     )
 
 
+def cosigned_note(conn: Connection, checkpoint: Row[Any]) -> str:
+    """A stored checkpoint's note with every cosignature it has gathered since."""
+    lines = cosignature_lines(conn, checkpoint.size)
+    return str(checkpoint.note) + "".join(
+        line if line.endswith("\n") else line + "\n" for line in lines
+    )
+
+
 def last_cosigned_size(conn: Connection, witness: str) -> int:
     size: int | None = conn.execute(
         select(func.max(cosignatures.c.size)).where(cosignatures.c.witness == witness)

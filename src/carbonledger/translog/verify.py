@@ -2,6 +2,9 @@
 signature, recompute every leaf hash and every tile from the entry bundles, compare them with the
 served tiles and the signed root, and check consistency with the checkpoint verified last time.
 
+What was verified last is kept per log, in one file per origin in a state directory, so one
+machine can verify any number of logs; a new key for an origin already known is refused.
+
 The first discrepancy is named: a leaf index, a tile, or two inconsistent checkpoints.
 """
 
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 from carbonledger.translog import merkle, tiles
 from carbonledger.translog.checkpoint import Checkpoint, open_checkpoint
@@ -52,6 +56,11 @@ class Verified:
         return text
 
 
+def state_file(directory: Path, origin: str) -> Path:
+    """Where the state of the log named `origin` is kept: its origin, percent-encoded."""
+    return directory / (quote(origin, safe="") + ".json")
+
+
 def _load_state(path: Path) -> dict[str, object] | None:
     try:
         state: dict[str, object] = json.loads(path.read_text())
@@ -82,7 +91,12 @@ def _compare_tile(source: Source, level: int, index: int, data: bytes) -> None:
     )
 
 
-def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
+Entries = Callable[[int, list[bytes]], None]
+
+
+def _bundle_hashes(
+    source: Source, index: int, width: int, on_entries: Entries | None = None
+) -> list[bytes]:
     """The leaf hashes of one entry bundle, each leaf checked to be a Carbon Ledger leaf."""
     first = index * tiles.TILE_WIDTH
     try:
@@ -101,6 +115,8 @@ def _bundle_hashes(source: Source, index: int, width: int) -> list[bytes]:
         except ValueError as error:
             raise VerifyError(f"leaf {first + offset}: {error}") from None
         hashes.append(merkle.leaf_hash(entry))
+    if on_entries:
+        on_entries(first, entries)
     return hashes
 
 
@@ -109,6 +125,7 @@ def _recompute(
     size: int,
     wanted: set[int],
     progress: Callable[[int, int], None] | None,
+    on_entries: Entries | None = None,
 ) -> dict[int, bytes]:
     """Rebuild the tree from the entry bundles, comparing every tile on the way; return the
     roots at the `wanted` sizes."""
@@ -118,7 +135,7 @@ def _recompute(
     bundles = -(-size // tiles.TILE_WIDTH)
     for index in range(bundles):
         width = min(tiles.TILE_WIDTH, size - done)
-        hashes = _bundle_hashes(source, index, width)
+        hashes = _bundle_hashes(source, index, width, on_entries)
         # A root at a size inside this bundle needs the tree at exactly that size.
         for cut in sorted(s for s in wanted if done < s <= done + width):
             roots[cut] = tiles.append(done, edge, hashes[: cut - done]).root
@@ -182,16 +199,26 @@ def _check_previous(
 
 def verify(
     source: Source,
-    state_path: Path | None,
+    state_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
+    on_entries: Entries | None = None,
 ) -> Verified:
-    """Verify everything up to the latest checkpoint; remember it in `state_path`."""
-    state = _load_state(state_path) if state_path else None
+    """Verify everything up to the latest checkpoint; remember it in `state_dir`, by origin.
+    `on_entries(first index, entries)` sees every entry bundle once its leaves are checked."""
     vkey = source.key().strip()
-    if state and state.get("key") != vkey:
-        raise VerifyError(f"the log's key changed from {state.get('key')} to {vkey}")
     try:
         verifier = parse_verifier_key(vkey)
+    except NoteError as error:
+        raise VerifyError(f"the log's key: {error}") from None
+    state_path = state_file(state_dir, verifier.name) if state_dir else None
+    state = _load_state(state_path) if state_path else None
+    if state and state.get("key") != vkey:
+        raise VerifyError(
+            f"the log {verifier.name} was verified before under the key {state.get('key')}; "
+            f"it now presents {vkey}. A log never changes its key: if this is a new log, it "
+            "must have a new origin"
+        )
+    try:
         checkpoint, _ = open_checkpoint(source.checkpoint(), verifier)
     except NoteError as error:
         raise VerifyError(f"checkpoint: {error}") from None
@@ -205,7 +232,7 @@ def verify(
     wanted = {size for size in stored if size <= checkpoint.size} | {checkpoint.size}
     if state:
         wanted.add(int(str(state["size"])))
-    roots = _recompute(source, checkpoint.size, wanted, progress)
+    roots = _recompute(source, checkpoint.size, wanted, progress, on_entries)
     if roots[checkpoint.size] != checkpoint.root:
         raise VerifyError(
             f"the entries do not produce the checkpoint's root at size {checkpoint.size}; "

@@ -10,14 +10,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock
 from carbonledger.accounts import auth
+from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts import service as accounts
+from carbonledger.errors import NotFound
+from carbonledger.ingest import repository as ingest_repo
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
+from carbonledger.translog.pseudonyms import day_openings
+from carbonledger.translog.receipt_endpoints import receipt_of_leaf, receipt_response
 from carbonledger.web import citizen_campaigns as campaigns
 from carbonledger.web.citizen_donations import trees_funded
 from carbonledger.web.citizen_support import reading, show
@@ -83,9 +88,14 @@ async def ledger(request: Request) -> HTMLResponse:
     language = language_of(request)
 
     def read(conn: Connection, platform: Platform) -> dict[str, Any]:
+        ledger = ledgers.personal(conn, session.subject, PAGE_SIZE, before)
+        citizen = accounts_repo.citizen(conn, session.subject)
         return {
-            "ledger": localised(
-                ledgers.personal(conn, session.subject, PAGE_SIZE, before), platform.settings.zone
+            "ledger": localised(ledger, platform.settings.zone),
+            # The openings let the page prove in the browser that a leaf is the citizen's.
+            "openings": day_openings(
+                citizen.pseudonym_key if citizen else None,
+                ((e["day"], e["scenario"]) for e in ledger["entries"] if e["scenario"]),
             ),
             "names": names(conn, platform, language),
             "older": before is not None,
@@ -93,3 +103,17 @@ async def ledger(request: Request) -> HTMLResponse:
 
     context = await reading(request, read)
     return show(request, "citizen/ledger.html", session, "ledger", **context)
+
+
+@router.get("/app/ledger/{record}/receipt")
+async def receipt(request: Request, record: str) -> Response:
+    """The receipt of one of the citizen's credits, to keep or hand to anyone (C2SP tlog-proof)."""
+    session = await page_session(request, "citizen")
+
+    def read(conn: Connection, _platform: Platform) -> str:
+        row = ingest_repo.record_by_id(conn, record)
+        if row is None or row.citizen_id != session.subject:
+            raise NotFound(f"you have no record {record!r}", code="unknown_record")
+        return receipt_of_leaf(conn, row.leaf_index, "this record")
+
+    return receipt_response(await reading(request, read), record)

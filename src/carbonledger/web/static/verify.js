@@ -1,6 +1,9 @@
 /* Checks in the browser that each credit on the page is in the public log, trusting only the
    log's verifier key: for every element with data-leaf="<index>" and data-record="<record id>"
-   it fetches the leaf (/api/v1/log/entries/<index>), checks that the leaf is this record's credit,
+   it fetches the leaf (/api/v1/log/entries/<index>), checks that the leaf is this record's credit
+   (a v1 leaf names the record by its id, a v2 leaf by its tag) and, where the page gives the
+   day's opening (data-opening, hex), that the leaf's account is that opening's pseudonym, so the
+   credit is provably the citizen's (translog/pseudonyms.py); then it
    hashes it as RFC 9162 §2.1 does (SHA-256(0x00 ‖ leaf)), rebuilds the tree's root from the
    inclusion proof (/api/v1/log/proof/inclusion, §2.1.3.2) and compares it with the root of the
    latest checkpoint (/log/checkpoint), whose Ed25519 signature it verifies against /log/key
@@ -17,8 +20,13 @@
   const LEAF_PREFIX = 0x00;
   const NODE_PREFIX = 0x01;
   const DASH = "\u2014 ";
+  const COSIGNATURE_TYPE = 0x04;
+  const RECEIPT_HEADER = "c2sp.org/tlog-proof@v1";
   const FIRST_RETRY_MS = 2000;
   const LAST_RETRY_MS = 30000;
+  const RECORD_LABEL = "carbonledger/log/record/v2\n";
+  const ACCOUNT_LABEL = "carbonledger/log/day-account/v2\n";
+  const NAME_BYTES = 16;
   const encoder = new TextEncoder();
 
   class VerifyError extends Error {}
@@ -46,6 +54,48 @@
 
   async function sha256(bytes) {
     return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  }
+
+  function hex(bytes) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function fromHex(text) {
+    if (typeof text !== "string" || !/^([0-9a-f]{2})+$/.test(text)) throw new VerifyError("not hex");
+    return Uint8Array.from(text.match(/../g), (pair) => parseInt(pair, 16));
+  }
+
+  /* How a v2 leaf names a record: SHA-256(label ‖ record id), first 16 bytes, hex. */
+  async function recordTag(record) {
+    return hex((await sha256(encoder.encode(RECORD_LABEL + record))).slice(0, NAME_BYTES));
+  }
+
+  /* The day's pseudonym that a day's opening (hex) stands for: SHA-256(label ‖ opening). */
+  async function accountOfOpening(opening) {
+    const digest = await sha256(concat(encoder.encode(ACCOUNT_LABEL), fromHex(opening)));
+    return hex(digest.slice(0, NAME_BYTES));
+  }
+
+  /* A leaf (JSON text) is the credit of `record`, and, given the day's opening, the citizen's. */
+  async function checkCreditLeaf(text, record, opening) {
+    let leaf;
+    try { leaf = JSON.parse(text); } catch (error) { throw new VerifyError("the leaf is not JSON"); }
+    if (leaf === null || typeof leaf !== "object" || leaf.kind !== "credit") {
+      throw new VerifyError("the leaf is not a credit");
+    }
+    if (leaf.v === 1) {
+      if (leaf.record !== record) throw new VerifyError("the leaf is not this record's credit");
+    } else if (leaf.v === 2) {
+      if (leaf.record !== await recordTag(record)) {
+        throw new VerifyError("the leaf is not this record's credit");
+      }
+      if (opening && leaf.account !== await accountOfOpening(opening)) {
+        throw new VerifyError("the leaf names another account than yours of that day");
+      }
+    } else {
+      throw new VerifyError("unknown leaf version " + leaf.v);
+    }
+    return leaf;
   }
 
   function leafHash(leaf) {
@@ -98,7 +148,7 @@
   }
 
   /* A signed-note verifier key: <name>+<hex key id>+<base64(0x01 ‖ 32-byte Ed25519 key)>. */
-  async function parseVerifierKey(vkey) {
+  async function parseVerifierKey(vkey, type = ED25519_TYPE) {
     const text = vkey.trim();
     const first = text.indexOf("+");
     const second = text.indexOf("+", first + 1);
@@ -106,7 +156,7 @@
     const name = text.slice(0, first);
     const hexId = text.slice(first + 1, second);
     const raw = decodeBase64(text.slice(second + 1));
-    if (!/^[0-9a-f]{8}$/.test(hexId) || raw.length !== 33 || raw[0] !== ED25519_TYPE) {
+    if (!/^[0-9a-f]{8}$/.test(hexId) || raw.length !== 33 || raw[0] !== type) {
       throw new VerifyError("the log key is not a 4-byte id and an Ed25519 key");
     }
     const keyId = Uint8Array.from(hexId.match(/../g), (pair) => parseInt(pair, 16));
@@ -155,12 +205,13 @@
   }
 
   /* One credit: its leaf is this record's credit and is included under the checkpoint's root. */
-  async function verifyCredit(index, record, checkpoint) {
+  async function verifyCredit(index, record, checkpoint, opening) {
     const entry = await fetched("/api/v1/log/entries/" + index, "json");
     if (entry.index !== index || typeof entry.leaf !== "string") throw new VerifyError("a malformed entry");
-    const leaf = JSON.parse(entry.leaf);
-    if (leaf.kind !== "credit" || leaf.record !== record) {
-      throw new VerifyError("leaf " + index + " is not this record's credit");
+    try {
+      await checkCreditLeaf(entry.leaf, record, opening);
+    } catch (error) {
+      throw new VerifyError("leaf " + index + ": " + error.message);
     }
     const proof = await fetched(
       "/api/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size, "json");
@@ -169,6 +220,96 @@
     }
     const hash = await leafHash(encoder.encode(entry.leaf));
     await verifyInclusion(hash, index, checkpoint.size, proof.proof.map(decodeBase64), checkpoint.root);
+  }
+
+  /* The witnesses (cosignature/v1 keys, C2SP tlog-cosignature) whose cosignatures on the note
+     verify, each with its time; a cosignature by a known witness that fails is an error. */
+  async function checkCosignatures(note, witnessKeys) {
+    const cut = note.lastIndexOf("\n\n");
+    const text = note.slice(0, cut + 1);
+    const lines = note.slice(cut + 2, -1).split("\n");
+    const cosigned = [];
+    for (const vkey of witnessKeys) {
+      const witness = await parseVerifierKey(vkey, COSIGNATURE_TYPE);
+      for (const line of lines) {
+        const rest = line.slice(DASH.length);
+        const space = rest.indexOf(" ");
+        const raw = decodeBase64(rest.slice(space + 1));
+        if (rest.slice(0, space) !== witness.name || !equal(raw.slice(0, KEY_ID_SIZE), witness.keyId)) {
+          continue;
+        }
+        if (raw.length !== KEY_ID_SIZE + 8 + 64) throw new VerifyError("a cosignature has the wrong length");
+        const time = new DataView(raw.buffer, raw.byteOffset + KEY_ID_SIZE, 8).getBigUint64(0);
+        const message = encoder.encode("cosignature/v1\ntime " + time + "\n" + text);
+        const valid = await crypto.subtle.verify(
+          { name: "Ed25519" }, witness.key, raw.slice(KEY_ID_SIZE + 8), message);
+        if (!valid) throw new VerifyError("the cosignature of " + witness.name + " does not verify");
+        cosigned.push({ name: witness.name, time: Number(time) });
+      }
+    }
+    return cosigned;
+  }
+
+  /* A receipt (C2SP tlog-proof): the leaf on its `extra` line, its index and inclusion proof,
+     then the checkpoint. Valid when the log's key signed the checkpoint and the leaf's hash
+     leads by the proof to its root: the same steps as a credit on the ledger page. */
+  async function verifyReceipt(text, verifier, witnessKeys) {
+    const cut = text.indexOf("\n\n");
+    if (cut < 0) throw new VerifyError("a receipt is the proof lines, an empty line, then the checkpoint");
+    const lines = text.slice(0, cut).split("\n");
+    if (lines[0] !== RECEIPT_HEADER) throw new VerifyError("a receipt begins with " + RECEIPT_HEADER);
+    if (!(lines[1] || "").startsWith("extra ")) throw new VerifyError("the receipt carries no leaf");
+    if (!/^index (0|[1-9][0-9]*)$/.test(lines[2] || "")) throw new VerifyError("the index line is malformed");
+    const leafBytes = decodeBase64(lines[1].slice("extra ".length));
+    const index = Number(lines[2].slice("index ".length));
+    const proof = lines.slice(3).map(decodeBase64);
+    const note = text.slice(cut + 2);
+    const checkpoint = await openCheckpoint(note, verifier);
+    let leaf;
+    try {
+      leaf = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(leafBytes));
+    } catch (error) {
+      throw new VerifyError("the leaf is not JSON");
+    }
+    if (leaf === null || typeof leaf !== "object" || (leaf.v !== 1 && leaf.v !== 2)) {
+      throw new VerifyError("the leaf is not a Carbon Ledger leaf");
+    }
+    await verifyInclusion(await leafHash(leafBytes), index, checkpoint.size, proof, checkpoint.root);
+    return { index, leaf, size: checkpoint.size, cosigned: await checkCosignatures(note, witnessKeys) };
+  }
+
+  function leafSummary(leaf) {
+    if (leaf.kind === "lottery") return "lottery " + leaf.lottery + " (" + leaf.stage + ")";
+    return [leaf.kind, leaf.scenario, leaf.quantity + " " + leaf.unit, leaf.day,
+      (leaf.reduction_mg / 1000) + " g CO2e", leaf.partner].join(" · ");
+  }
+
+  /* The receipt upload (templates/receipt_check.html): read the file, check it, say the result. */
+  function wireReceiptCheck() {
+    const input = document.getElementById("receipt-file");
+    const result = document.getElementById("receipt-result");
+    if (!input || !result) return;
+    input.addEventListener("change", async () => {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      result.className = "checking";
+      try {
+        const verifier = await parseVerifierKey(await fetched("/log/key", "text"));
+        const witnesses = (input.dataset.witnesses || "").split(" ").filter(Boolean);
+        const checked = await verifyReceipt(await file.text(), verifier, witnesses);
+        let text = input.dataset.ok.replace("{index}", checked.index)
+          .replace("{summary}", leafSummary(checked.leaf)).replace("{size}", checked.size);
+        if (checked.cosigned.length) {
+          text += " " + input.dataset.cosigned.replace(
+            "{names}", checked.cosigned.map((c) => c.name).join(", "));
+        }
+        result.textContent = text;
+        result.className = "verified";
+      } catch (error) {
+        result.textContent = input.dataset.failed.replace("{reason}", error.message);
+        result.className = "not-verified";
+      }
+    });
   }
 
   async function latestCheckpoint(verifier) {
@@ -223,7 +364,8 @@
       later.forEach((b) => mark(b, "waiting", texts));
       await Promise.all(waiting.filter((b) => !later.includes(b)).map(async (badge) => {
         try {
-          await verifyCredit(Number(badge.dataset.leaf), badge.dataset.record, checkpoint);
+          await verifyCredit(
+            Number(badge.dataset.leaf), badge.dataset.record, checkpoint, badge.dataset.opening);
           mark(badge, "verified", texts);
         } catch (error) {
           mark(badge, "not-verified", texts, error.message);
@@ -241,11 +383,13 @@
 
   window.CarbonLedgerVerify = {
     VerifyError, decodeBase64, leafHash, nodeHash, rootFromInclusion, verifyInclusion,
-    parseVerifierKey, openCheckpoint, verifyCredit, checkPage,
+    parseVerifierKey, openCheckpoint, verifyCredit, checkPage, recordTag, accountOfOpening,
+    checkCreditLeaf, verifyReceipt, checkCosignatures,
   };
+  const start = () => { wireReceiptCheck(); checkPage(); };
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", checkPage);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    checkPage();
+    start();
   }
 })();
