@@ -38,6 +38,11 @@ def platform_of(request: Request) -> Platform:
     return platform
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, which failed logins are also counted under."""
+    return request.client.host if request.client else ""
+
+
 def _lookup(platform: Platform, token: str) -> Session | None:
     with db.read(platform.engine) as conn:
         return auth.session(conn, platform.keys, token, clock.now())

@@ -3,6 +3,9 @@ must meet. Pure."""
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -26,11 +29,18 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+@cache
+def _stand_in_hash() -> str:
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 def password_matches(stored_hash: str | None, password: str) -> bool:
-    """Whether `password` is the one behind `stored_hash`; False for no hash at all."""
-    if stored_hash is None or len(password) > MAX_LENGTH:
-        return False
+    """Whether `password` is the one behind `stored_hash`; False for no hash at all. Without a
+    hash (an unknown account) a stand-in hash is checked all the same, so the answer takes as
+    long for an account that does not exist as for one that does."""
+    if len(password) > MAX_LENGTH:
+        password = ""
     try:
-        return _HASHER.verify(stored_hash, password)
+        return _HASHER.verify(stored_hash or _stand_in_hash(), password) and bool(stored_hash)
     except (VerificationError, InvalidHashError):
         return False

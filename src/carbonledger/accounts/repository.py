@@ -200,9 +200,9 @@ def login_failure(conn: Connection, key: str) -> Row[Any] | None:
     return conn.execute(select(login_failures).where(login_failures.c.key == key)).first()
 
 
-def set_login_failure(conn: Connection, key: str, failures: int, first_at: datetime) -> None:
+def set_login_failure(conn: Connection, key: str, failures: int, last_at: datetime) -> None:
     conn.execute(delete(login_failures).where(login_failures.c.key == key))
-    conn.execute(login_failures.insert(), {"key": key, "failures": failures, "first_at": first_at})
+    conn.execute(login_failures.insert(), {"key": key, "failures": failures, "last_at": last_at})
 
 
 def clear_login_failures(conn: Connection, key: str) -> None:

@@ -108,10 +108,11 @@ sessions = Table(
 login_failures = Table(
     "login_failures",
     metadata,
-    # Keyed by what was tried (a keyed hash of the phone, or the operator id), not by address.
+    # Keyed by a keyed hash of what was tried (the account, the client's address, or both),
+    # never the phone number or address itself: failures in a row and when the last one was.
     Column("key", String(80), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
 )
 
 portal_keys = Table(

@@ -1,0 +1,164 @@
+"""Findings of an outside review, each replayed over real HTTP exactly as it was made, with the
+answer the platform now gives: a refusal that says what to fix, and nothing written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import argon2
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from carbonledger import db
+from carbonledger.client import PartnerClient
+from carbonledger.platform import Platform
+from carbonledger.rewards.tables import rewards
+from tests import factories
+
+Served = tuple[Platform, str]
+FAR_FUTURE = "9999-12-31T23:59:59+00:00"
+
+
+def _count(platform: Platform, table: Any) -> int:
+    with db.read(platform.engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_a_reward_valid_until_year_9999_is_refused_and_pages_survive_stored_ones(
+    served: Served, merchant: PartnerClient
+) -> None:
+    platform, url = served
+    reward = {
+        "kind": "metro_topup",
+        "name_zh": "地铁充值 5 元",
+        "name_en": "Metro top-up",
+        "price": 500,
+        "stock": 2,
+        "valid_until": FAR_FUTURE,
+    }
+    before = _count(platform, rewards)
+    answer = merchant.request("POST", "/api/v1/merchant/rewards", reward)
+    assert answer.status_code == 400, answer.text
+    assert "2100" in answer.text
+    huge = merchant.request("POST", "/api/v1/merchant/rewards", {**reward, "stock": 10**19})
+    assert huge.status_code == 400, huge.text
+    assert _count(platform, rewards) == before
+    # A reward stored before the bound existed still shows on every page that lists it.
+    listed = factories.add_reward(platform, merchant.partner_id)
+    with db.write(platform.engine) as conn:
+        far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+        conn.execute(update(rewards).where(rewards.c.id == listed).values(valid_until=far))
+    _citizen, citizen = factories.citizen_client(url, platform)
+    with citizen, factories.operator_client(url, platform) as operator:
+        assert citizen.get("/app/rewards").status_code == 200
+        assert citizen.get("/api/v1/rewards").status_code == 200
+        assert operator.get("/console/rewards").status_code == 200
+    with factories.portal_client(url, platform, merchant.partner_id) as portal:
+        page = portal.get("/portal/rewards")
+        assert page.status_code == 200
+        assert "9999-12-31 23:59 UTC" in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/app/donations", {"project": "p", "units": "²", "key": "k"}),
+        ("/app/donations", {"project": "p", "units": "9" * 30, "key": "k"}),
+    ],
+)
+def test_odd_digits_in_a_form_are_refused_not_a_server_error(
+    served: Served, path: str, form: dict[str, str]
+) -> None:
+    platform, url = served
+    _citizen, citizen = factories.citizen_client(url, platform)
+    with citizen:
+        page = citizen.get(path)
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        answer = citizen.post(path, data={**form, "csrf_token": csrf})
+        assert answer.status_code == 400, answer.text
+
+
+def test_a_review_page_number_in_other_digits_is_page_one(served: Served) -> None:
+    platform, url = served
+    with factories.operator_client(url, platform) as operator:
+        assert operator.get("/console/review", params={"page": "²"}).status_code == 200
+
+
+def _from(address: str, url: str) -> httpx.Client:
+    """A client whose connections come from another loopback address."""
+    return httpx.Client(
+        base_url=url, timeout=30, transport=httpx.HTTPTransport(local_address=address)
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [("/api/v1/session/citizen", "phone"), ("/api/v1/session/operator", "operator")],
+)
+def test_five_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(
+    served: Served, path: str, login: str
+) -> None:
+    platform, url = served
+    if login == "phone":
+        who = factories.new_citizen(platform, factories.PASSWORD)[1]
+    else:
+        who = factories.add_operator(platform)
+    with _from("127.0.0.2", url) as attacker:
+        for _ in range(6):
+            guess = attacker.post(path, json={login: who, "password": "guess-123"})
+            assert guess.status_code in (401, 429)
+        slowed = attacker.post(path, json={login: who, "password": factories.PASSWORD})
+        assert slowed.status_code == 429
+        assert 0 < int(slowed.headers["Retry-After"]) <= 900
+    owner = httpx.post(f"{url}{path}", json={login: who, "password": factories.PASSWORD})
+    assert owner.status_code == 200, owner.text
+
+
+def test_an_unknown_phone_costs_a_password_check_like_a_known_one(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform, url = served
+    _, known = factories.new_citizen(platform, factories.PASSWORD)
+    checks: list[str] = []
+    original = argon2.PasswordHasher.verify
+
+    def counted(self: argon2.PasswordHasher, stored: str, password: str) -> bool:
+        checks.append(stored)
+        return original(self, stored, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counted)
+    answers = [
+        httpx.post(f"{url}/api/v1/session/citizen", json={"phone": phone, "password": "guess-1"})
+        for phone in (known, factories.phone())
+    ]
+    assert [answer.status_code for answer in answers] == [401, 401]
+    assert answers[0].json()["error"] == answers[1].json()["error"]
+    assert len(checks) == 2
+    assert all(stored.startswith("$argon2id$") for stored in checks)
+
+
+def test_registration_does_not_tell_which_identifier_is_taken_and_is_throttled(
+    served: Served,
+) -> None:
+    platform, url = served
+    serial = factories.next_serial()
+    first = {
+        "name": "张三",
+        "id_number": factories.id_number(serial),
+        "phone": factories.phone(serial),
+        "password": factories.PASSWORD,
+    }
+    with _from("127.0.0.3", url) as client:
+        assert client.post("/api/v1/citizens", json=first).status_code == 201
+        other = factories.next_serial()
+        same_id = {**first, "phone": factories.phone(other)}
+        same_phone = {**first, "id_number": factories.id_number(other)}
+        errors = [client.post("/api/v1/citizens", json=body) for body in (same_id, same_phone)]
+        assert [answer.status_code for answer in errors] == [409, 409]
+        assert errors[0].json() == errors[1].json()
+        assert errors[0].json()["error"]["code"] == "already_registered"
+        answers = [client.post("/api/v1/citizens", json=same_id) for _ in range(20)]
+        assert answers[-1].status_code == 429
+    assert platform is not None
