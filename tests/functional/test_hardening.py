@@ -3,6 +3,8 @@ answer the platform now gives: a refusal that says what to fix, and nothing writ
 
 from __future__ import annotations
 
+import base64
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +14,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from carbonledger import db
-from carbonledger.client import PartnerClient
+from carbonledger.accounts import repository as accounts_repo
+from carbonledger.client import PartnerClient, new_nonce
+from carbonledger.errors import Conflict
+from carbonledger.ingest import signing
 from carbonledger.platform import Platform
 from carbonledger.rewards.tables import rewards
 from tests import factories
@@ -162,3 +167,85 @@ def test_registration_does_not_tell_which_identifier_is_taken_and_is_throttled(
         answers = [client.post("/api/v1/citizens", json=same_id) for _ in range(20)]
         assert answers[-1].status_code == 429
     assert platform is not None
+
+
+CROSS_SITE = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+
+
+def test_a_login_posted_from_another_site_sets_no_session(served: Served) -> None:
+    platform, url = served
+    partner = factories.add_partner(platform)
+    key = factories.portal_key(platform, partner.id)
+    _citizen, citizen = factories.citizen_client(url, platform)
+    with citizen:
+        before = citizen.cookies.get("cl_session")
+        forged = citizen.post(
+            "/portal/login", data={"partner": partner.id, "access_key": key}, headers=CROSS_SITE
+        )
+        assert forged.status_code == 403
+        assert "set-cookie" not in forged.headers
+        assert citizen.cookies.get("cl_session") == before
+        assert citizen.get("/api/v1/session").json()["kind"] == "citizen"
+    _, phone = factories.new_citizen(platform, factories.PASSWORD)
+    operator_id = factories.add_operator(platform)
+    for path, body in (
+        ("/api/v1/session/citizen", {"phone": phone, "password": factories.PASSWORD}),
+        ("/api/v1/session/operator", {"operator": operator_id, "password": factories.PASSWORD}),
+    ):
+        answer = httpx.post(f"{url}{path}", json=body, headers=CROSS_SITE)
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["error"]["code"] == "csrf_failed"
+        assert "set-cookie" not in answer.headers
+    # From the site's own pages the same posts log in.
+    own = {"Origin": url, "Sec-Fetch-Site": "same-origin"}
+    same = httpx.post(
+        f"{url}/portal/login", data={"partner": partner.id, "access_key": key}, headers=own
+    )
+    assert same.status_code == 303
+
+
+def _signed_headers(
+    key: Any, partner_id: str, body: bytes, *, sent_as: str, version: int | None
+) -> dict[str, str]:
+    timestamp, nonce = int(time.time()), new_nonce()
+    bound = partner_id if version == 2 else None
+    headers = {
+        "X-Partner-Id": sent_as,
+        "X-Timestamp": str(timestamp),
+        "X-Nonce": nonce,
+        "X-Signature": signing.sign(key, "POST", "/api/v1/records", timestamp, nonce, body, bound),
+        "Content-Type": "application/json",
+    }
+    if version is not None:
+        headers[signing.VERSION_HEADER] = str(version)
+    return headers
+
+
+def test_a_partner_cannot_take_anothers_key_nor_pass_off_its_requests(served: Served) -> None:
+    platform, url = served
+    victim = factories.add_partner(platform)
+    attacker = factories.add_partner(platform)
+    victims_key = signing.public_key_b64(victim.key)
+    with factories.portal_client(url, platform, attacker.id) as staff:
+        page = staff.get("/portal/keys")
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        taken = staff.post(
+            "/portal/keys/signing", data={"public_key": victims_key, "csrf_token": csrf}
+        )
+    assert taken.status_code == 409, taken.text
+    with db.read(platform.engine) as conn:
+        held = accounts_repo.partner(conn, attacker.id)
+    assert held is not None and bytes(held.public_key) != base64.b64decode(victims_key)
+    with pytest.raises(Conflict):
+        factories.add_partner_with_key(platform, victim.key)
+    body = b'{"records": []}'
+    for version in (None, 1, 2):
+        resent = httpx.post(
+            f"{url}/api/v1/records",
+            content=body,
+            headers=_signed_headers(
+                victim.key, victim.id, body, sent_as=attacker.id, version=version
+            ),
+        )
+        assert resent.status_code == 401, resent.text
+        assert resent.json()["error"]["code"] == "bad_signature"

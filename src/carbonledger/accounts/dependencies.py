@@ -43,6 +43,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+def refuse_other_sites(request: Request) -> None:
+    """Refuse a request that would set a session when the browser says another site's page sent
+    it (every login and registration, form or API)."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    headers = request.headers
+    if sessions.sent_from_elsewhere(headers.get("sec-fetch-site"), headers.get("origin"), own):
+        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
+
+
 def _lookup(platform: Platform, token: str) -> Session | None:
     with db.read(platform.engine) as conn:
         return auth.session(conn, platform.keys, token, clock.now())

@@ -10,7 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, db
 from carbonledger.accounts import auth, sessions
-from carbonledger.accounts.dependencies import client_address, current_session, platform_of
+from carbonledger.accounts.dependencies import (
+    client_address,
+    current_session,
+    platform_of,
+    refuse_other_sites,
+)
 from carbonledger.accounts.schemas import CitizenLoginIn, OperatorLoginIn, RegisterIn, SessionOut
 from carbonledger.accounts.sessions import Session
 from carbonledger.clock import now
@@ -21,6 +26,7 @@ router = APIRouter(tags=["sessions"])
 _LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid_request"},
     401: {"model": ErrorOut, "description": "bad_credentials"},
+    403: {"model": ErrorOut, "description": "csrf_failed: sent from another site's page"},
     429: {"model": ErrorOut, "description": "too_many_attempts; see Retry-After"},
 }
 
@@ -55,6 +61,7 @@ def _answer(
 async def registered(request: Request, fields: dict[str, str]) -> tuple[str, Session]:
     """Register the citizen `fields` describe (name, phone, id_number, password, region) and
     log them in: for this route and the app's registration form."""
+    refuse_other_sites(request)
     platform = platform_of(request)
 
     def work() -> tuple[str, Session]:
@@ -76,6 +83,7 @@ async def logged_in(
     request: Request, kind: str, login: str, secret: str
 ) -> tuple[str, Session] | None:
     """Log in (auth.log_in) from the request's address: for these routes and every login form."""
+    refuse_other_sites(request)
     platform = platform_of(request)
     return await run_in_threadpool(
         auth.log_in,
@@ -96,6 +104,7 @@ async def logged_in(
     response_model=SessionOut,
     responses={
         400: {"model": ErrorOut, "description": "invalid_citizen (every problem listed)"},
+        403: {"model": ErrorOut, "description": "csrf_failed: sent from another site's page"},
         409: {"model": ErrorOut, "description": "already_registered"},
         429: {"model": ErrorOut, "description": "too_many_attempts; see Retry-After"},
     },

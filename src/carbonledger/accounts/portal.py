@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import passwords
 from carbonledger.accounts import repository as repo
+from carbonledger.accounts.service import check_key_unused
 from carbonledger.errors import Conflict, Forbidden, InvalidInput, NotFound
 from carbonledger.ingest.signing import parse_public_key
 
@@ -62,6 +63,7 @@ def rotate_signing_key(conn: Connection, partner_id: str, public_key: str, now: 
             "this key was retired before and is never taken back; generate a new key pair",
             code="key_retired",
         )
+    check_key_unused(conn, key, partner_id)
     repo.retire_key(conn, partner_id, bytes(partner.public_key), now)
     repo.set_partner(conn, partner_id, public_key=key)
 

@@ -223,6 +223,13 @@ def set_portal_key(conn: Connection, partner_id: str, key_hash: str, now: dateti
     )
 
 
+def key_holders(conn: Connection, public_key: bytes) -> set[str]:
+    """The partners that hold or held this signing key."""
+    held = select(partners.c.id).where(partners.c.public_key == public_key)
+    retired = select(retired_keys.c.partner_id).where(retired_keys.c.public_key == public_key)
+    return {str(row[0]) for row in conn.execute(held.union(retired))}
+
+
 def retire_key(conn: Connection, partner_id: str, public_key: bytes, now: datetime) -> None:
     row = {"partner_id": partner_id, "public_key": public_key, "retired_at": now}
     insert_if_new(conn, retired_keys, row)

@@ -48,6 +48,7 @@ def add_partner(
         problems.append(str(error))
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_partner")
+    check_key_unused(conn, key, partner_id)
     row = {
         "id": partner_id,
         "name": name.strip(),
@@ -59,6 +60,15 @@ def add_partner(
     if not repo.insert_partner(conn, row):
         raise Conflict(
             f"a partner with the id {partner_id!r} exists already", code="partner_exists"
+        )
+
+
+def check_key_unused(conn: Connection, key: bytes, partner_id: str) -> None:
+    """A signing key belongs to one partner: refuse one that another partner holds or held."""
+    if repo.key_holders(conn, key) - {partner_id}:
+        raise Conflict(
+            "this public key belongs to another partner; generate a new key pair",
+            code="key_in_use",
         )
 
 

@@ -53,6 +53,15 @@ def csrf_matches(session: Session, presented: str | None) -> bool:
     return presented is not None and hmac.compare_digest(session.csrf, presented)
 
 
+def sent_from_elsewhere(fetch_site: str | None, origin: str | None, own_origin: str) -> bool:
+    """Whether the browser says a request came from another site's page: `Sec-Fetch-Site` other
+    than same-origin (or none, typed by the user), or an `Origin` that is not this site. A
+    request that sets a session has no CSRF token yet, so this is its check."""
+    if (fetch_site or "same-origin") not in ("same-origin", "none"):
+        return True
+    return origin is not None and origin != own_origin
+
+
 def roles_problem(roles: list[str]) -> str | None:
     unknown = sorted(set(roles) - set(ROLES))
     if not roles:

@@ -22,7 +22,8 @@ partners = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("role", String(16), nullable=False),
-    Column("public_key", LargeBinary(32), nullable=False),
+    # A signing key belongs to one partner (retired keys are checked by the services).
+    Column("public_key", LargeBinary(32), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
     Column("rate_limit_per_minute", Integer),
     Column("created_at", UTCDateTime, nullable=False),

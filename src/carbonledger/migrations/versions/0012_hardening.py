@@ -1,4 +1,4 @@
-"""hardening: login failures counted with backoff
+"""hardening: login failures counted with backoff, one partner per signing key
 
 Revision ID: 0012
 Revises: 0009
@@ -31,7 +31,11 @@ def _login_failures(moment: str) -> None:
 
 def upgrade() -> None:
     _login_failures("last_at")
+    with op.batch_alter_table("partners") as batch:
+        batch.create_unique_constraint(op.f("uq_partners_public_key"), ["public_key"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("partners") as batch:
+        batch.drop_constraint(op.f("uq_partners_public_key"), type_="unique")
     _login_failures("first_at")
