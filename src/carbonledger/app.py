@@ -78,6 +78,18 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     )
 
 
+async def _not_unicode(_request: Request, error: Exception) -> JSONResponse:
+    # JSON may carry a lone surrogate (the escape \\ud800) that no UTF-8 text can hold; it fails
+    # the moment it is encoded to be stored or shown, and the transaction it was in rolls back.
+    return _render(
+        CarbonLedgerError(
+            "the request holds text that is not valid Unicode (a lone surrogate such as "
+            "\\ud800); send UTF-8 text",
+            code="invalid_request",
+        )
+    )
+
+
 async def _internal_error(_request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=error)
     return _render(
@@ -147,6 +159,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(portal_auth.PortalRefused, portal_auth.portal_refused_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(UnicodeError, _not_unicode)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)

@@ -4,8 +4,9 @@ answer the platform now gives: a refusal that says what to fix, and nothing writ
 from __future__ import annotations
 
 import base64
+import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import argon2
@@ -13,8 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from carbonledger import db
+from carbonledger import clock, db
 from carbonledger.accounts import repository as accounts_repo
+from carbonledger.accounts.tables import citizens
 from carbonledger.client import PartnerClient, new_nonce
 from carbonledger.errors import Conflict
 from carbonledger.ingest import signing
@@ -249,3 +251,47 @@ def test_a_partner_cannot_take_anothers_key_nor_pass_off_its_requests(served: Se
         )
         assert resent.status_code == 401, resent.text
         assert resent.json()["error"]["code"] == "bad_signature"
+
+
+def _signed_post(client: PartnerClient, path: str, body: bytes) -> httpx.Response:
+    return client.http.post(path, content=body, headers=client.headers("POST", path, body))
+
+
+def test_a_lone_surrogate_refuses_its_record_not_the_batch(
+    served: Served, partner: tuple[factories.MadePartner, PartnerClient]
+) -> None:
+    platform, url = served
+    made, client = partner
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, made.id, "u-1", citizen)
+    good = [factories.record(start=clock.now() - timedelta(hours=h)) for h in (2, 4)]
+    text = json.dumps({"records": [good[0], {**good[1], "external_id": "SURROGATE"}]})
+    # The escape is written into the JSON text itself, as the reviewer sent it.
+    body = text.replace("SURROGATE", "t-\\ud800").encode()
+    answer = _signed_post(client, "/api/v1/records", body)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [result["status"] for result in results] == ["accepted", "rejected"]
+    assert results[1]["errors"][0]["field"] == "external_id"
+    user_body = text.replace('"u-1"', '"u-\\ud800"', 1).replace("SURROGATE", "t-2").encode()
+    by_user = _signed_post(client, "/api/v1/records", user_body)
+    assert by_user.status_code == 200, by_user.text
+    assert by_user.json()["results"][0]["status"] == "rejected"
+    link = _signed_post(client, "/api/v1/links", b'{"user": "u-\\ud800", "code": "ABCD2345"}')
+    assert link.status_code == 400, link.text
+    before = _count(platform, citizens)
+    serial = factories.next_serial()
+    fields = {
+        "name": "NAME",
+        "phone": factories.phone(serial),
+        "id_number": factories.id_number(serial),
+        "password": factories.PASSWORD,
+    }
+    registering = json.dumps(fields).replace("NAME", "\\ud800")
+    registered = httpx.post(
+        f"{url}/api/v1/citizens",
+        content=registering.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert registered.status_code == 400, registered.text
+    assert _count(platform, citizens) == before
