@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
 from carbonledger.accounts import me_endpoints, my_data_endpoints, partner_endpoints
+from carbonledger.bodies import BodyLimits
 from carbonledger.donations import endpoints as donation_endpoints
 from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
 from carbonledger.engagement import endpoints as engagement_endpoints
@@ -187,4 +188,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(citizen_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    settings = platform.settings
+    app.add_middleware(
+        BodyLimits, limit=settings.max_body_bytes, seconds=settings.body_timeout_seconds
+    )
     return app

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import socket
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,11 +21,13 @@ from carbonledger import clock, db
 from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts.tables import citizens
 from carbonledger.client import PartnerClient, new_nonce
+from carbonledger.config import Settings
 from carbonledger.errors import Conflict
 from carbonledger.ingest import signing
 from carbonledger.platform import Platform
 from carbonledger.rewards.tables import rewards
 from tests import factories
+from tests.served import serve
 
 Served = tuple[Platform, str]
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"
@@ -295,3 +300,52 @@ def test_a_lone_surrogate_refuses_its_record_not_the_batch(
     )
     assert registered.status_code == 400, registered.text
     assert _count(platform, citizens) == before
+
+
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A platform that waits half a second for a request's body."""
+    data_dir = tmp_path_factory.mktemp("impatient") / "data"
+    platform = Platform.open(Settings(data_dir=data_dir, body_timeout_seconds=0.5))
+    with serve(platform) as url:
+        yield url
+    platform.close()
+
+
+def _stalled(url: str, count: int) -> list[socket.socket]:
+    """`count` uploads that announce 1,000 bytes and send 10."""
+    host, port = url.removeprefix("http://").split(":")
+    opened = []
+    for _ in range(count):
+        conn = socket.create_connection((host, int(port)), timeout=10)
+        conn.sendall(
+            b"POST /api/v1/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n" + b'{"records"'
+        )
+        opened.append(conn)
+    return opened
+
+
+def test_stalled_uploads_are_let_go_and_logged_in_one_line(
+    impatient: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    waiting = _stalled(impatient, 40)
+    for conn in waiting:
+        with conn:
+            answer = conn.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 408"), answer
+            assert b"body_timeout" in answer
+    for conn in _stalled(impatient, 40):
+        conn.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [r for r in caplog.records if r.name == "carbonledger.bodies"]
+        if len(lines) >= 80:
+            break
+        time.sleep(0.05)
+    assert len(lines) == 80
+    assert all(record.exc_info is None and "\n" not in record.getMessage() for record in lines)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    # The server still answers.
+    assert httpx.get(f"{impatient}/api/v1/scenarios").status_code == 200
