@@ -7,22 +7,25 @@ import base64
 import json
 import logging
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import argon2
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, make_url, select, update
 
-from carbonledger import clock, db
+from carbonledger import backup, clock, db
 from carbonledger.accounts import repository as accounts_repo
+from carbonledger.accounts import service as accounts
 from carbonledger.accounts.tables import citizens
 from carbonledger.client import PartnerClient, new_nonce
 from carbonledger.config import Settings
-from carbonledger.errors import Conflict
+from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import signing
 from carbonledger.platform import Platform
 from carbonledger.rewards.tables import rewards
@@ -349,3 +352,27 @@ def test_stalled_uploads_are_let_go_and_logged_in_one_line(
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     # The server still answers.
     assert httpx.get(f"{impatient}/api/v1/scenarios").status_code == 200
+
+
+def test_database_and_backup_files_are_private_and_hold_no_link_code(
+    served: Served, tmp_path: Path
+) -> None:
+    platform, _url = served
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    with db.write(platform.engine) as conn:
+        code = accounts.create_link_code(conn, citizen, partner.id, clock.now(), 10)
+    database = Path(str(make_url(platform.settings.url).database))
+    files = [database, *(Path(f"{database}{suffix}") for suffix in ("-wal", "-shm"))]
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files if path.exists())
+    assert all(code.encode() not in path.read_bytes() for path in files if path.exists())
+    target = tmp_path / "backup"
+    backup.backup(platform.settings, platform.engine, target, clock.now())
+    copied = target / "database.sqlite"
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o600
+    assert code.encode() not in copied.read_bytes()
+    # The code still links, once.
+    with db.write(platform.engine) as conn:
+        assert accounts.link(conn, partner.id, "rider-1", code, clock.now()) == citizen
+    with db.write(platform.engine) as conn, pytest.raises(NotFound):
+        accounts.link(conn, partner.id, "rider-2", code, clock.now())

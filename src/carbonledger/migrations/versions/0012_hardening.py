@@ -1,10 +1,11 @@
-"""hardening: login failures counted with backoff, one partner per signing key
+"""hardening: login failures with backoff, one partner per signing key, hashed link codes
 
 Revision ID: 0012
 Revises: 0009
 """
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,8 +30,19 @@ def _login_failures(moment: str) -> None:
     )
 
 
+def _link_codes(length: int, stored: Callable[[str], str]) -> None:
+    with op.batch_alter_table("link_codes") as batch:
+        batch.alter_column("code", type_=sa.String(length=length))
+    table = sa.table("link_codes", sa.column("code", sa.String()))
+    conn = op.get_bind()
+    for (code,) in list(conn.execute(sa.select(table.c.code))):
+        conn.execute(table.update().where(table.c.code == code).values(code=stored(code)))
+
+
 def upgrade() -> None:
     _login_failures("last_at")
+    # Link codes are kept only as their SHA-256; the live ones stay usable.
+    _link_codes(64, lambda code: hashlib.sha256(code.encode()).hexdigest())
     with op.batch_alter_table("partners") as batch:
         batch.create_unique_constraint(op.f("uq_partners_public_key"), ["public_key"])
 
@@ -38,4 +50,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("partners") as batch:
         batch.drop_constraint(op.f("uq_partners_public_key"), type_="unique")
+    # A hash cannot be turned back into its code: the live codes end.
+    op.execute("DELETE FROM link_codes")
+    _link_codes(8, str)
     _login_failures("first_at")
