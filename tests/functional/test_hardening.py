@@ -4,6 +4,8 @@ answer the platform now gives: a refusal that says what to fix, and nothing writ
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import logging
 import socket
@@ -17,6 +19,8 @@ from typing import Any
 import argon2
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from openpyxl import load_workbook
 from sqlalchemy import func, make_url, select, update
 
 from carbonledger import backup, clock, db
@@ -27,6 +31,7 @@ from carbonledger.client import PartnerClient, new_nonce
 from carbonledger.config import Settings
 from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import signing
+from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
 from carbonledger.rewards.tables import rewards
 from tests import factories
@@ -376,3 +381,40 @@ def test_database_and_backup_files_are_private_and_hold_no_link_code(
         assert accounts.link(conn, partner.id, "rider-1", code, clock.now()) == citizen
     with db.write(platform.engine) as conn, pytest.raises(NotFound):
         accounts.link(conn, partner.id, "rider-2", code, clock.now())
+
+
+FORMULA = '=HYPERLINK("http://evil.example/","open me")'
+
+
+def test_a_partner_named_like_a_formula_stays_text_in_every_report_file(served: Served) -> None:
+    platform, url = served
+    key = Ed25519PrivateKey.generate()
+    partner_id = f"formula-{factories.next_serial()}"
+    with db.write(platform.engine) as conn:
+        accounts.add_partner(
+            conn, partner_id, FORMULA, signing.public_key_b64(key), "data", clock.now()
+        )
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner_id, "u-1", citizen)
+    with PartnerClient(url, partner_id, key) as client:
+        answer = client.submit([factories.record(start=clock.now() - timedelta(minutes=90))])
+    assert answer.json()["summary"]["accepted"] == 1
+    month = ledgers.today_in(platform.settings.zone, clock.now()).strftime("%Y-%m")
+    with factories.operator_client(url, platform, roles=("reports",)) as operator:
+        files = {
+            kind: operator.get(
+                "/api/v1/admin/reports/monthly", params={"month": month, "format": kind}
+            )
+            for kind in ("xlsx", "csv")
+        }
+    assert all(answer.status_code == 200 for answer in files.values())
+    book = load_workbook(io.BytesIO(files["xlsx"].content))
+    named = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value]
+    found = [cell for cell in named if FORMULA in str(cell.value)]
+    assert found
+    assert all(cell.data_type == "s" for cell in found)
+    assert not [cell for cell in named if cell.data_type == "f"]
+    rows = list(csv.reader(io.StringIO(files["csv"].content.decode("utf-8-sig"))))
+    labels = [value for row in rows for value in row if FORMULA in value]
+    assert labels
+    assert all(value == "'" + FORMULA for value in labels)
