@@ -418,3 +418,22 @@ def test_a_partner_named_like_a_formula_stays_text_in_every_report_file(served: 
     labels = [value for row in rows for value in row if FORMULA in value]
     assert labels
     assert all(value == "'" + FORMULA for value in labels)
+
+
+@pytest.mark.parametrize("password", ["password1", "aaaaaaa1", " " * 8])
+def test_weak_passwords_are_refused_at_registration(served: Served, password: str) -> None:
+    platform, url = served
+    serial = factories.next_serial()
+    before = _count(platform, citizens)
+    answer = httpx.post(
+        f"{url}/api/v1/citizens",
+        json={
+            "name": "张三",
+            "phone": factories.phone(serial),
+            "id_number": factories.id_number(serial),
+            "password": password,
+        },
+    )
+    assert answer.status_code == 400, answer.text
+    assert "password" in answer.json()["error"]["message"]
+    assert _count(platform, citizens) == before

@@ -9,19 +9,35 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from carbonledger.accounts.common_passwords import COMMON
+
 MIN_LENGTH = 8
 MAX_LENGTH = 128  # argon2 takes any length; a cap keeps a login request cheap to refuse
 _HASHER = PasswordHasher()
 
 
+MIN_DISTINCT = 5
+
+
+def _letters(password: str) -> str:
+    """The word a password is built on: lower case, without the digits and symbols around it."""
+    return password.lower().strip("0123456789!@#$%^&*()-_=+.,?~ ")
+
+
 def password_problem(password: str) -> str | None:
-    """What is wrong with a new password, or None when it may be used."""
-    if len(password) < MIN_LENGTH:
-        return f"a password has at least {MIN_LENGTH} characters"
+    """What is wrong with a new password, or None when it may be used: at least 8 characters
+    (not only spaces), at most 128, letters mixed with something else, at least 5 different
+    characters, and not built on one of the most common passwords."""
+    if len(password.strip()) < MIN_LENGTH:
+        return f"a password has at least {MIN_LENGTH} characters, not counting spaces at its ends"
     if len(password) > MAX_LENGTH:
         return f"a password has at most {MAX_LENGTH} characters"
     if password.isdigit() or password.isalpha():
         return "a password mixes letters with digits or other characters"
+    if len(set(password)) < MIN_DISTINCT:
+        return f"a password has at least {MIN_DISTINCT} different characters"
+    if _letters(password) in COMMON or password.lower() in COMMON:
+        return "this password is one of the most common ones; choose another"
     return None
 
 

@@ -63,7 +63,18 @@ def test_failed_logins_back_off_up_to_a_cap(
 
 @pytest.mark.parametrize(
     ("password", "problem"),
-    [("short1", "at least"), ("allletters", "mixes"), ("1234567890", "mixes"), ("x1" * 70, "most")],
+    [
+        ("short1", "at least"),
+        ("allletters", "mixes"),
+        ("1234567890", "mixes"),
+        ("x1" * 70, "most"),
+        ("password1", "common"),
+        ("Password!23", "common"),
+        ("woaini520", "common"),
+        ("aaaaaaa1", "different"),
+        (" " * 8, "at least"),
+        ("  ab1  ", "at least"),
+    ],
 )
 def test_weak_passwords_are_refused_with_the_reason(password: str, problem: str) -> None:
     assert problem in (passwords.password_problem(password) or "")
