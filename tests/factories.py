@@ -70,6 +70,14 @@ def add_partner(
     return MadePartner(partner_id, key)
 
 
+def add_partner_with_key(platform: Platform, key: Ed25519PrivateKey) -> str:
+    """A data partner registered with a given signing key."""
+    partner_id = f"partner-{next(_counter)}"
+    with db.write(platform.engine) as conn:
+        accounts.add_partner(conn, partner_id, "Partner", public_key_b64(key), "data", clock.now())
+    return partner_id
+
+
 PASSWORD = "green-pass-1"
 
 

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from carbonledger import __version__
 from carbonledger.accounts import endpoints as account_endpoints
 from carbonledger.accounts import me_endpoints, my_data_endpoints, partner_endpoints
+from carbonledger.bodies import BodyLimits
 from carbonledger.donations import endpoints as donation_endpoints
 from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
 from carbonledger.engagement import endpoints as engagement_endpoints
@@ -76,6 +77,18 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     )
     return _render(
         CarbonLedgerError(problems or "the request is malformed", code="invalid_request")
+    )
+
+
+async def _not_unicode(_request: Request, error: Exception) -> JSONResponse:
+    # JSON may carry a lone surrogate (the escape \\ud800) that no UTF-8 text can hold; it fails
+    # the moment it is encoded to be stored or shown, and the transaction it was in rolls back.
+    return _render(
+        CarbonLedgerError(
+            "the request holds text that is not valid Unicode (a lone surrogate such as "
+            "\\ud800); send UTF-8 text",
+            code="invalid_request",
+        )
     )
 
 
@@ -148,6 +161,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(portal_auth.PortalRefused, portal_auth.portal_refused_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(UnicodeError, _not_unicode)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
@@ -177,4 +191,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(citizen_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    settings = platform.settings
+    app.add_middleware(
+        BodyLimits, limit=settings.max_body_bytes, seconds=settings.body_timeout_seconds
+    )
     return app

@@ -86,6 +86,7 @@ def backup(settings: Settings, engine: Engine, destination: Path, now: datetime)
     destination.mkdir(parents=True, exist_ok=True, mode=0o700)
     kind = engine.dialect.name
     if kind == "sqlite":
+        db.private_file(destination / "database.sqlite")
         target = sqlite3.connect(destination / "database.sqlite")
         try:
             with engine.connect() as conn:
@@ -105,6 +106,7 @@ def backup(settings: Settings, engine: Engine, destination: Path, now: datetime)
             ],
             _pg_env(settings.url),
         )
+        (destination / "database.dump").chmod(0o600)
     secrets = destination / "secrets"
     secrets.mkdir(mode=0o700)
     names = []
@@ -157,6 +159,7 @@ def restore(settings: Settings, engine: Engine, source: Path, *, force: bool = F
         assert path, "the SQLite URL names a file"
         for suffix in ("-wal", "-shm"):
             Path(path + suffix).unlink(missing_ok=True)
+        db.private_file(Path(path))
         restored = sqlite3.connect(path)
         backup_file = sqlite3.connect(source / "database.sqlite")
         try:

@@ -1,6 +1,7 @@
 """A partner's client for the signed API (PARTNER_API.md §1): signs every request with the
-partner's Ed25519 key. Used by the simulator, the benchmarks and the tests; a partner can use it
-as the reference for its own client."""
+partner's Ed25519 key, in signing version 2 (the partner's id bound into the signature). Used by
+the simulator, the benchmarks and the tests; a partner can use it as the reference for its own
+client."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from carbonledger.ingest.signing import sign
+from carbonledger.ingest.signing import VERSION_HEADER, sign
 
 
 def new_nonce() -> str:
@@ -45,7 +46,8 @@ class PartnerClient:
             "X-Partner-Id": self.partner_id,
             "X-Timestamp": str(timestamp),
             "X-Nonce": nonce,
-            "X-Signature": sign(self.key, method, path, timestamp, nonce, body),
+            "X-Signature": sign(self.key, method, path, timestamp, nonce, body, self.partner_id),
+            VERSION_HEADER: "2",
             "Content-Type": "application/json",
         }
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     )
     max_batch_records: int = Field(1000, description="Records a batch may carry.")
     max_body_bytes: int = Field(2 * 1024 * 1024, description="Largest request body accepted.")
+    body_timeout_seconds: float = Field(
+        30.0, description="How long a client may take to send a request's whole body."
+    )
     checkpoint_interval_seconds: float = Field(1.0, description="How often new leaves are signed.")
     witnesses: str = Field(
         "", description="Witnesses to ask for cosignatures: `VKEY=URL` entries separated by commas."

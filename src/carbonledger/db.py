@@ -8,11 +8,13 @@ takes a row lock on the log state instead (see translog.sequencer).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    make_url,
 )
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -68,9 +71,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def private_file(path: Path) -> None:
+    """Create `path` if it is missing, readable and writable by its owner only (a database or
+    backup holds personal data); an existing file is made so."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
+def _private_sqlite_files(url: str) -> None:
+    # SQLite makes its -wal and -shm files with the database file's permissions.
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    private_file(Path(name))
+    for suffix in ("-wal", "-shm"):
+        if Path(name + suffix).exists():
+            Path(name + suffix).chmod(0o600)
+
+
 def make_engine(url: str, *, pool: bool = True) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and IMMEDIATE writes."""
+    """An engine for `url`; SQLite files get WAL, a busy timeout and IMMEDIATE writes, and are
+    readable by their owner only."""
     if url.startswith("sqlite"):
+        _private_sqlite_files(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine

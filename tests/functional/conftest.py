@@ -30,3 +30,12 @@ def partner(served: tuple[Platform, str]) -> Iterator[tuple[factories.MadePartne
     made = factories.add_partner(platform)
     with PartnerClient(url, made.id, made.key) as client:
         yield made, client
+
+
+@pytest.fixture
+def merchant(served: tuple[Platform, str]) -> Iterator[PartnerClient]:
+    """A merchant partner's signing client."""
+    platform, url = served
+    made = factories.add_partner(platform, role="merchant")
+    with PartnerClient(url, made.id, made.key) as client:
+        yield client

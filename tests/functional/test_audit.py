@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from carbonledger import clock, db
 from carbonledger.client import PartnerClient
 from carbonledger.config import Settings
-from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.crediting import reverse
 from carbonledger.ingest.tables import rollups
 from carbonledger.platform import Platform
 from tests import factories
@@ -50,7 +50,7 @@ def city(tmp_path: Path) -> Iterator[Served]:
             results = client.submit(records).json()["results"]
         assert all(r["status"] == "accepted" for r in results)
         with db.write(platform.engine) as conn:
-            reverse(conn, results[0]["record"], "found on review", clock.now())
+            reverse(conn, platform, results[0]["record"], "found on review", clock.now())
         deadline = time.monotonic() + 10
         while httpx.get(f"{url}/log/checkpoint").text.split("\n")[1] != str(len(records) + 1):
             assert time.monotonic() < deadline

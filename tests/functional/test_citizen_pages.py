@@ -109,7 +109,7 @@ def test_a_registered_phone_is_refused_with_409(served: Served) -> None:
         },
     )
     assert answer.status_code == 409
-    assert _flash(answer) == "该手机号已经注册过。"
+    assert _flash(answer) == "该手机号或身份证号已经注册过，请直接登录。"
 
 
 def test_password_guessing_on_the_login_page_is_throttled(served: Served) -> None:

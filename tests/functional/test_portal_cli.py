@@ -7,8 +7,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from carbonledger import clock, db
-from carbonledger.accounts import portal
+from carbonledger import clock
+from carbonledger.accounts import auth
 from carbonledger.config import Settings
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
@@ -31,13 +31,9 @@ def test_the_operator_issues_a_portal_key(tmp_path: Path) -> None:
     assert (unknown.returncode, "unknown_partner" in unknown.stderr) == (1, True)
     platform = Platform.open(Settings(data_dir=data_dir))
     try:
-        with db.write(platform.engine) as conn:
-            stale = portal.login_partner(
-                conn, platform.keys, "mobike", first.stdout.strip(), clock.now(), 1
-            )
-            fresh = portal.login_partner(
-                conn, platform.keys, "mobike", second.stdout.strip(), clock.now(), 1
-            )
+        engine, keys, now = platform.engine, platform.keys, clock.now()
+        stale = auth.log_in(engine, keys, "partner", "mobike", first.stdout, "::1", now, 1)
+        fresh = auth.log_in(engine, keys, "partner", "mobike", second.stdout, "::1", now, 1)
     finally:
         platform.close()
     assert stale is None

@@ -35,14 +35,6 @@ REWARD = {
 
 
 @pytest.fixture
-def merchant(served: Served) -> Iterator[PartnerClient]:
-    platform, url = served
-    made = factories.add_partner(platform, role="merchant")
-    with PartnerClient(url, made.id, made.key) as client:
-        yield client
-
-
-@pytest.fixture
 def citizen(served: Served) -> Iterator[tuple[str, httpx.Client]]:
     platform, url = served
     citizen_id, client = factories.citizen_client(url, platform)

@@ -49,7 +49,7 @@ def test_a_phone_registers_once(served: tuple[Platform, str]) -> None:
     again = factories.register(url, phone=factories.phone(factories.last_serial()))
     assert first.status_code == 201
     assert again.status_code == 409
-    assert again.json()["error"]["code"] == "phone_taken"
+    assert again.json()["error"]["code"] == "already_registered"
 
 
 def test_password_guessing_is_throttled(served: tuple[Platform, str]) -> None:

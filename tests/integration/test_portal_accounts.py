@@ -11,7 +11,7 @@ from sqlalchemy import select
 from carbonledger import clock, db
 from carbonledger.accounts import auth, portal
 from carbonledger.accounts import service as accounts
-from carbonledger.accounts.sessions import MAX_FAILURES
+from carbonledger.accounts.sessions import MAX_FAILURES, Session
 from carbonledger.accounts.tables import portal_keys
 from carbonledger.errors import Conflict, Forbidden, InvalidInput, LoginThrottled, NotFound
 from carbonledger.ingest.signing import public_key_b64
@@ -21,9 +21,13 @@ from tests import factories
 
 def _login(platform: Platform, partner_id: str, key: str) -> str | None:
     """The new session's subject, or None when refused."""
-    with db.write(platform.engine) as conn:
-        opened = portal.login_partner(conn, platform.keys, partner_id, key, clock.now(), 1)
+    opened = _open(platform, partner_id, key)
     return None if opened is None else opened[1].subject
+
+
+def _open(platform: Platform, partner_id: str, key: str) -> tuple[str, Session] | None:
+    engine, keys = platform.engine, platform.keys
+    return auth.log_in(engine, keys, "partner", partner_id, key, "192.0.2.1", clock.now(), 1)
 
 
 def test_staff_log_in_with_the_key_stored_only_hashed(platform: Platform) -> None:
@@ -43,8 +47,7 @@ def test_staff_log_in_with_the_key_stored_only_hashed(platform: Platform) -> Non
 def test_a_new_key_ends_the_old_key_and_its_sessions(platform: Platform) -> None:
     partner = factories.add_partner(platform)
     old = factories.portal_key(platform, partner.id)
-    with db.write(platform.engine) as conn:
-        opened = portal.login_partner(conn, platform.keys, partner.id, old, clock.now(), 1)
+    opened = _open(platform, partner.id, old)
     assert opened is not None
     token, _ = opened
     new = factories.portal_key(platform, partner.id)

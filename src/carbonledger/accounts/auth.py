@@ -1,23 +1,27 @@
-"""Logging in (登录): citizens by phone and password, operators by id and password; sessions,
-operators and their roles; the throttle on failed logins. Services take the caller's
-connection and never commit.
+"""Logging in (登录): citizens by phone and password, operators by id and password, partners'
+staff by access key; registering; sessions, operators and their roles; the throttle on failed
+logins. Services take the caller's connection and never commit, except logging in and
+registering: they check or hash the password outside any transaction and then write in one
+short transaction of their own, so a password check never holds the database's writer.
 
-A failed login is counted in the database and must survive the refusal, so `login_*` return None
-on a wrong password instead of raising; the entry point commits, then refuses.
+A failed login is counted in the database and must survive the refusal, so `log_in` returns
+None on a wrong password instead of raising; the entry point then refuses.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from carbonledger import db
 from carbonledger.accounts import identity, passwords, protection, sessions
 from carbonledger.accounts import repository as repo
 from carbonledger.accounts.service import add_citizen, citizen_problems
 from carbonledger.accounts.sessions import Session
-from carbonledger.errors import Conflict, InvalidInput, LoginThrottled, NotFound
+from carbonledger.errors import Conflict, Forbidden, InvalidInput, LoginThrottled, NotFound
 from carbonledger.keys import Keys
 from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
@@ -25,58 +29,163 @@ from carbonledger.points.postings import citizen_account
 _OPERATOR_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-.")
 
 
-def register_citizen(
-    conn: Connection,
-    keys: Keys,
-    *,
-    name: str,
-    phone: str,
-    id_number: str,
-    password: str,
-    region: str,
-    now: datetime,
-) -> str:
-    """Register a citizen with a password (real name, ID number and phone are checked)."""
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A citizen's registration, checked and with the password already hashed: made before any
+    transaction begins, so the slow hash never holds the writer."""
+
+    name: str
+    phone: str
+    id_number: str
+    region: str
+    password_hash: str
+
+
+def registration(
+    *, name: str, phone: str, id_number: str, password: str, region: str
+) -> Registration:
+    """Check a registration (real name, ID number, phone, password) and hash its password."""
     problems = citizen_problems(name=name, phone=phone, id_number=id_number, region=region)
     if problem := passwords.password_problem(password):
         problems.append(f"password: {problem}")
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_citizen")
+    return Registration(name, phone, id_number, region, passwords.hash_password(password))
+
+
+def add_registered(conn: Connection, keys: Keys, entry: Registration, now: datetime) -> str:
+    """Store a checked registration; the citizen's id."""
     return add_citizen(
         conn,
         keys,
-        name=name,
-        phone=phone,
-        id_number=id_number,
-        region=region,
+        name=entry.name,
+        phone=entry.phone,
+        id_number=entry.id_number,
+        region=entry.region,
         now=now,
-        password_hash=passwords.hash_password(password),
+        password_hash=entry.password_hash,
     )
 
 
-def _throttle_key(keys: Keys, kind: str, login: str) -> str:
-    # A keyed hash, so the table of failures holds no phone number.
-    return f"{kind}:" + protection.keyed_hash(keys.hash_key, "login", login).hex()[:64]
+def register_citizen(
+    engine: Engine, keys: Keys, entry: Registration, address: str, now: datetime, hours: float
+) -> tuple[str, Session]:
+    """Register a citizen and log them in, in one short write transaction. Whether the phone or
+    the ID number was the one registered already is not told apart, and such refusals count
+    against the address like failed logins, so nobody can list who is registered."""
+    counted = [_address_key(keys, address)]
+    with db.read(engine) as conn:
+        _refuse_if_throttled(conn, counted, now)
 
+    def work(conn: Connection) -> tuple[str, Session] | None:
+        try:
+            citizen_id = add_registered(conn, keys, entry, now)
+        except Conflict:
+            return None
+        return open_session(conn, keys, "citizen", citizen_id, now, hours)
 
-def _check_password(
-    conn: Connection, key: str, stored_hash: str | None, password: str, now: datetime
-) -> bool:
-    failure = repo.login_failure(conn, key)
-    failures, first_at = (failure.failures, failure.first_at) if failure else (0, None)
-    wait = sessions.locked_for(failures, first_at, now)
-    if wait:
-        raise LoginThrottled(
-            f"too many failed logins; try again in {wait} s or reset the password", wait
+    opened = db.retrying(engine, work)
+    if opened is None:
+        db.retrying(engine, lambda conn: _count_failure(conn, counted, now))
+        raise Conflict(
+            "this phone number or ID number is registered already; log in instead",
+            code="already_registered",
         )
-    if passwords.password_matches(stored_hash, password):
-        if failure:
-            repo.clear_login_failures(conn, key)
-        return True
-    if first_at is None or now - first_at >= sessions.FAILURE_WINDOW:
-        failures, first_at = 0, now
-    repo.set_login_failure(conn, key, failures + 1, first_at)
-    return False
+    return opened
+
+
+_Counted = list[tuple[str, sessions.Throttle]]
+
+
+def _digest(keys: Keys, purpose: str, value: str) -> str:
+    # A keyed hash, so the table of failures holds no phone number or address.
+    return protection.keyed_hash(keys.hash_key, purpose, value).hex()[:64]
+
+
+def _address_key(keys: Keys, address: str) -> tuple[str, sessions.Throttle]:
+    return f"address:{_digest(keys, 'login-address', address)}", sessions.ADDRESS
+
+
+def _throttle_keys(keys: Keys, kind: str, login: str, address: str) -> _Counted:
+    """The keys a failed login of `kind` for `login` from `address` counts under: the account
+    from this address first (cleared by a success), the address, the account."""
+    account = _digest(keys, "login", f"{kind}\n{login}")
+    both = _digest(keys, "login-from", f"{kind}\n{login}\n{address}")
+    return [
+        (f"{kind}@{both}", sessions.ACCOUNT_FROM_ADDRESS),
+        _address_key(keys, address),
+        (f"{kind}:{account}", sessions.ACCOUNT),
+    ]
+
+
+def _refuse_if_throttled(conn: Connection, counted: _Counted, now: datetime) -> None:
+    wait = 0
+    for key, throttle in counted:
+        found = repo.login_failure(conn, key)
+        if found is not None:
+            wait = max(wait, sessions.wait_after(throttle, found.failures, found.last_at, now))
+    if wait:
+        raise LoginThrottled(f"too many failed tries; try again in {wait} s", wait)
+
+
+def _count_failure(conn: Connection, counted: _Counted, now: datetime) -> None:
+    for key, _throttle in counted:
+        found = repo.login_failure(conn, key)
+        fresh = found is None or now - found.last_at >= sessions.FORGOTTEN_AFTER
+        failures = 1 if found is None or fresh else found.failures + 1
+        repo.set_login_failure(conn, key, failures, now)
+
+
+def _account(conn: Connection, keys: Keys, kind: str, login: str) -> tuple[str, str | None]:
+    """(subject, stored hash) of the active account `login` of `kind`; no hash when there is
+    no such account, or it may not log in."""
+    if kind == "citizen":
+        phone_hash = protection.keyed_hash(keys.hash_key, "phone", login)
+        found = repo.citizen_by_hash(conn, "phone_hash", phone_hash)
+    elif kind == "operator":
+        found = repo.operator(conn, login)
+    else:
+        return login, repo.portal_key_hash(conn, login)
+    if found is None or found.status != "active":
+        return "", None
+    return found.id, found.password_hash
+
+
+def log_in(
+    engine: Engine,
+    keys: Keys,
+    kind: str,
+    login: str,
+    secret: str,
+    address: str,
+    now: datetime,
+    hours: float,
+) -> tuple[str, Session] | None:
+    """Log in a citizen (by phone), operator (by id) or partner's staff (by partner id and
+    access key) from the client `address`: a new session, or None when the login and secret do
+    not match. The throttle and the account are read first; the password is checked outside
+    any transaction (argon2 takes a tenth of a second); then one short write transaction counts
+    the failure or opens the session."""
+    login = identity.normalise_phone(login) if kind == "citizen" else login.strip()
+    counted = _throttle_keys(keys, kind, login, address)
+    with db.read(engine) as conn:
+        _refuse_if_throttled(conn, counted, now)
+        subject, stored = _account(conn, keys, kind, login)
+    matched = passwords.password_matches(stored, secret.strip() if kind == "partner" else secret)
+
+    def settle(conn: Connection) -> tuple[str, Session] | None:
+        if not matched:
+            _count_failure(conn, counted, now)
+            return None
+        repo.clear_login_failures(conn, counted[0][0])
+        found = repo.partner(conn, subject) if kind == "partner" else None
+        if found is not None and found.status != "active":
+            raise Forbidden(
+                "this partner is suspended; contact the operator", code="partner_suspended"
+            )
+        return open_session(conn, keys, kind, subject, now, hours)
+
+    return db.retrying(engine, settle)
 
 
 def open_session(
@@ -97,33 +206,6 @@ def open_session(
         },
     )
     return token, session
-
-
-def login_citizen(
-    conn: Connection, keys: Keys, phone: str, password: str, now: datetime, hours: float
-) -> tuple[str, Session] | None:
-    """A new session for the citizen with this phone and password; None when they do not match."""
-    number = identity.normalise_phone(phone)
-    found = repo.citizen_by_hash(
-        conn, "phone_hash", protection.keyed_hash(keys.hash_key, "phone", number)
-    )
-    stored = found.password_hash if found is not None and found.status == "active" else None
-    if not _check_password(conn, _throttle_key(keys, "citizen", number), stored, password, now):
-        return None
-    assert found is not None
-    return open_session(conn, keys, "citizen", found.id, now, hours)
-
-
-def login_operator(
-    conn: Connection, keys: Keys, operator_id: str, password: str, now: datetime, hours: float
-) -> tuple[str, Session] | None:
-    found = repo.operator(conn, operator_id)
-    stored = found.password_hash if found is not None and found.status == "active" else None
-    if not _check_password(
-        conn, _throttle_key(keys, "operator", operator_id), stored, password, now
-    ):
-        return None
-    return open_session(conn, keys, "operator", operator_id, now, hours)
 
 
 def session(conn: Connection, keys: Keys, token: str, now: datetime) -> Session | None:
@@ -204,17 +286,3 @@ def operators(conn: Connection) -> list[dict[str, Any]]:
         {"operator": row.id, "name": row.name, "roles": row.roles.split(","), "status": row.status}
         for row in repo.all_operators(conn)
     ]
-
-
-def check_secret(
-    conn: Connection,
-    keys: Keys,
-    kind: str,
-    login: str,
-    stored_hash: str | None,
-    secret: str,
-    now: datetime,
-) -> bool:
-    """Check a password or access key of `kind` (e.g. partner) against its argon2id hash, with
-    the same throttle on failed logins as citizens and operators have."""
-    return _check_password(conn, _throttle_key(keys, kind, login), stored_hash, secret, now)

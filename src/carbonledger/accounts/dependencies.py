@@ -32,6 +32,20 @@ OPERATOR_ERRORS: dict[int | str, dict[str, Any]] = {
 """The refusals every operator route may answer, for its `responses=`."""
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, which failed logins are also counted under."""
+    return request.client.host if request.client else ""
+
+
+def refuse_other_sites(request: Request) -> None:
+    """Refuse a request that would set a session when the browser says another site's page sent
+    it (every login and registration, form or API)."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    headers = request.headers
+    if sessions.sent_from_elsewhere(headers.get("sec-fetch-site"), headers.get("origin"), own):
+        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
+
+
 async def _lookup(request: Request) -> Session | None:
     """The session behind the request's cookie, if it has one that is still open."""
     token = request.cookies.get(sessions.COOKIE)

@@ -6,13 +6,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
-from carbonledger.accounts.dependencies import current_session, platform_of
+from carbonledger.accounts.dependencies import (
+    client_address,
+    current_session,
+    platform_of,
+    refuse_other_sites,
+)
 from carbonledger.accounts.schemas import CitizenLoginIn, OperatorLoginIn, RegisterIn, SessionOut
 from carbonledger.accounts.sessions import Session
+from carbonledger.clock import now
 from carbonledger.errors import Forbidden, Unauthorized
 from carbonledger.ingest.schemas import ErrorOut
 
@@ -20,6 +26,7 @@ router = APIRouter(tags=["sessions"])
 _LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid_request"},
     401: {"model": ErrorOut, "description": "bad_credentials"},
+    403: {"model": ErrorOut, "description": "csrf_failed: sent from another site's page"},
     429: {"model": ErrorOut, "description": "too_many_attempts; see Retry-After"},
 }
 
@@ -51,56 +58,74 @@ def _answer(
     )
 
 
+async def registered(request: Request, fields: dict[str, str]) -> tuple[str, Session]:
+    """Register the citizen `fields` describe (name, phone, id_number, password, region) and
+    log them in: for this route and the app's registration form."""
+    refuse_other_sites(request)
+    platform = platform_of(request)
+
+    def work() -> tuple[str, Session]:
+        entry = auth.registration(
+            name=fields.get("name", ""),
+            phone=fields.get("phone", ""),
+            id_number=fields.get("id_number", ""),
+            password=fields.get("password", ""),
+            region=fields.get("region") or platform.settings.region,
+        )
+        hours = platform.settings.session_hours
+        address = client_address(request)
+        return auth.register_citizen(platform.engine, platform.keys, entry, address, now(), hours)
+
+    return await run_in_threadpool(work)
+
+
+async def logged_in(
+    request: Request, kind: str, login: str, secret: str
+) -> tuple[str, Session] | None:
+    """Log in (auth.log_in) from the request's address: for these routes and every login form."""
+    refuse_other_sites(request)
+    platform = platform_of(request)
+    return await run_in_threadpool(
+        auth.log_in,
+        platform.engine,
+        platform.keys,
+        kind,
+        login,
+        secret,
+        client_address(request),
+        now(),
+        platform.settings.session_hours,
+    )
+
+
 @router.post(
     "/api/v1/citizens",
     status_code=201,
     response_model=SessionOut,
     responses={
         400: {"model": ErrorOut, "description": "invalid_citizen (every problem listed)"},
-        409: {"model": ErrorOut, "description": "citizen_exists or phone_taken"},
+        403: {"model": ErrorOut, "description": "csrf_failed: sent from another site's page"},
+        409: {"model": ErrorOut, "description": "already_registered"},
+        429: {"model": ErrorOut, "description": "too_many_attempts; see Retry-After"},
     },
     summary="Register a citizen with real name, ID number, phone and password; logs in",
 )
 async def register(body: RegisterIn, request: Request, response: Response) -> SessionOut:
-    platform = platform_of(request)
-
-    def work(conn: Connection) -> tuple[str, Session]:
-        now = clock.now()
-        citizen_id = auth.register_citizen(
-            conn,
-            platform.keys,
-            name=body.name,
-            phone=body.phone,
-            id_number=body.id_number,
-            password=body.password,
-            region=body.region or platform.settings.region,
-            now=now,
-        )
-        return auth.open_session(
-            conn, platform.keys, "citizen", citizen_id, now, platform.settings.session_hours
-        )
-
-    token, session = await transactions.write(request, work)
+    token, session = await registered(request, body.model_dump(exclude_none=True))
     return _answer(request, response, token, session, [])
 
 
 async def _login(
     request: Request, response: Response, kind: str, login: str, password: str
 ) -> SessionOut:
-    platform = platform_of(request)
-    login_as = auth.login_citizen if kind == "citizen" else auth.login_operator
-
-    def work(conn: Connection) -> tuple[tuple[str, Session] | None, list[str]]:
-        opened = login_as(
-            conn, platform.keys, login, password, clock.now(), platform.settings.session_hours
-        )
-        roles = auth.operator_roles(conn, login) if opened and kind == "operator" else []
-        return opened, roles
-
-    opened, roles = await transactions.write(request, work)
+    opened = await logged_in(request, kind, login, password)
     if opened is None:
         what = "phone number" if kind == "citizen" else "operator id"
         raise Unauthorized(f"the {what} or the password is wrong", code="bad_credentials")
+    roles: list[str] = []
+    if kind == "operator":
+        subject = opened[1].subject
+        roles = await transactions.read(request, lambda conn: auth.operator_roles(conn, subject))
     return _answer(request, response, *opened, roles)
 
 

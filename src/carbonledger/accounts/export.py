@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from carbonledger.accounts import protection
 from carbonledger.accounts import repository as repo
 from carbonledger.accounts.service import citizen_links
+from carbonledger.cells import csv_value
 from carbonledger.donations import service as donations
 from carbonledger.donations.schemas import DonationOut, FundedOut
 from carbonledger.engagement import events
@@ -42,7 +43,6 @@ from carbonledger.rewards.schemas import redemption_out
 FORMAT_VERSION = 1
 _PAGE = 1000
 _BOM = "\ufeff"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value: Any) -> Any:
@@ -112,16 +112,6 @@ def as_json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    # Text a spreadsheet would run as a formula (a partner's user id could be "=HYPERLINK(...)")
-    # is kept as text by a leading apostrophe.
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv(rows: list[dict[str, Any]]) -> str:
     columns: list[str] = []
     for row in rows:
@@ -131,7 +121,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow({key: csv_value(value) for key, value in row.items()})
     return out.getvalue()
 
 

@@ -19,12 +19,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from carbonledger.accounts import auth, passwords
+from carbonledger.accounts import passwords
 from carbonledger.accounts import repository as repo
-from carbonledger.accounts.sessions import Session
+from carbonledger.accounts.service import check_key_unused
 from carbonledger.errors import Conflict, Forbidden, InvalidInput, NotFound
 from carbonledger.ingest.signing import parse_public_key
-from carbonledger.keys import Keys
 
 _ACCESS_KEY_BYTES = 24  # 32 URL-safe characters: guessing is hopeless even unthrottled
 
@@ -50,25 +49,6 @@ def issue_portal_key(conn: Connection, partner_id: str, now: datetime) -> str:
     return key
 
 
-def login_partner(
-    conn: Connection,
-    keys: Keys,
-    partner_id: str,
-    access_key: str,
-    now: datetime,
-    hours: float,
-) -> tuple[str, Session] | None:
-    """A portal session for the partner's staff; None when the id and key do not match (the
-    failure is counted: the entry point commits, then refuses)."""
-    partner_id = partner_id.strip()
-    stored = repo.portal_key_hash(conn, partner_id)
-    if not auth.check_secret(conn, keys, "partner", partner_id, stored, access_key.strip(), now):
-        return None
-    if _partner(conn, partner_id).status != "active":
-        raise Forbidden("this partner is suspended; contact the operator", code="partner_suspended")
-    return auth.open_session(conn, keys, "partner", partner_id, now, hours)
-
-
 def rotate_signing_key(conn: Connection, partner_id: str, public_key: str, now: datetime) -> None:
     """Register a new signing key (raw 32-byte Ed25519 public key, base64) for the API."""
     try:
@@ -83,6 +63,7 @@ def rotate_signing_key(conn: Connection, partner_id: str, public_key: str, now: 
             "this key was retired before and is never taken back; generate a new key pair",
             code="key_retired",
         )
+    check_key_unused(conn, key, partner_id)
     repo.retire_key(conn, partner_id, bytes(partner.public_key), now)
     repo.set_partner(conn, partner_id, public_key=key)
 

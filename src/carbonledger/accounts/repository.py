@@ -200,9 +200,9 @@ def login_failure(conn: Connection, key: str) -> Row[Any] | None:
     return conn.execute(select(login_failures).where(login_failures.c.key == key)).first()
 
 
-def set_login_failure(conn: Connection, key: str, failures: int, first_at: datetime) -> None:
+def set_login_failure(conn: Connection, key: str, failures: int, last_at: datetime) -> None:
     conn.execute(delete(login_failures).where(login_failures.c.key == key))
-    conn.execute(login_failures.insert(), {"key": key, "failures": failures, "first_at": first_at})
+    conn.execute(login_failures.insert(), {"key": key, "failures": failures, "last_at": last_at})
 
 
 def clear_login_failures(conn: Connection, key: str) -> None:
@@ -221,6 +221,13 @@ def set_portal_key(conn: Connection, partner_id: str, key_hash: str, now: dateti
     conn.execute(
         portal_keys.insert(), {"partner_id": partner_id, "key_hash": key_hash, "created_at": now}
     )
+
+
+def key_holders(conn: Connection, public_key: bytes) -> set[str]:
+    """The partners that hold or held this signing key."""
+    held = select(partners.c.id).where(partners.c.public_key == public_key)
+    retired = select(retired_keys.c.partner_id).where(retired_keys.c.public_key == public_key)
+    return {str(row[0]) for row in conn.execute(held.union(retired))}
 
 
 def retire_key(conn: Connection, partner_id: str, public_key: bytes, now: datetime) -> None:

@@ -3,6 +3,7 @@ the partner API's link routes. Services never commit; the entry point owns the t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,7 @@ def add_partner(
         problems.append(str(error))
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_partner")
+    check_key_unused(conn, key, partner_id)
     row = {
         "id": partner_id,
         "name": name.strip(),
@@ -59,6 +61,15 @@ def add_partner(
     if not repo.insert_partner(conn, row):
         raise Conflict(
             f"a partner with the id {partner_id!r} exists already", code="partner_exists"
+        )
+
+
+def check_key_unused(conn: Connection, key: bytes, partner_id: str) -> None:
+    """A signing key belongs to one partner: refuse one that another partner holds or held."""
+    if repo.key_holders(conn, key) - {partner_id}:
+        raise Conflict(
+            "this public key belongs to another partner; generate a new key pair",
+            code="key_in_use",
         )
 
 
@@ -211,13 +222,19 @@ def create_link_code(
     while True:
         code = random_code(_LINK_CODE_LENGTH)
         row = {
-            "code": code,
+            "code": link_code_digest(code),
             "citizen_id": citizen_id,
             "partner_id": partner_id,
             "expires_at": now + timedelta(minutes=minutes),
         }
         if repo.insert_link_code(conn, row):
             return code
+
+
+def link_code_digest(code: str) -> str:
+    """What is stored of a link code, which acts as a bearer secret for ten minutes: its SHA-256
+    (hex), so a copy of the database or a backup holds no usable code."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
 def citizen_links(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
@@ -251,7 +268,7 @@ def offer_link_code(
 
 def link(conn: Connection, partner_id: str, user: str, code: str, now: datetime) -> str:
     """Link the partner's `user` to the citizen who made `code`; return the citizen id."""
-    found = repo.link_code(conn, code.strip().upper())
+    found = repo.link_code(conn, link_code_digest(code))
     if found is None or found.used_at is not None:
         raise NotFound(
             "this link code is unknown or used; ask the citizen for a new one", code="unknown_code"

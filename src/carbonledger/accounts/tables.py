@@ -22,7 +22,8 @@ partners = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("role", String(16), nullable=False),
-    Column("public_key", LargeBinary(32), nullable=False),
+    # A signing key belongs to one partner (retired keys are checked by the services).
+    Column("public_key", LargeBinary(32), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
     Column("rate_limit_per_minute", Integer),
     Column("created_at", UTCDateTime, nullable=False),
@@ -64,7 +65,8 @@ links = Table(
 link_codes = Table(
     "link_codes",
     metadata,
-    Column("code", String(8), primary_key=True),
+    # The SHA-256 (hex) of the code, never the code itself: it is a bearer secret.
+    Column("code", String(64), primary_key=True),
     Column("citizen_id", String(26), ForeignKey("citizens.id"), nullable=False),
     Column("partner_id", String(64), ForeignKey("partners.id"), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
@@ -108,10 +110,11 @@ sessions = Table(
 login_failures = Table(
     "login_failures",
     metadata,
-    # Keyed by what was tried (a keyed hash of the phone, or the operator id), not by address.
+    # Keyed by a keyed hash of what was tried (the account, the client's address, or both),
+    # never the phone number or address itself: failures in a row and when the last one was.
     Column("key", String(80), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
 )
 
 portal_keys = Table(

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carbonledger.bounds import Amount
+
 
 class ProjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,8 +17,8 @@ class ProjectIn(BaseModel):
     name_en: str
     unit_zh: str = Field(description="e.g. 棵")
     unit_en: str = Field(description="e.g. tree")
-    points_per_unit: int
-    goal_points: int = Field(description="A whole number of units.")
+    points_per_unit: Amount
+    goal_points: Amount = Field(description="A whole number of units.")
 
 
 class ProjectFields(BaseModel):
@@ -67,7 +69,7 @@ class StatusIn(BaseModel):
 class DonationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str
-    units: int = Field(description="Whole units of the project's work, e.g. 3 trees.")
+    units: Amount = Field(description="Whole units of the project's work, e.g. 3 trees.")
     key: str = Field(
         min_length=1,
         max_length=64,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from carbonledger.bounds import Amount, Instant
 from carbonledger.engagement.rules import Payment
 
 
@@ -70,7 +71,7 @@ class QuizOut(BaseModel):
 
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    choice: int = Field(ge=0, description="The index of the chosen answer, from 0.")
+    choice: Amount = Field(ge=0, description="The index of the chosen answer, from 0.")
 
 
 class AnswerOut(Paid):
@@ -155,16 +156,16 @@ class RulesIn(BaseModel):
     """The settings to change; those left out keep their value."""
 
     model_config = ConfigDict(extra="forbid")
-    checkin_base: int | None = None
-    checkin_streak_per_day: int | None = None
-    checkin_streak_max_bonus: int | None = None
-    quiz_daily_limit: int | None = None
-    quiz_points_per_correct: int | None = None
+    checkin_base: Amount | None = None
+    checkin_streak_per_day: Amount | None = None
+    checkin_streak_max_bonus: Amount | None = None
+    quiz_daily_limit: Amount | None = None
+    quiz_points_per_correct: Amount | None = None
 
 
 class FundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    points: int = Field(ge=1)
+    points: Amount = Field(ge=1)
     key: str = Field(
         min_length=1, max_length=64, description="Your name for this top-up; a retry repeats it."
     )
@@ -187,7 +188,7 @@ class QuestionIn(BaseModel):
     prompt_en: str = Field(max_length=2000)
     choices_zh: list[str] = Field(max_length=6)
     choices_en: list[str] = Field(max_length=6)
-    answer: int = Field(description="The index of the right choice, from 0.")
+    answer: Amount = Field(description="The index of the right choice, from 0.")
 
 
 class QuestionOut(BaseModel):
@@ -210,11 +211,11 @@ class EventIn(BaseModel):
     name_zh: str
     name_en: str
     place: str
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    capacity: int
-    points_per_hour: int
-    budget: int = Field(0, description="Points moved from issuance to the event's budget.")
+    starts_at: Instant
+    ends_at: Instant
+    capacity: Amount
+    points_per_hour: Amount
+    budget: Amount = Field(0, description="Points moved from issuance to the event's budget.")
 
 
 class EventCreatedOut(EventOut):

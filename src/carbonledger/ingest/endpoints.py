@@ -15,7 +15,7 @@ from carbonledger import clock, transactions
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput, NotFound, TooLarge
-from carbonledger.ingest import pending, pipeline
+from carbonledger.ingest import pending, pipeline, records
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.auth import Caller, authenticate
 from carbonledger.ingest.results import summary
@@ -74,15 +74,27 @@ async def signed_call(request: Request) -> tuple[Caller, bytes, datetime]:
     return caller, body, now
 
 
-def _json_body(body: bytes) -> Any:
+def _json_body(body: bytes, *, records_checked_each: bool = False) -> Any:
+    """The parsed body; refused when it is not JSON or, unless its records are checked one by
+    one (a batch refuses only the record that holds one), holds a lone surrogate."""
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, RecursionError):
         raise InvalidInput("the body is not valid UTF-8 JSON", code="invalid_batch") from None
+    outside = data
+    if records_checked_each and isinstance(data, dict):
+        outside = {key: value for key, value in data.items() if key != "records"}
+    if (place := records.unicode_problem(outside)) is not None:
+        raise InvalidInput(
+            f"{records.printable(place)}: must be valid Unicode text; a lone surrogate such as "
+            "\\ud800 is not",
+            code="invalid_batch",
+        )
+    return data
 
 
 def _batch_records(body: bytes, limit: int) -> list[Any]:
-    data = _json_body(body)
+    data = _json_body(body, records_checked_each=True)
     if not isinstance(data, dict) or set(data) != {"records"}:
         raise InvalidInput('the body must be {"records": [record, ...]}', code="invalid_batch")
     items = data["records"]

@@ -55,7 +55,37 @@ class Invalid:
 def content_hash(raw: Any) -> bytes:
     """A fingerprint of a record as sent, to tell a retry from a reused external_id."""
     text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).digest()
+    # surrogatepass: the same bytes as UTF-8 for any valid text, and no failure on a lone
+    # surrogate (a record holding one is refused, but still fingerprinted).
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def unicode_problem(value: Any, where: str = "") -> str | None:
+    """Where in a parsed JSON value a string (or key) holds a lone surrogate such as the escape
+    \\ud800, which JSON allows but no UTF-8 text can hold; None when there is none."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return where or "the value"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            place = f"{where}.{key}" if where else str(key)
+            if (problem := unicode_problem(key, where or "a key")) is not None:
+                return problem
+            if (problem := unicode_problem(item, place)) is not None:
+                return problem
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (problem := unicode_problem(item, f"{where}[{index}]")) is not None:
+                return problem
+    return None
+
+
+def printable(text: str) -> str:
+    """`text` with any lone surrogate written as its escape, so it can be stored and shown."""
+    return text.encode("utf-8", "backslashreplace").decode()
 
 
 def _text(raw: dict[str, Any], name: str, errors: list[FieldError]) -> str | None:
@@ -154,6 +184,13 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
         return Invalid(
             None, "invalid_field", (FieldError("", "a record must be a JSON object"),), None
         )
+    if (place := unicode_problem(raw)) is not None:
+        problem = FieldError(
+            printable(place), "must be valid Unicode text; a lone surrogate such as \\ud800 is not"
+        )
+        named = raw.get("external_id")
+        external_id = printable(named) if isinstance(named, str) else None
+        return Invalid(external_id, "invalid_field", (problem,), content_hash(raw))
     errors: list[FieldError] = []
     errors.extend(
         FieldError(name, "is not a field of a record") for name in sorted(set(raw) - FIELDS)

@@ -4,6 +4,10 @@ A partner signs, with its Ed25519 key, the UTF-8 string
 `{METHOD}\\n{PATH}\\n{TIMESTAMP}\\n{NONCE}\\n{SHA256_HEX_OF_BODY}` and sends the signature in
 `X-Signature`. Because the platform only holds public keys, it can prove which partner sent a
 record and cannot forge one.
+
+Version 2 (header `X-Signature-Version: 2`) signs `v2\\n{PARTNER_ID}\\n` followed by the same
+string, so a signature made for one partner never verifies as another's, whatever keys they
+hold. A request without the header is version 1, as every client before it signed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 HEADERS = ("X-Partner-Id", "X-Timestamp", "X-Nonce", "X-Signature")
+VERSION_HEADER = "X-Signature-Version"
+VERSIONS = (1, 2)
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _PUBLIC_KEY_BYTES = 32
 
@@ -39,19 +45,31 @@ class SignedRequest:
     timestamp: int
     nonce: str
     signature: bytes
+    version: int = 1
 
 
-def string_to_sign(method: str, path: str, timestamp: int, nonce: str, body: bytes) -> bytes:
-    """The exact bytes a partner signs; `path` includes the query string as sent."""
+def string_to_sign(
+    method: str, path: str, timestamp: int, nonce: str, body: bytes, partner_id: str | None = None
+) -> bytes:
+    """The exact bytes a partner signs; `path` includes the query string as sent. With
+    `partner_id`, version 2: the partner's id is bound into what is signed."""
     digest = hashlib.sha256(body).hexdigest()
-    return f"{method.upper()}\n{path}\n{timestamp}\n{nonce}\n{digest}".encode()
+    signed = f"{method.upper()}\n{path}\n{timestamp}\n{nonce}\n{digest}"
+    return (signed if partner_id is None else f"v2\n{partner_id}\n{signed}").encode()
 
 
 def sign(
-    key: Ed25519PrivateKey, method: str, path: str, timestamp: int, nonce: str, body: bytes
+    key: Ed25519PrivateKey,
+    method: str,
+    path: str,
+    timestamp: int,
+    nonce: str,
+    body: bytes,
+    partner_id: str | None = None,
 ) -> str:
-    """The `X-Signature` value for a request (what a partner's client computes)."""
-    message = string_to_sign(method, path, timestamp, nonce, body)
+    """The `X-Signature` value for a request (what a partner's client computes); version 2
+    when `partner_id` is given."""
+    message = string_to_sign(method, path, timestamp, nonce, body, partner_id)
     return base64.b64encode(key.sign(message)).decode()
 
 
@@ -73,7 +91,11 @@ def parse_headers(headers: dict[str, str]) -> SignedRequest:
         signature = base64.b64decode(lowered["x-signature"], validate=True)
     except binascii.Error:
         raise SigningError("bad_signature", "X-Signature must be base64") from None
-    return SignedRequest(lowered["x-partner-id"], int(raw_timestamp), nonce, signature)
+    version = lowered.get(VERSION_HEADER.lower(), "1").strip()
+    if version not in {str(known) for known in VERSIONS}:
+        raise SigningError("missing_header", f"{VERSION_HEADER} must be 1 or 2, or left out")
+    partner_id = lowered["x-partner-id"]
+    return SignedRequest(partner_id, int(raw_timestamp), nonce, signature, int(version))
 
 
 def check_timestamp(timestamp: int, now: float, window_seconds: int) -> None:
@@ -87,14 +109,16 @@ def check_timestamp(timestamp: int, now: float, window_seconds: int) -> None:
 
 def verify(public_key: bytes, request: SignedRequest, method: str, path: str, body: bytes) -> None:
     """Raise `bad_signature` unless the partner's key signed exactly this request."""
-    message = string_to_sign(method, path, request.timestamp, request.nonce, body)
+    bound = request.partner_id if request.version == 2 else None
+    message = string_to_sign(method, path, request.timestamp, request.nonce, body, bound)
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(request.signature, message)
     except (InvalidSignature, ValueError):
         raise SigningError(
             "bad_signature",
             "the signature does not verify with this partner's registered key for "
-            "METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nSHA256_HEX_OF_BODY",
+            + ("v2\\nPARTNER_ID\\n" if bound else "")
+            + "METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nSHA256_HEX_OF_BODY",
         ) from None
 
 

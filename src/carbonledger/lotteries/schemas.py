@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carbonledger.bounds import Amount, Moment
 from carbonledger.lotteries.purchases import MAX_ENTRIES_PER_PURCHASE, MAX_KEY_LENGTH
 from carbonledger.lotteries.terms import LotteryTerms, PrizeTerms
 
@@ -32,9 +33,9 @@ class LotteryIn(BaseModel):
     name_en: str = Field(min_length=1, max_length=200)
     scenario: str | None = None
     daily_entries: int = Field(1, ge=1, le=100)
-    entry_price: int | None = Field(None, ge=1, description="Points per entry; null: not sold.")
-    opens_at: datetime | None = Field(None, description="Now when left out; never earlier.")
-    closes_at: datetime
+    entry_price: Amount | None = Field(None, ge=1, description="Points per entry; null: not sold.")
+    opens_at: Moment | None = Field(None, description="Now when left out; never earlier.")
+    closes_at: Moment
     one_per_account: bool = True
     prizes: list[PrizeIn] = Field(min_length=1, max_length=50)
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carbonledger.bounds import Amount, Moment
 from carbonledger.points.rules import RulesVersion
 from carbonledger.points.service import CampaignState
 from carbonledger.points.statement import Statement
@@ -17,8 +18,8 @@ class RulesIn(BaseModel):
     """New award rules, in force for every credit from now on."""
 
     model_config = ConfigDict(extra="forbid")
-    mg_per_point: int = Field(description="Milligrams CO2e per point; 1000 = 1 point per gram.")
-    daily_cap: int | None = Field(
+    mg_per_point: Amount = Field(description="Milligrams CO2e per point; 1000 = 1 point per gram.")
+    daily_cap: Amount | None = Field(
         description="Most credit points (base and bonuses) a citizen earns a local day; "
         "null for no cap."
     )
@@ -58,15 +59,15 @@ class CampaignIn(BaseModel):
     id: str = Field(description="Letters, digits, '.', '_' or '-'; names the budget account.")
     name_zh: str
     name_en: str
-    starts_at: datetime = Field(description="With a time zone; the window includes it.")
-    ends_at: datetime = Field(description="With a time zone; the window excludes it.")
-    multiplier_permille: int = Field(description="2000 doubles the points; 1000 to 10000.")
+    starts_at: Moment = Field(description="With a time zone; the window includes it.")
+    ends_at: Moment = Field(description="With a time zone; the window excludes it.")
+    multiplier_permille: Amount = Field(description="2000 doubles the points; 1000 to 10000.")
     scenarios: list[str] = Field(default=[], description="Scenario codes; empty for any.")
     categories: list[str] = Field(default=[], description="Scenario categories; empty for any.")
     regions: list[str] = Field(
         default=[], description="6-digit division codes (province, prefecture or district)."
     )
-    budget: int = Field(description="Points funded from issuance for the bonuses.")
+    budget: Amount = Field(description="Points funded from issuance for the bonuses.")
 
 
 class CampaignOut(BaseModel):
@@ -131,7 +132,7 @@ class CampaignAdminOut(CampaignOut):
 
 class TopUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    points: int = Field(gt=0, description="Points added to the budget from issuance.")
+    points: Amount = Field(gt=0, description="Points added to the budget from issuance.")
     idempotency_key: str = Field(
         min_length=1,
         max_length=64,

@@ -8,14 +8,25 @@ from __future__ import annotations
 import csv
 import io
 
+from carbonledger.cells import csv_value
 from carbonledger.reports.monthly import MonthlyReport
 
 HEADER = ("section", "item", "label", "measure", "value")
 
 
+class _Writer:
+    """csv.writer whose text never runs as a formula (a partner's name is the partner's own)."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self.writer = csv.writer(out, lineterminator="\r\n")
+
+    def writerow(self, row: tuple[object, ...]) -> None:
+        self.writer.writerow([csv_value(value) for value in row])
+
+
 def write_csv(report: MonthlyReport) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = _Writer(out)
     writer.writerow(HEADER)
     writer.writerow(("report", "month", "", "month", report.label))
     writer.writerow(("report", "region", "", "region", report.region or "all"))

@@ -12,6 +12,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from carbonledger.cells import set_value
 from carbonledger.reports.monthly import Measure, MonthlyReport, Table, kg
 
 SHEETS = {
@@ -41,7 +42,7 @@ def _cell(measure: Measure, value: int) -> Any:
 
 def _header(sheet: Worksheet, row: int, titles: list[str]) -> None:
     for column, title in enumerate(titles, start=1):
-        cell = sheet.cell(row=row, column=column, value=title)
+        cell = set_value(sheet.cell(row=row, column=column), title)
         cell.font, cell.fill = _BOLD, _HEAD
         cell.alignment = Alignment(wrap_text=True)
 
@@ -51,7 +52,7 @@ def _section(sheet: Worksheet, table: Table) -> None:
     sheet["A1"].font = Font(bold=True, size=13)
     _header(sheet, 3, [f"{table.item_zh} {table.item_en}", *map(heading, table.measures)])
     for offset, row in enumerate(table.rows):
-        sheet.cell(row=4 + offset, column=1, value=row.label)
+        set_value(sheet.cell(row=4 + offset, column=1), row.label)
         for column, measure in enumerate(table.measures, start=2):
             cell = sheet.cell(row=4 + offset, column=column)
             cell.value = _cell(measure, row.values[measure.key])
@@ -71,12 +72,12 @@ def _summary(sheet: Worksheet, report: MonthlyReport) -> None:
         ("生成时间 Generated", report.generated_at.isoformat(timespec="seconds")),
     )
     for offset, (name, value) in enumerate(meta, start=3):
-        sheet.cell(row=offset, column=1, value=name).font = _BOLD
-        sheet.cell(row=offset, column=2, value=value)
+        set_value(sheet.cell(row=offset, column=1), name).font = _BOLD
+        set_value(sheet.cell(row=offset, column=2), value)
     _header(sheet, 7, ["指标 Measure", "数值 Value"])
     [total] = report.totals.rows
     for offset, measure in enumerate(report.totals.measures, start=8):
-        sheet.cell(row=offset, column=1, value=heading(measure))
+        set_value(sheet.cell(row=offset, column=1), heading(measure))
         cell = sheet.cell(row=offset, column=2, value=_cell(measure, total.values[measure.key]))
         cell.number_format = _KG if measure.kind == "mg" else _COUNT
     sheet.column_dimensions["A"].width = 34
@@ -99,11 +100,11 @@ def _proof(sheet: Worksheet, report: MonthlyReport) -> None:
         ("验证 Verify", "carbonledger verify --url <platform address>"),
     )
     for offset, (name, value) in enumerate(rows, start=3):
-        sheet.cell(row=offset, column=1, value=name).font = _BOLD
-        sheet.cell(row=offset, column=2, value=value)
+        set_value(sheet.cell(row=offset, column=1), name).font = _BOLD
+        set_value(sheet.cell(row=offset, column=2), value)
     sheet.cell(row=10, column=1, value="签名检查点 Signed checkpoint").font = _BOLD
     for offset, line in enumerate(proof.note.splitlines(), start=11):
-        sheet.cell(row=offset, column=1, value=line).font = Font(name="Courier New")
+        set_value(sheet.cell(row=offset, column=1), line).font = Font(name="Courier New")
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 80
 

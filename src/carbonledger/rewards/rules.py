@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from carbonledger import bounds
 from carbonledger.errors import Conflict, Gone, InsufficientPoints, InvalidInput
 from carbonledger.ids import random_code
 from carbonledger.points.postings import RESERVED, Transfer, citizen_account
@@ -109,6 +110,9 @@ def terms_problems(terms: Terms) -> list[str]:
         found.append("valid_from and valid_until need a time zone offset")
     elif terms.valid_from >= terms.valid_until:
         found.append("valid_until must be later than valid_from")
+    for field, moment in (("valid_from", terms.valid_from), ("valid_until", terms.valid_until)):
+        if aware and (problem := bounds.instant_problem(moment)):
+            found.append(f"{field}: {problem}")
     return found
 
 

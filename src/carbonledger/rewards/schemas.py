@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from carbonledger.bounds import Amount, Instant
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.rewards.rules import KINDS
 
@@ -31,11 +32,11 @@ class RewardIn(BaseModel):
     kind: str = Field(description=", ".join(KINDS))
     name_zh: str
     name_en: str
-    price: int = Field(description="points")
-    stock: int
-    per_citizen_limit: int | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime
+    price: Amount = Field(description="points")
+    stock: Amount
+    per_citizen_limit: Amount | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant
 
 
 class RewardChange(BaseModel):
@@ -43,11 +44,11 @@ class RewardChange(BaseModel):
 
     model_config = _STRICT
 
-    price: int | None = None
-    stock: int | None = None
-    per_citizen_limit: int | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    price: Amount | None = None
+    stock: Amount | None = None
+    per_citizen_limit: Amount | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class RewardOut(BaseModel):

@@ -63,16 +63,14 @@ def add_citizen(conn: Connection, keys: Keys, seed: int) -> tuple[str, str, str]
     password = _password()
     region = habits(seed, DEMO_CITIZEN).district
     phone = synthetic_phone(DEMO_CITIZEN)
-    citizen_id = auth.register_citizen(
-        conn,
-        keys,
+    entry = auth.registration(
         name=synthetic_name(DEMO_CITIZEN),
         phone=phone,
         id_number=synthetic_id_number(DEMO_CITIZEN, region),
         password=password,
         region=region,
-        now=now,
     )
+    citizen_id = auth.add_registered(conn, keys, entry, now)
     for partner in (p.id for p in PARTNERS if p.role != "merchant"):
         code = accounts.create_link_code(conn, citizen_id, partner, now, 10)
         accounts.link(conn, partner, user_id(partner, DEMO_CITIZEN), code, now)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock
+from carbonledger import bounds, clock
 from carbonledger.engagement import events, quiz
 from carbonledger.engagement import service as engagement
 from carbonledger.engagement.rules import Payment
@@ -56,13 +56,11 @@ def _check_in(conn: Connection, platform: Platform, citizen: str, _: dict[str, s
 
 
 def _answer(conn: Connection, platform: Platform, citizen: str, form: dict[str, str]) -> Payment:
-    choice = form.get("choice", "")
-    if not choice.isdigit():
+    choice = bounds.whole_number(form.get("choice", ""))
+    if choice is None:
         raise InvalidInput("choose one of the answers", code="invalid_choice")
     zone = platform.settings.zone
-    return quiz.answer(
-        conn, citizen, form.get("question", ""), int(choice), zone, clock.now()
-    ).payment
+    return quiz.answer(conn, citizen, form.get("question", ""), choice, zone, clock.now()).payment
 
 
 def _sign_up(conn: Connection, _: Platform, citizen: str, form: dict[str, str]) -> None:

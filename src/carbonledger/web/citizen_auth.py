@@ -1,22 +1,17 @@
 """Citizen app: registering (实名注册: real name, ID number, phone and password) and logging in
 (logging out is on the account page). The forms call the same services as `/api/v1/citizens` and
 `/api/v1/session/citizen`; a failed login is counted (and throttled) in its own committed
-transaction before it is refused."""
+transaction before it is refused, and the password is checked outside any transaction."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.engine import Connection
 
-from carbonledger import clock
-from carbonledger.accounts import auth
 from carbonledger.accounts.dependencies import current_session
-from carbonledger.accounts.endpoints import set_session_cookie
-from carbonledger.accounts.sessions import Session
+from carbonledger.accounts.endpoints import logged_in, registered, set_session_cookie
 from carbonledger.errors import CarbonLedgerError, Unauthorized
-from carbonledger.platform import Platform
-from carbonledger.web.citizen_support import refused, show, writing
+from carbonledger.web.citizen_support import refused, show
 from carbonledger.web.guard import safe_next, same_site_form
 
 router = APIRouter(include_in_schema=False)
@@ -45,26 +40,9 @@ async def register_form(request: Request) -> Response:
 @router.post("/app/register")
 async def register(request: Request) -> Response:
     form: dict[str, str] = {}
-
-    def work(conn: Connection, platform: Platform) -> tuple[str, Session]:
-        now = clock.now()
-        citizen_id = auth.register_citizen(
-            conn,
-            platform.keys,
-            name=form.get("name", ""),
-            phone=form.get("phone", ""),
-            id_number=form.get("id_number", ""),
-            password=form.get("password", ""),
-            region=platform.settings.region,
-            now=now,
-        )
-        return auth.open_session(
-            conn, platform.keys, "citizen", citizen_id, now, platform.settings.session_hours
-        )
-
     try:
         form = await same_site_form(request)
-        token, session = await writing(request, work)
+        token, session = await registered(request, {**form, "region": ""})
     except CarbonLedgerError as error:
         return refused(request, _REGISTER, None, "register", error, form=_entered(form))
     response = RedirectResponse(HOME, status_code=303)
@@ -83,20 +61,11 @@ async def login_form(request: Request) -> Response:
 @router.post("/app/login")
 async def login(request: Request) -> Response:
     form: dict[str, str] = {}
-
-    def work(conn: Connection, platform: Platform) -> tuple[str, Session] | None:
-        return auth.login_citizen(
-            conn,
-            platform.keys,
-            form.get("phone", ""),
-            form.get("password", ""),
-            clock.now(),
-            platform.settings.session_hours,
-        )
-
     try:
         form = await same_site_form(request)
-        opened = await writing(request, work)
+        opened = await logged_in(
+            request, "citizen", form.get("phone", ""), form.get("password", "")
+        )
         if opened is None:
             raise Unauthorized("the phone number or the password is wrong", code="bad_credentials")
     except CarbonLedgerError as error:

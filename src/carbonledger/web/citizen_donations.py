@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock
+from carbonledger import bounds, clock
 from carbonledger.donations import service as donations
 from carbonledger.errors import InvalidInput
 from carbonledger.platform import Platform
@@ -52,11 +52,11 @@ async def projects(request: Request) -> HTMLResponse:
 
 
 def _donate(conn: Connection, _platform: Platform, citizen: str, form: dict[str, str]) -> None:
-    units = form.get("units", "")
-    if not units.isdigit():
+    units = bounds.whole_number(form.get("units", ""))
+    if units is None:
         raise InvalidInput("give the number of units as a whole number", code="invalid_units")
     project, key = form.get("project", ""), form.get("key", "")
-    donations.donate(conn, citizen, project, int(units), key, clock.now())
+    donations.donate(conn, citizen, project, units, key, clock.now())
 
 
 @router.post("/app/donations")

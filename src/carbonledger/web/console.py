@@ -15,8 +15,7 @@ from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import current_session, platform_of
-from carbonledger.accounts.endpoints import set_session_cookie
-from carbonledger.accounts.sessions import Session
+from carbonledger.accounts.endpoints import logged_in, set_session_cookie
 from carbonledger.errors import CarbonLedgerError, Unauthorized
 from carbonledger.ledgers import service as ledgers
 from carbonledger.methodology import service as methodology
@@ -60,22 +59,11 @@ async def login_form(request: Request) -> Response:
 @router.post("/console/login")
 async def login(request: Request) -> Response:
     form: dict[str, str] = {}
-    platform = platform_of(request)
-
-    def work(conn: Connection) -> tuple[str, Session] | None:
-        return auth.login_operator(
-            conn,
-            platform.keys,
-            form.get("operator", "").strip(),
-            form.get("password", ""),
-            clock.now(),
-            platform.settings.session_hours,
-        )
-
     try:
         form = await same_site_form(request)
-        # Committed before the refusal: a failed login counts towards the throttle.
-        opened = await transactions.write(request, work)
+        # The failure is committed before the refusal: it counts towards the throttle.
+        login, password = form.get("operator", ""), form.get("password", "")
+        opened = await logged_in(request, "operator", login, password)
         if opened is None:
             raise Unauthorized("the operator id or the password is wrong", code="bad_credentials")
     except CarbonLedgerError as error:

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
-from carbonledger import clock, transactions
+from carbonledger import bounds, clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import InvalidInput
 from carbonledger.ids import ulid
@@ -67,23 +67,21 @@ async def points(request: Request) -> Response:
 
 
 def _whole(text: str, name: str, problems: list[str], *, blank: bool = False) -> int | None:
-    text = text.strip().replace(",", "")
-    if blank and not text:
+    if blank and not text.strip():
         return None
-    if not text.isdigit():
-        problems.append(f"{name}: a whole number")
-        return None
-    return int(text)
+    value = bounds.whole_number(text)
+    if value is None:
+        problems.append(f"{name}: a whole number from 0 to {bounds.MAX_AMOUNT:,}")
+    return value
 
 
 def _local(text: str, name: str, zone: ZoneInfo, problems: list[str]) -> datetime | None:
     """A time the operator typed, in the city's time unless it names its own zone."""
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        problems.append(f"{name}: a date and time")
+        return bounds.local_instant(text, zone)
+    except ValueError as error:
+        problems.append(f"{name}: {error}")
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _permille(text: str, problems: list[str]) -> int | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from carbonledger import clock, transactions
+from carbonledger import bounds, clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.review import service
 from carbonledger.web.console_support import Area, Operator, show
@@ -25,7 +25,7 @@ def _query(request: Request) -> tuple[str, int]:
     page_number = request.query_params.get("page", "1")
     return (
         status if status in STATUSES else "open",
-        int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1,
+        max(bounds.whole_number(page_number) or 1, 1),
     )
 
 

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from carbonledger.accounts import sessions
-from carbonledger.accounts.dependencies import current_session
+from carbonledger.accounts.dependencies import current_session, refuse_other_sites
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import Forbidden
 
@@ -54,11 +54,7 @@ async def same_site_form(request: Request) -> dict[str, str]:
     token to check. A page of another site could still post it, logging the visitor in to an
     account of its choosing, so the browser's own word on where the form came from must be
     this site."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("this form must be sent from this site's own page", code="csrf_failed")
+    refuse_other_sites(request)
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
 

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db
+from carbonledger import db
 from carbonledger.accounts import auth, portal, sessions
 from carbonledger.accounts.dependencies import platform_of
-from carbonledger.accounts.endpoints import set_session_cookie
+from carbonledger.accounts.endpoints import logged_in, set_session_cookie
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError, Forbidden, RateLimited
 from carbonledger.web import i18n
-from carbonledger.web.guard import checked_form, page_session, safe_next
+from carbonledger.web.guard import checked_form, page_session, safe_next, same_site_form
 from carbonledger.web.rendering import language_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -119,16 +119,11 @@ async def login(
     access_key: Annotated[str, Form(max_length=128)] = "",
     next_path: Annotated[str, Form(alias="next", max_length=500)] = HOME,
 ) -> Response:
-    platform = platform_of(request)
     target = safe_next(next_path, HOME)
 
-    def work(conn: Any) -> tuple[str, Session] | None:
-        return portal.login_partner(
-            conn, platform.keys, partner, access_key, clock.now(), platform.settings.session_hours
-        )
-
     try:
-        opened = await writing(request, work)
+        await same_site_form(request)
+        opened = await logged_in(request, "partner", partner, access_key)
     except CarbonLedgerError as error:
         return refusal(request, error, "portal/login.html", next=target, partner_id=partner)
     if opened is None:

@@ -3,7 +3,7 @@ CSRF token for forms, and the helpers templates use (t, grams, points, dates).""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import cache
 from typing import Any
 
@@ -25,12 +25,19 @@ def grams(reduction_mg: int) -> str:
     return f"{value / 1_000_000:,.3f} t"
 
 
-def when(value: datetime | date | str | None) -> str:
+def when(value: datetime | date | str | None, zone: tzinfo | None = None) -> str:
+    """A date or instant as pages show it, an instant in `zone` when given. Never fails on what
+    is stored: an instant that has no local time (the far edge of the calendar) shows in UTC."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
+        if zone is not None:
+            try:
+                value = value.astimezone(zone)
+            except (OverflowError, ValueError):
+                return value.strftime("%Y-%m-%d %H:%M UTC")
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 

@@ -42,28 +42,39 @@ def test_roles_must_be_known_and_present() -> None:
 
 
 @pytest.mark.parametrize(
-    ("failures", "since", "locked"),
+    ("throttle", "failures", "since", "wait"),
     [
-        (0, None, False),
-        (sessions.MAX_FAILURES - 1, timedelta(minutes=1), False),
-        (sessions.MAX_FAILURES, timedelta(minutes=1), True),
-        (sessions.MAX_FAILURES + 3, timedelta(minutes=14), True),
-        (sessions.MAX_FAILURES, sessions.FAILURE_WINDOW, False),
+        (sessions.ACCOUNT_FROM_ADDRESS, 0, None, 0),
+        (sessions.ACCOUNT_FROM_ADDRESS, sessions.MAX_FAILURES - 1, timedelta(0), 0),
+        (sessions.ACCOUNT_FROM_ADDRESS, sessions.MAX_FAILURES, timedelta(0), 1),
+        (sessions.ACCOUNT_FROM_ADDRESS, sessions.MAX_FAILURES + 3, timedelta(seconds=3), 5),
+        (sessions.ACCOUNT_FROM_ADDRESS, sessions.MAX_FAILURES + 40, timedelta(0), 900),
+        (sessions.ACCOUNT, 60, timedelta(0), 60),
+        (sessions.ADDRESS, 19, timedelta(0), 0),
+        (sessions.ACCOUNT_FROM_ADDRESS, 50, sessions.FORGOTTEN_AFTER, 0),
     ],
 )
-def test_logins_lock_after_too_many_failures_within_the_window(
-    failures: int, since: timedelta | None, locked: bool
+def test_failed_logins_back_off_up_to_a_cap(
+    throttle: sessions.Throttle, failures: int, since: timedelta | None, wait: int
 ) -> None:
-    first_at = None if since is None else NOW - since
-    wait = sessions.locked_for(failures, first_at, NOW)
-    assert (wait > 0) is locked
-    if since is not None and locked:
-        assert wait <= (sessions.FAILURE_WINDOW - since).total_seconds() + 1
+    last_at = None if since is None else NOW - since
+    assert sessions.wait_after(throttle, failures, last_at, NOW) == wait
 
 
 @pytest.mark.parametrize(
     ("password", "problem"),
-    [("short1", "at least"), ("allletters", "mixes"), ("1234567890", "mixes"), ("x1" * 70, "most")],
+    [
+        ("short1", "at least"),
+        ("allletters", "mixes"),
+        ("1234567890", "mixes"),
+        ("x1" * 70, "most"),
+        ("password1", "common"),
+        ("Password!23", "common"),
+        ("woaini520", "common"),
+        ("aaaaaaa1", "different"),
+        (" " * 8, "at least"),
+        ("  ab1  ", "at least"),
+    ],
 )
 def test_weak_passwords_are_refused_with_the_reason(password: str, problem: str) -> None:
     assert problem in (passwords.password_problem(password) or "")

@@ -119,3 +119,29 @@ def test_public_keys_must_be_32_raw_bytes(key: Ed25519PrivateKey) -> None:
         signing.parse_public_key(base64.b64encode(b"x" * 31).decode())
     with pytest.raises(ValueError, match="base64"):
         signing.parse_public_key("not base64!")
+
+
+def test_version_2_binds_the_partner_id(key: Ed25519PrivateKey) -> None:
+    body = b"{}"
+    sig = signing.sign(key, "POST", "/api/v1/records", 1_700_000_000, "n" * 16, body, "mobike")
+    headers = {
+        "X-Partner-Id": "mobike",
+        "X-Timestamp": "1700000000",
+        "X-Nonce": "n" * 16,
+        "X-Signature": sig,
+        "X-Signature-Version": "2",
+    }
+    signing.verify(_public(key), signing.parse_headers(headers), "POST", "/api/v1/records", body)
+    # The same signature sent as another partner holding the very same key does not verify.
+    resent = signing.parse_headers({**headers, "X-Partner-Id": "ofo"})
+    with pytest.raises(signing.SigningError) as raised:
+        signing.verify(_public(key), resent, "POST", "/api/v1/records", body)
+    assert raised.value.code == "bad_signature"
+    assert "PARTNER_ID" in str(raised.value)
+    # Nor as version 1: the string signed differs.
+    as_v1 = signing.parse_headers({**headers, "X-Signature-Version": "1"})
+    with pytest.raises(signing.SigningError):
+        signing.verify(_public(key), as_v1, "POST", "/api/v1/records", body)
+    with pytest.raises(signing.SigningError) as unknown:
+        signing.parse_headers({**headers, "X-Signature-Version": "3"})
+    assert unknown.value.code == "missing_header"
