@@ -89,10 +89,24 @@ def test_registration_lists_every_problem_and_keeps_what_was_typed(served: Serve
     assert answer.status_code == 400
     flash = _flash(answer)
     assert flash.startswith("注册信息有误")
-    for field in ("phone", "id_number", "password"):
+    for field in ("手机号", "身份证号", "密码"):
         assert field in flash
+    assert not re.search("[A-Za-z]", flash), "a Chinese page shows no English"
     assert 'value="张三"' in answer.text
     assert 'value="x"' not in answer.text
+
+
+def test_an_english_page_names_the_fields_to_fix_in_english(served: Served) -> None:
+    _, url = served
+    answer = httpx.post(
+        f"{url}/app/register?lang=en",
+        data={"name": "张三", "id_number": "110105194912310021", "phone": "123", "password": "x"},
+    )
+    assert answer.status_code == 400
+    flash = _flash(answer)
+    assert flash.startswith("Please check the registration")
+    for field in ("phone:", "id_number:", "password:"):
+        assert field in flash
 
 
 def test_a_registered_phone_is_refused_with_409(served: Served) -> None:

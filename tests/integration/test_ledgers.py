@@ -153,3 +153,17 @@ def test_the_dashboard_carries_no_personal_data(platform: Platform) -> None:
     assert figures["totals"]["participants"] == 3
     assert len(figures["trend"]) == service.TREND_DAYS
     assert sum(d["accepted"] for d in figures["trend"]) == figures["totals"]["accepted"]
+
+
+def test_the_enterprise_days_add_up_to_its_totals_with_unnamed_rejections(
+    platform: Platform,
+) -> None:
+    bike, _, _ = _city(platform)
+    submit(platform, bike, [record("teleporting", user="b1"), record("walking", user="b2")])
+    today = _today(platform)
+    with db.read(platform.engine) as conn:
+        ledger = service.enterprise(conn, bike, today - timedelta(days=3), today)
+    for name in _COUNTED:
+        assert sum(d[name] for d in ledger["days"]) == ledger["totals"][name], name
+    unnamed = [d for d in ledger["days"] if d["scenario"] == ""]
+    assert [d["rejected"] for d in unnamed] == [1]

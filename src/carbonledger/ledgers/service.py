@@ -90,8 +90,9 @@ def enterprise(conn: Connection, partner_id: str, first: date, last: date) -> di
             **{name: sums[name] for name in figures.COUNTS},
             "citizens": citizens.get((day, scenario), 0),
         }
+        # Records rejected before their scenario was known have scenario "": a row of their
+        # own, so that the days add up to the totals.
         for (day, scenario), sums in sorted(cells.items())
-        if scenario  # records too malformed to name a scenario count only in the totals
     ]
     return {
         "partner": partner_id,

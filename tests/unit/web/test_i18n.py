@@ -3,8 +3,8 @@ key rather than a crash."""
 
 from __future__ import annotations
 
-from carbonledger.web import i18n
-from carbonledger.web.rendering import grams
+from carbonledger.web.base import i18n
+from carbonledger.web.base.rendering import grams
 
 
 def test_every_text_exists_in_both_languages() -> None:

@@ -1,0 +1,19 @@
+"""Names pages show for codes, in the page's language: scenarios (from the methodology
+catalogue) and the city's districts (`region.<code>` texts in messages/dashboard.toml)."""
+
+from __future__ import annotations
+
+from carbonledger.methodology.catalogue import Catalogue
+from carbonledger.web.base import i18n
+
+
+def scenario_names(catalogue: Catalogue, language: str) -> dict[str, str]:
+    return {s.code: s.name_zh if language == "zh" else s.name_en for s in catalogue.scenarios}
+
+
+def region_names(language: str) -> dict[str, str]:
+    return {
+        key.removeprefix("region."): text
+        for key, text in i18n.messages()[language].items()
+        if key.startswith("region.")
+    }

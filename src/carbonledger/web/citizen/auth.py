@@ -1,0 +1,109 @@
+"""Citizen app: registering (实名注册: real name, ID number, phone and password) and logging in
+(logging out is on the account page). The forms call the same services as `/api/v1/citizens` and
+`/api/v1/session/citizen`; a failed login is counted (and throttled) in its own committed
+transaction before it is refused."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import Connection
+
+from carbonledger import clock, transactions
+from carbonledger.accounts import auth
+from carbonledger.accounts.dependencies import current_session, platform_of
+from carbonledger.accounts.endpoints import set_session_cookie
+from carbonledger.accounts.sessions import Session
+from carbonledger.errors import CarbonLedgerError, Unauthorized
+from carbonledger.web.base.guard import safe_next, same_site_form
+from carbonledger.web.citizen.page import refused, show
+
+router = APIRouter(include_in_schema=False)
+HOME = "/app"
+_REGISTER = "citizen/register.html"
+_LOGIN = "citizen/login.html"
+
+
+async def _logged_in(request: Request) -> bool:
+    found = await current_session(request)
+    return found is not None and found.kind == "citizen"
+
+
+def _entered(form: dict[str, str]) -> dict[str, str]:
+    """What the form shows again after a refusal: everything but the password."""
+    return {key: value for key, value in form.items() if key != "password"}
+
+
+@router.get("/app/register")
+async def register_form(request: Request) -> Response:
+    if await _logged_in(request):
+        return RedirectResponse(HOME, status_code=303)
+    return show(request, _REGISTER, None, "register", form={})
+
+
+@router.post("/app/register")
+async def register(request: Request) -> Response:
+    form: dict[str, str] = {}
+
+    platform = platform_of(request)
+
+    def work(conn: Connection) -> tuple[str, Session]:
+        now = clock.now()
+        citizen_id = auth.register_citizen(
+            conn,
+            platform.keys,
+            name=form.get("name", ""),
+            phone=form.get("phone", ""),
+            id_number=form.get("id_number", ""),
+            password=form.get("password", ""),
+            region=platform.settings.region,
+            now=now,
+        )
+        return auth.open_session(
+            conn, platform.keys, "citizen", citizen_id, now, platform.settings.session_hours
+        )
+
+    try:
+        form = await same_site_form(request)
+        token, session = await transactions.write(request, work)
+    except CarbonLedgerError as error:
+        return refused(request, _REGISTER, None, "register", error, form=_entered(form))
+    response = RedirectResponse(HOME, status_code=303)
+    set_session_cookie(request, response, token, session)
+    return response
+
+
+@router.get("/app/login")
+async def login_form(request: Request) -> Response:
+    target = safe_next(request.query_params.get("next"), HOME)
+    if await _logged_in(request):
+        return RedirectResponse(target, status_code=303)
+    return show(request, _LOGIN, None, "login", form={"next": target})
+
+
+@router.post("/app/login")
+async def login(request: Request) -> Response:
+    form: dict[str, str] = {}
+
+    platform = platform_of(request)
+
+    def work(conn: Connection) -> tuple[str, Session] | None:
+        return auth.login_citizen(
+            conn,
+            platform.keys,
+            form.get("phone", ""),
+            form.get("password", ""),
+            clock.now(),
+            platform.settings.session_hours,
+        )
+
+    try:
+        form = await same_site_form(request)
+        opened = await transactions.write(request, work)
+        if opened is None:
+            raise Unauthorized("the phone number or the password is wrong", code="bad_credentials")
+    except CarbonLedgerError as error:
+        return refused(request, _LOGIN, None, "login", error, form=_entered(form))
+    response = RedirectResponse(safe_next(form.get("next"), HOME), status_code=303)
+    set_session_cookie(request, response, *opened)
+    return response
