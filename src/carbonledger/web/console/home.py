@@ -104,7 +104,11 @@ def _overview(conn: Connection, me: Operator, request: Request) -> dict[str, Any
     if me.can("reviewer"):
         figures["open_flags"] = review.queue(conn, limit=1)["counts"]["open"]
     if me.can("points"):
-        figures["open_campaigns"] = sum(1 for c in points.campaigns(conn) if c.status == "open")
+        figures["open_campaigns"] = sum(
+            1
+            for c in points.campaigns(conn)
+            if c.status == "open" and c.campaign.ends_at > now
+        )
     if me.can("methodology"):
         figures["upcoming_versions"] = sum(
             1 for v in methodology.published(conn) if v["effective_from"] > today.isoformat()

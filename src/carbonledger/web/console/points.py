@@ -5,7 +5,7 @@ city's issuance account), topping its budget up and closing it. The same service
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +54,8 @@ async def page(
         categories=sorted({(s.category, s.category_zh) for s in catalogue.scenarios}),
         # A fresh key per page: the same top-up form sent twice funds the budget once.
         top_up_key=ulid(clock.now()),
+        now=clock.now(),
+        late=timedelta(days=platform.settings.retention_days),
         **view,
     )
 
