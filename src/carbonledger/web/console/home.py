@@ -105,9 +105,7 @@ def _overview(conn: Connection, me: Operator, request: Request) -> dict[str, Any
         figures["open_flags"] = review.queue(conn, limit=1)["counts"]["open"]
     if me.can("points"):
         figures["open_campaigns"] = sum(
-            1
-            for c in points.campaigns(conn)
-            if c.status == "open" and c.campaign.ends_at > now
+            1 for c in points.campaigns(conn) if c.status == "open" and c.campaign.ends_at > now
         )
     if me.can("methodology"):
         figures["upcoming_versions"] = sum(
