@@ -223,6 +223,19 @@ def test_redeeming_without_enough_points_is_refused_on_the_page(served: Served) 
     assert _flash(answer) == "积分不足。"
 
 
+def test_a_reward_card_says_how_long_a_voucher_lasts_and_a_short_balance_disables_redeem(
+    served: Served,
+) -> None:
+    client, _, reward = _shopper(served, points=50)
+    with client:
+        page = client.get("/app/rewards")
+    card = page.text.split(f'id="reward-{reward}"')[1].split("</li>")[0]
+    hours = served[0].settings.redemption_hold_minutes // 60
+    assert f"兑换后请在 {hours} 小时内到商户使用" in card
+    assert "可兑换至" in card and "有效期至" not in card
+    assert re.search(r"<button type=\"submit\"[^>]* disabled>", card)
+
+
 def test_a_resent_redeem_form_redeems_once(served: Served) -> None:
     client, csrf, reward = _shopper(served, points=500)
     form = {"csrf_token": csrf, "reward": reward, "key": "same-form"}

@@ -39,8 +39,9 @@ def new_key() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _context(conn: Connection, _platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
+def _context(conn: Connection, platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
     return {
+        "hold_minutes": platform.settings.redemption_hold_minutes,
         "rewards": catalogue.available(conn, clock.now()),
         "redemptions": rewards.redemptions_of(conn, citizen),
         "balance": balance(conn, citizen_account(citizen)),
