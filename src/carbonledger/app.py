@@ -135,6 +135,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
         version=__version__,
         description="A city's carbon-inclusion platform: partner API and public log.",
         lifespan=lifespan,
+        docs_url=None,  # served by web.public.docs with scripts from installed packages
+        redoc_url=None,
     )
     app.state.platform = platform
     app.state.limiter = RateLimiter()

@@ -1,12 +1,13 @@
 """Public pages, open to anyone: the landing page, the reduction handbook, the live city
-dashboard with its event stream, and the chart library served from an installed package."""
+dashboard with its event stream, the API's documentation (/docs, /redoc), and the chart
+library and the documentation's scripts served from installed packages."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from carbonledger.web.public import dashboard, pages
+from carbonledger.web.public import dashboard, docs, pages
 
 router = APIRouter(include_in_schema=False)
-for group in (pages, dashboard):
+for group in (pages, dashboard, docs):
     router.include_router(group.router)
