@@ -9,8 +9,11 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from carbonledger import db
 from carbonledger.accounts import sessions
+from carbonledger.accounts.tables import citizens
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
@@ -109,6 +112,30 @@ def test_an_english_page_names_the_fields_to_fix_in_english(served: Served) -> N
         assert field in flash
 
 
+def test_a_citizen_registers_in_the_district_chosen_and_must_choose_one(served: Served) -> None:
+    platform, url = served
+    serial = factories.next_serial()
+    form = {
+        "name": "张三",
+        "id_number": factories.id_number(serial),
+        "phone": factories.phone(serial),
+        "password": factories.PASSWORD,
+    }
+    page = httpx.get(f"{url}/app/register")
+    assert '<option value="110108">海淀区</option>' in page.text
+    assert '<option value="110000">' not in page.text  # the city is not a district
+    unchosen = httpx.post(f"{url}/app/register", data=form)
+    assert unchosen.status_code == 400
+    assert _flash(unchosen) == "注册信息有误：所在区。"
+    made = httpx.post(f"{url}/app/register", data={**form, "region": "110108"})
+    assert made.status_code == 303
+    with db.read(platform.engine) as conn:
+        region = conn.execute(
+            select(citizens.c.region).order_by(citizens.c.id.desc()).limit(1)
+        ).scalar_one()
+    assert region == "110108"
+
+
 def test_a_registered_phone_is_refused_with_409(served: Served) -> None:
     platform, url = served
     _, phone = factories.new_citizen(platform)
@@ -120,6 +147,7 @@ def test_a_registered_phone_is_refused_with_409(served: Served) -> None:
             "id_number": factories.id_number(serial),
             "phone": phone,
             "password": factories.PASSWORD,
+            "region": "110108",
         },
     )
     assert answer.status_code == 409

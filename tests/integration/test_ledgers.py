@@ -132,13 +132,16 @@ def test_a_citizens_ledger_is_theirs_alone_and_pages(platform: Platform) -> None
     with db.read(platform.engine) as conn:
         own = [
             row.id
-            for row in conn.execute(select(records.c.id).where(records.c.citizen_id == citizens[0]))
+            for row in conn.execute(
+                select(records.c.id)
+                .where(records.c.citizen_id == citizens[0])
+                .order_by(records.c.occurred_at.desc(), records.c.id.desc())
+            )
         ]
         first_page = service.personal(conn, citizens[0], 2)
         rest = service.personal(conn, citizens[0], 50, first_page["next_before"])
     shown = [e["record"] for e in first_page["entries"] + rest["entries"]]
-    assert sorted(shown) == sorted(own)
-    assert shown == sorted(shown, reverse=True)
+    assert shown == own  # newest behaviour first, however they arrived
     assert first_page["totals"]["accepted"] == sum(d["records"] for d in first_page["by_day"])
     assert first_page["totals"]["balance"] == first_page["totals"]["points_earned"]
 

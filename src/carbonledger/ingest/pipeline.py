@@ -99,7 +99,7 @@ class _Batch:
         else:
             day, region, scenario = self.today, None, ""
             fields = {
-                "partner_user": None,
+                "partner_user": record.user,
                 "scenario": None,
                 "occurred_at": None,
                 "ended_at": None,

@@ -35,7 +35,15 @@ def choose(query: str | None, cookie: str | None) -> str:
     return DEFAULT
 
 
+SINGULAR = ".one"
+"""An English text may have a singular form, `<key>.one`, used when the first value given is 1
+(`t('citizen.activities.streak', days=1)` → "Checked in 1 day in a row."); Chinese has none."""
+
+
 def translate(language: str, key: str, **values: object) -> str:
     """The text for `key`; an unknown key shows as itself so a gap is visible, never a crash."""
-    text = messages()[language].get(key) or messages()[DEFAULT].get(key) or key
+    table = messages()[language]
+    if values and next(iter(values.values())) == 1 and key + SINGULAR in table:
+        key += SINGULAR
+    text = table.get(key) or messages()[DEFAULT].get(key) or key
     return text.format(**values) if values else text

@@ -17,3 +17,14 @@ def region_names(language: str) -> dict[str, str]:
         for key, text in i18n.messages()[language].items()
         if key.startswith("region.")
     }
+
+
+def districts(city: str, language: str) -> dict[str, str]:
+    """The districts of the city `city` (its 6-digit code) that have names: the codes under it,
+    without the city itself. A citizen chooses one at registration."""
+    prefix = city.rstrip("0")[:4] if city.endswith("00") else city
+    return {
+        code: name
+        for code, name in sorted(region_names(language).items())
+        if code.startswith(prefix) and code != city
+    }

@@ -15,7 +15,9 @@ from carbonledger.accounts.dependencies import current_session, platform_of
 from carbonledger.accounts.endpoints import set_session_cookie
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError, Unauthorized
+from carbonledger.web.base import names
 from carbonledger.web.base.guard import safe_next, same_site_form
+from carbonledger.web.base.rendering import language_of
 from carbonledger.web.citizen.page import refused, show
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +31,11 @@ async def _logged_in(request: Request) -> bool:
     return found is not None and found.kind == "citizen"
 
 
+def _districts(request: Request) -> dict[str, str]:
+    """The city's districts to choose from, named in the page's language (none: the city)."""
+    return names.districts(platform_of(request).settings.region, language_of(request))
+
+
 def _entered(form: dict[str, str]) -> dict[str, str]:
     """What the form shows again after a refusal: everything but the password."""
     return {key: value for key, value in form.items() if key != "password"}
@@ -38,7 +45,7 @@ def _entered(form: dict[str, str]) -> dict[str, str]:
 async def register_form(request: Request) -> Response:
     if await _logged_in(request):
         return RedirectResponse(HOME, status_code=303)
-    return show(request, _REGISTER, None, "register", form={})
+    return show(request, _REGISTER, None, "register", form={}, districts=_districts(request))
 
 
 @router.post("/app/register")
@@ -56,7 +63,8 @@ async def register(request: Request) -> Response:
             phone=form.get("phone", ""),
             id_number=form.get("id_number", ""),
             password=form.get("password", ""),
-            region=platform.settings.region,
+            # A district from the list; anything else is refused with the form's other problems.
+            region=region if region in _districts(request) else "",
             now=now,
         )
         return auth.open_session(
@@ -65,9 +73,18 @@ async def register(request: Request) -> Response:
 
     try:
         form = await same_site_form(request)
+        region = form.get("region", "") if _districts(request) else platform.settings.region
         token, session = await transactions.write(request, work)
     except CarbonLedgerError as error:
-        return refused(request, _REGISTER, None, "register", error, form=_entered(form))
+        return refused(
+            request,
+            _REGISTER,
+            None,
+            "register",
+            error,
+            form=_entered(form),
+            districts=_districts(request),
+        )
     response = RedirectResponse(HOME, status_code=303)
     set_session_cookie(request, response, token, session)
     return response
