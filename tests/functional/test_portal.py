@@ -10,10 +10,12 @@ from datetime import timedelta
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.sessions import MAX_FAILURES
+from carbonledger.accounts.tables import retired_keys
 from carbonledger.client import PartnerClient
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
@@ -122,7 +124,9 @@ def test_a_form_without_its_csrf_token_changes_nothing(served: Served) -> None:
     assert new_key not in page.text
 
 
-def test_rotating_the_signing_key_refuses_the_old_one(served: Served) -> None:
+def test_a_rotated_signing_key_still_signs_during_the_overlap_then_is_refused(
+    served: Served,
+) -> None:
     platform, url = served
     partner = factories.add_partner(platform)
     new = Ed25519PrivateKey.generate()
@@ -133,11 +137,22 @@ def test_rotating_the_signing_key_refuses_the_old_one(served: Served) -> None:
     assert rotated.status_code == 200
     assert public_key_b64(partner.key) in rotated.text  # listed among the retired keys
     assert (again.status_code, "新密钥与当前密钥相同" in again.text) == (409, True)
+    assert f"{platform.settings.key_overlap_hours:g} 小时" in rotated.text
     ledger = f"/api/v1/partner/ledger?from={clock.now().date()}&to={clock.now().date()}"
+    with PartnerClient(url, partner.id, partner.key) as old:
+        overlapping = old.request("GET", ledger)  # a server not yet moved to the new key
+    overlap = timedelta(hours=platform.settings.key_overlap_hours)
+    with db.write(platform.engine) as conn:
+        conn.execute(
+            update(retired_keys)
+            .where(retired_keys.c.partner_id == partner.id)
+            .values(retired_at=clock.now() - overlap - timedelta(minutes=1))
+        )
     with PartnerClient(url, partner.id, partner.key) as old:
         refused = old.request("GET", ledger)
     with PartnerClient(url, partner.id, new) as current:
         accepted = current.request("GET", ledger)
+    assert overlapping.status_code == 200
     assert (refused.status_code, refused.json()["error"]["code"]) == (401, "bad_signature")
     assert accepted.status_code == 200
 

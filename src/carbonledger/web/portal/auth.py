@@ -82,9 +82,9 @@ def refusal(
     return rendering.refused(request, template, error, audience=AUDIENCE, **context)
 
 
-def said(request: Request, key: str) -> str:
+def said(request: Request, key: str, **values: object) -> str:
     """A message text in the request's language, for a flash after a change."""
-    return i18n.translate(language_of(request), key)
+    return i18n.translate(language_of(request), key, **values)
 
 
 @router.get("/portal/login")

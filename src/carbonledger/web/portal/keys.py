@@ -1,6 +1,6 @@
-"""Partner portal: the partner's keys. Rotating the signing key registers a new Ed25519 public key
-for the signed API (the old one is refused from that moment); rotating the portal key shows the
-new access key once and ends every other portal session of the partner."""
+"""Partner portal: the partner's keys. Rotating the signing key registers a new Ed25519 public
+key for the signed API (the old one still signs for `key_overlap_hours`); rotating the portal
+key shows the new access key once and ends every other portal session of the partner."""
 
 from __future__ import annotations
 
@@ -25,18 +25,32 @@ _TEMPLATE = "portal/keys.html"
 def _page(
     request: Request, session: Session, partner: dict[str, Any], **context: Any
 ) -> HTMLResponse:
-    zone = platform_of(request).settings.zone
+    settings = platform_of(request).settings
     return show(
-        request, _TEMPLATE, session=session, partner=partner, active="keys", zone=zone, **context
+        request,
+        _TEMPLATE,
+        session=session,
+        partner=partner,
+        active="keys",
+        zone=settings.zone,
+        overlap_hours=settings.key_overlap_hours,
+        **context,
     )
 
 
 def _refused(
     request: Request, error: CarbonLedgerError, session: Session, partner: dict[str, Any]
 ) -> HTMLResponse:
-    zone = platform_of(request).settings.zone
+    settings = platform_of(request).settings
     return refusal(
-        request, error, _TEMPLATE, session=session, partner=partner, active="keys", zone=zone
+        request,
+        error,
+        _TEMPLATE,
+        session=session,
+        partner=partner,
+        active="keys",
+        zone=settings.zone,
+        overlap_hours=settings.key_overlap_hours,
     )
 
 
@@ -61,7 +75,16 @@ async def rotate_signing_key(request: Request) -> HTMLResponse:
     except CarbonLedgerError as error:
         return _refused(request, error, session, partner)
     changed = await transactions.read(request, lambda conn: portal.overview(conn, partner_id))
-    return _page(request, session, changed, flash=said(request, "portal.keys.signing_rotated"))
+    return _page(
+        request,
+        session,
+        changed,
+        flash=said(
+            request,
+            "portal.keys.signing_rotated",
+            hours=f"{platform_of(request).settings.key_overlap_hours:g}",
+        ),
+    )
 
 
 @router.post("/portal/keys/portal")
