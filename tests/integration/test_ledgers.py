@@ -170,3 +170,22 @@ def test_the_enterprise_days_add_up_to_its_totals_with_unnamed_rejections(
         assert sum(d[name] for d in ledger["days"]) == ledger["totals"][name], name
     unnamed = [d for d in ledger["days"] if d["scenario"] == ""]
     assert [d["rejected"] for d in unnamed] == [1]
+
+
+def test_points_for_a_credit_count_on_the_behaviours_day_not_the_day_posted(
+    platform: Platform,
+) -> None:
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "late", citizen)
+    today = _today(platform)
+    long_ago = clock.now() - timedelta(days=5)  # sent today, about a ride five days ago
+    [result] = submit(platform, partner.id, [record("cycling", user="late", start=long_ago)])
+    assert result.status.value == "accepted"
+    then = long_ago.astimezone(platform.settings.zone).date()
+    with db.read(platform.engine) as conn:
+        that_day = service.government(conn, platform.settings.zone, then, then, None)
+        posted_day = service.government(conn, platform.settings.zone, today, today, None)
+    assert that_day["totals"]["points"] > 0
+    assert that_day["points"]["issued"] == that_day["totals"]["points"]
+    assert posted_day["points"]["issued"] == 0

@@ -175,6 +175,7 @@ def credit(
             citizen_id=candidate.citizen_id,
             record_id=candidate.record_id,
             leaf_index=leaf_index,
+            at=candidate.occurred_at,
         )
         outcomes.append(
             Outcome(decision, grams_mg, awarded.total, name, leaf_index, awarded.capped)
