@@ -1,6 +1,6 @@
 """The citizen app (市民端) under /app: one router gathering its page groups — registering and
-logging in, home and ledger, partner links, the rewards mall, activities, donations and my
-account."""
+logging in, home and ledger, partner links, the rewards mall, activities, donations, my
+account, and the phone: a password reset and verifying the number by SMS code."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from carbonledger.web.citizen import (
     donations,
     home,
     links,
+    phone,
     rewards,
 )
 
@@ -25,5 +26,6 @@ for group in (
     activities,
     donations,
     account,
+    phone,
 ):
     router.include_router(group.router)
