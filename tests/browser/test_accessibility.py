@@ -26,7 +26,7 @@ pytest.importorskip("playwright")
 
 PUBLIC = ["/", "/handbook", "/dashboard", "/app/login", "/app/register", "/portal/login"]
 PORTAL = ["/portal", "/portal/records", "/portal/keys"]
-MERCHANT = ["/portal/rewards", "/portal/keys"]
+MERCHANT = ["/portal/rewards", "/portal/vouchers", "/portal/keys"]
 CONSOLE = [
     "/console",
     "/console/partners",
