@@ -39,12 +39,10 @@ from carbonledger.translog import endpoints as log_endpoints
 from carbonledger.translog import receipt_endpoints
 from carbonledger.web import citizen as citizen_pages
 from carbonledger.web import console as console_pages
-from carbonledger.web import dashboard as dashboard_pages
-from carbonledger.web import log_explorer, portal_auth, portal_keys, portal_merchant
 from carbonledger.web import portal as portal_pages
 from carbonledger.web import public as public_pages
-from carbonledger.web.dashboard_feed import DashboardFeed, serving
-from carbonledger.web.guard import LoginRequired, login_required_handler
+from carbonledger.web.base.guard import LoginRequired, login_required_handler
+from carbonledger.web.public.dashboard_feed import DashboardFeed, serving
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +149,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
         version=__version__,
         description="A city's carbon-inclusion platform: partner API and public log.",
         lifespan=lifespan,
+        docs_url=None,  # served by web.public.docs with scripts from installed packages
+        redoc_url=None,
     )
     app.state.platform = platform
     app.state.limiter = RateLimiter()
@@ -158,7 +158,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.state.dashboard_feed = DashboardFeed(platform)
     app.add_exception_handler(CarbonLedgerError, _domain_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
-    app.add_exception_handler(portal_auth.PortalRefused, portal_auth.portal_refused_handler)
+    app.add_exception_handler(portal_pages.PortalRefused, portal_pages.portal_refused_handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UnicodeError, _not_unicode)
@@ -178,13 +178,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(report_endpoints.router)
     app.include_router(reward_endpoints.router)
     app.include_router(public_pages.router)
-    app.include_router(log_explorer.router)
     app.include_router(console_pages.router)
-    app.include_router(dashboard_pages.router)
-    app.include_router(portal_auth.router)
     app.include_router(portal_pages.router)
-    app.include_router(portal_keys.router)
-    app.include_router(portal_merchant.router)
     app.include_router(engagement_endpoints.router)
     app.include_router(engagement_admin_endpoints.router)
     app.include_router(donation_endpoints.router)

@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     )
     link_code_minutes: int = Field(10, description="How long a citizen's link code stays valid.")
     session_hours: float = Field(12.0, description="How long a login session lasts.")
+    sms_sender: str = Field(
+        "file",
+        description="How SMS codes are sent: `file` writes them to data_dir/sms/outbox.jsonl; "
+        "`module:factory` names a gateway's sender.",
+    )
+    key_overlap_hours: float = Field(
+        24.0,
+        ge=0,
+        description="How long a partner's replaced signing key still signs, while its servers "
+        "move to the new one.",
+    )
     report_font: str = Field(
         "", description="A TrueType font with Chinese glyphs for PDF reports; empty: look for one."
     )

@@ -7,6 +7,7 @@ from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
 from carbonledger.lotteries import tables as lotteries_tables
 from carbonledger.methodology import tables as methodology_tables
+from carbonledger.phone import tables as phone_tables
 from carbonledger.points import tables as points_tables
 from carbonledger.review import tables as review_tables
 from carbonledger.rewards import tables as rewards_tables
@@ -20,6 +21,7 @@ __all__ = [
     "lotteries_tables",
     "metadata",
     "methodology_tables",
+    "phone_tables",
     "points_tables",
     "review_tables",
     "rewards_tables",

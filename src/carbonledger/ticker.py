@@ -1,7 +1,8 @@
 """The server's background duties, once every `checkpoint_interval_seconds`: sign a checkpoint
 when new leaves exist (and ask the witnesses to cosign it), expire pending records whose link
 window has passed, forget nonces older than the replay window and sessions that have ended,
-and once a local day expire the points that are due. Each duty is its own short transaction;
+close campaigns that ended once no record of theirs can still arrive, and once a local day
+expire the points that are due. Each duty is its own short transaction;
 several worker processes may run it at once without harm."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from carbonledger.ingest import pending
 from carbonledger.lotteries import duties as lottery_duties
 from carbonledger.platform import Platform
 from carbonledger.points import expiry_job
+from carbonledger.points import service as points_service
 from carbonledger.rewards.service import void_expired as void_expired_redemptions
 from carbonledger.translog import publisher
 
@@ -38,6 +40,10 @@ def tick(platform: Platform, count: int) -> None:
         db.retrying(platform.engine, partial(_housekeeping, platform, now))
         db.retrying(
             platform.engine, lambda conn: expiry_job.run_daily(conn, platform.settings.zone, now)
+        )
+        late = timedelta(days=platform.settings.retention_days)
+        db.retrying(
+            platform.engine, lambda conn: points_service.close_ended_campaigns(conn, now, late)
         )
 
 

@@ -36,6 +36,7 @@ def _register(page: Any, url: str) -> str:
     page.get_by_label("姓名").fill("王绿行")
     page.get_by_label("身份证号").fill(factories.id_number(serial))
     page.get_by_label("手机号").fill(factories.phone(serial))
+    page.get_by_label("所在区").select_option(label="海淀区")
     page.get_by_label("密码").fill(factories.PASSWORD)
     screenshot(page, "citizen-register")
     page.get_by_role("button", name="注册并登录").click()

@@ -9,8 +9,11 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from carbonledger import db
 from carbonledger.accounts import sessions
+from carbonledger.accounts.tables import citizens
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
 from tests import factories
@@ -89,10 +92,48 @@ def test_registration_lists_every_problem_and_keeps_what_was_typed(served: Serve
     assert answer.status_code == 400
     flash = _flash(answer)
     assert flash.startswith("注册信息有误")
-    for field in ("phone", "id_number", "password"):
+    for field in ("手机号", "身份证号", "密码"):
         assert field in flash
+    assert not re.search("[A-Za-z]", flash), "a Chinese page shows no English"
     assert 'value="张三"' in answer.text
     assert 'value="x"' not in answer.text
+
+
+def test_an_english_page_names_the_fields_to_fix_in_english(served: Served) -> None:
+    _, url = served
+    answer = httpx.post(
+        f"{url}/app/register?lang=en",
+        data={"name": "张三", "id_number": "110105194912310021", "phone": "123", "password": "x"},
+    )
+    assert answer.status_code == 400
+    flash = _flash(answer)
+    assert flash.startswith("Please check the registration")
+    for field in ("phone:", "id_number:", "password:"):
+        assert field in flash
+
+
+def test_a_citizen_registers_in_the_district_chosen_and_must_choose_one(served: Served) -> None:
+    platform, url = served
+    serial = factories.next_serial()
+    form = {
+        "name": "张三",
+        "id_number": factories.id_number(serial),
+        "phone": factories.phone(serial),
+        "password": factories.PASSWORD,
+    }
+    page = httpx.get(f"{url}/app/register")
+    assert '<option value="110108">海淀区</option>' in page.text
+    assert '<option value="110000">' not in page.text  # the city is not a district
+    unchosen = httpx.post(f"{url}/app/register", data=form)
+    assert unchosen.status_code == 400
+    assert _flash(unchosen) == "注册信息有误：所在区。"
+    made = httpx.post(f"{url}/app/register", data={**form, "region": "110108"})
+    assert made.status_code == 303
+    with db.read(platform.engine) as conn:
+        region = conn.execute(
+            select(citizens.c.region).order_by(citizens.c.id.desc()).limit(1)
+        ).scalar_one()
+    assert region == "110108"
 
 
 def test_a_registered_phone_is_refused_with_409(served: Served) -> None:
@@ -106,6 +147,7 @@ def test_a_registered_phone_is_refused_with_409(served: Served) -> None:
             "id_number": factories.id_number(serial),
             "phone": phone,
             "password": factories.PASSWORD,
+            "region": "110108",
         },
     )
     assert answer.status_code == 409
@@ -207,6 +249,19 @@ def test_redeeming_without_enough_points_is_refused_on_the_page(served: Served) 
         assert _balance(client) == 50
     assert answer.status_code == 409
     assert _flash(answer) == "积分不足。"
+
+
+def test_a_reward_card_says_how_long_a_voucher_lasts_and_a_short_balance_disables_redeem(
+    served: Served,
+) -> None:
+    client, _, reward = _shopper(served, points=50)
+    with client:
+        page = client.get("/app/rewards")
+    card = page.text.split(f'id="reward-{reward}"')[1].split("</li>")[0]
+    hours = served[0].settings.redemption_hold_minutes // 60
+    assert f"兑换后请在 {hours} 小时内到商户使用" in card
+    assert "可兑换至" in card and "有效期至" not in card
+    assert re.search(r"<button type=\"submit\"[^>]* disabled>", card)
 
 
 def test_a_resent_redeem_form_redeems_once(served: Served) -> None:

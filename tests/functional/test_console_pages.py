@@ -338,3 +338,19 @@ def test_an_operator_sets_rules_and_runs_a_campaign(served: Served) -> None:
         )
         assert "已结束" in operator.get(closed.headers["location"]).text
     assert campaign_id not in {c["id"] for c in httpx.get(f"{url}/api/v1/campaigns").json()}
+
+
+def test_a_campaign_past_its_end_shows_as_ended_with_the_day_its_budget_returns(
+    served: Served,
+) -> None:
+    platform, url = served
+    now = clock.now()
+    ended = factories.add_campaign(
+        platform, now, starts_at=now - timedelta(days=5), ends_at=now - timedelta(days=1)
+    )
+    with factories.operator_client(url, platform, ("points",)) as operator:
+        page = operator.get("/console/points")
+    card = page.text.split(f'id="campaign-{ended.id}"')[1].split("</li>")[0]
+    assert "已到期，待结算" in card and "进行中" not in card
+    returns = ended.ends_at + timedelta(days=platform.settings.retention_days)
+    assert returns.astimezone(platform.settings.zone).strftime("%Y-%m-%d %H:%M") in card

@@ -26,7 +26,7 @@ from carbonledger.app import create_app
 from carbonledger.client import PartnerClient
 from carbonledger.config import Settings
 from carbonledger.platform import Platform
-from carbonledger.web.dashboard_feed import DashboardFeed
+from carbonledger.web.public.dashboard_feed import DashboardFeed
 from tests import factories
 from tests.factories import record
 from tests.served import free_port, serve_app

@@ -10,10 +10,12 @@ from datetime import timedelta
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.sessions import MAX_FAILURES
+from carbonledger.accounts.tables import retired_keys
 from carbonledger.client import PartnerClient
 from carbonledger.ingest.signing import public_key_b64
 from carbonledger.platform import Platform
@@ -66,7 +68,8 @@ def test_a_wrong_access_key_is_refused(served: Served) -> None:
         f"{url}/portal/login", data={"partner": partner.id, "access_key": "not-the-key"}
     )
     assert answer.status_code == 401
-    assert "access key is wrong" in answer.text
+    assert "合作方编号或访问密钥错误" in answer.text
+    assert "access key is wrong" not in answer.text
     assert "set-cookie" not in answer.headers
     unknown = httpx.post(f"{url}/portal/login", data={"partner": "nobody", "access_key": "x"})
     assert unknown.status_code == 401
@@ -96,7 +99,7 @@ def test_a_partner_finds_its_own_records_and_not_anothers(served: Served) -> Non
     assert "badge accepted" in own.text
     assert "cycling@2022-08" in own.text
     assert other.status_code == 404
-    assert "sent no record" in other.text
+    assert "没有这条记录" in other.text
     assert "badge accepted" not in other.text
 
 
@@ -121,7 +124,9 @@ def test_a_form_without_its_csrf_token_changes_nothing(served: Served) -> None:
     assert new_key not in page.text
 
 
-def test_rotating_the_signing_key_refuses_the_old_one(served: Served) -> None:
+def test_a_rotated_signing_key_still_signs_during_the_overlap_then_is_refused(
+    served: Served,
+) -> None:
     platform, url = served
     partner = factories.add_partner(platform)
     new = Ed25519PrivateKey.generate()
@@ -131,12 +136,23 @@ def test_rotating_the_signing_key_refuses_the_old_one(served: Served) -> None:
         again = staff.post("/portal/keys/signing", data=form)
     assert rotated.status_code == 200
     assert public_key_b64(partner.key) in rotated.text  # listed among the retired keys
-    assert (again.status_code, "in use already" in again.text) == (409, True)
+    assert (again.status_code, "新密钥与当前密钥相同" in again.text) == (409, True)
+    assert f"{platform.settings.key_overlap_hours:g} 小时" in rotated.text
     ledger = f"/api/v1/partner/ledger?from={clock.now().date()}&to={clock.now().date()}"
+    with PartnerClient(url, partner.id, partner.key) as old:
+        overlapping = old.request("GET", ledger)  # a server not yet moved to the new key
+    overlap = timedelta(hours=platform.settings.key_overlap_hours)
+    with db.write(platform.engine) as conn:
+        conn.execute(
+            update(retired_keys)
+            .where(retired_keys.c.partner_id == partner.id)
+            .values(retired_at=clock.now() - overlap - timedelta(minutes=1))
+        )
     with PartnerClient(url, partner.id, partner.key) as old:
         refused = old.request("GET", ledger)
     with PartnerClient(url, partner.id, new) as current:
         accepted = current.request("GET", ledger)
+    assert overlapping.status_code == 200
     assert (refused.status_code, refused.json()["error"]["code"]) == (401, "bad_signature")
     assert accepted.status_code == 200
 
@@ -171,7 +187,7 @@ def test_a_suspended_partners_staff_are_refused(served: Served) -> None:
         accounts.set_partner_status(conn, partner.id, "suspended")
     with staff:
         page = staff.get("/portal/keys")
-    assert (page.status_code, "suspended" in page.text) == (403, True)
+    assert (page.status_code, "该合作方已被暂停" in page.text) == (403, True)
     login = httpx.post(f"{url}/portal/login", data={"partner": partner.id, "access_key": key})
     assert login.status_code == 401  # portal_client issued a newer key; this one is dead
 
@@ -202,7 +218,7 @@ def test_a_merchant_sees_its_rewards_and_settlement(served: Served) -> None:
     assert re.search(r'id="settled-vouchers">1<', page.text)
     assert re.search(r'id="settled-points">100<', page.text)
     assert records.status_code == 403
-    assert "only data partners report records" in records.text
+    assert "只有数据合作方可以查看上报的记录" in records.text
 
 
 def test_a_data_partner_is_refused_on_merchant_pages(served: Served) -> None:
@@ -211,4 +227,4 @@ def test_a_data_partner_is_refused_on_merchant_pages(served: Served) -> None:
     with factories.portal_client(url, platform, partner.id) as staff:
         page = staff.get("/portal/rewards")
     assert page.status_code == 403
-    assert "only merchants list rewards" in page.text
+    assert "只有商户可以上架奖励" in page.text

@@ -4,6 +4,7 @@ resent run replayed, 429s waited out, and an unreachable deployment reported."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,7 @@ from carbonledger.client import PartnerClient
 from carbonledger.ingest.tables import records
 from carbonledger.platform import Platform
 from carbonledger.simulate.city import PARTNERS
+from carbonledger.simulate.demo import CITY_FILE
 from carbonledger.simulate.partners import Behaviour, SimulatedPartner, run_all
 from carbonledger.simulate.population import enrol
 from carbonledger.simulate.sender import Pace, run_partner
@@ -152,10 +154,12 @@ def test_the_command_sends_as_every_partner_of_a_key_directory(
             serialization.NoEncryption(),
         )
         (keys / f"{partner_id}.pem").write_bytes(pem)
+    unsized = run(tmp_path / "client", "simulate", "--url", url, "--keys", str(keys))
+    assert unsized.returncode == 1 and "bad_city" in unsized.stderr  # the size is never guessed
+    (keys / CITY_FILE).write_text(json.dumps({"seed": SEED, "citizens": CITIZENS}))
     sent = run(
         tmp_path / "client", "simulate", "--url", url, "--keys", str(keys), "--run", "cli",
-        "--seed", str(SEED), "--citizens", str(CITIZENS), "--days", str(DAYS),
-        "--records", "30", "--rate", "1000",
+        "--days", str(DAYS), "--records", "30", "--rate", "1000",
     )  # fmt: skip
     assert sent.returncode == 0, sent.stderr
     assert "simulate run cli" in sent.stdout and "batch latency" in sent.stdout

@@ -132,13 +132,16 @@ def test_a_citizens_ledger_is_theirs_alone_and_pages(platform: Platform) -> None
     with db.read(platform.engine) as conn:
         own = [
             row.id
-            for row in conn.execute(select(records.c.id).where(records.c.citizen_id == citizens[0]))
+            for row in conn.execute(
+                select(records.c.id)
+                .where(records.c.citizen_id == citizens[0])
+                .order_by(records.c.occurred_at.desc(), records.c.id.desc())
+            )
         ]
         first_page = service.personal(conn, citizens[0], 2)
         rest = service.personal(conn, citizens[0], 50, first_page["next_before"])
     shown = [e["record"] for e in first_page["entries"] + rest["entries"]]
-    assert sorted(shown) == sorted(own)
-    assert shown == sorted(shown, reverse=True)
+    assert shown == own  # newest behaviour first, however they arrived
     assert first_page["totals"]["accepted"] == sum(d["records"] for d in first_page["by_day"])
     assert first_page["totals"]["balance"] == first_page["totals"]["points_earned"]
 
@@ -153,3 +156,36 @@ def test_the_dashboard_carries_no_personal_data(platform: Platform) -> None:
     assert figures["totals"]["participants"] == 3
     assert len(figures["trend"]) == service.TREND_DAYS
     assert sum(d["accepted"] for d in figures["trend"]) == figures["totals"]["accepted"]
+
+
+def test_the_enterprise_days_add_up_to_its_totals_with_unnamed_rejections(
+    platform: Platform,
+) -> None:
+    bike, _, _ = _city(platform)
+    submit(platform, bike, [record("teleporting", user="b1"), record("walking", user="b2")])
+    today = _today(platform)
+    with db.read(platform.engine) as conn:
+        ledger = service.enterprise(conn, bike, today - timedelta(days=3), today)
+    for name in _COUNTED:
+        assert sum(d[name] for d in ledger["days"]) == ledger["totals"][name], name
+    unnamed = [d for d in ledger["days"] if d["scenario"] == ""]
+    assert [d["rejected"] for d in unnamed] == [1]
+
+
+def test_points_for_a_credit_count_on_the_behaviours_day_not_the_day_posted(
+    platform: Platform,
+) -> None:
+    partner = factories.add_partner(platform)
+    citizen = factories.add_citizen(platform)
+    factories.link(platform, partner.id, "late", citizen)
+    today = _today(platform)
+    long_ago = clock.now() - timedelta(days=5)  # sent today, about a ride five days ago
+    [result] = submit(platform, partner.id, [record("cycling", user="late", start=long_ago)])
+    assert result.status.value == "accepted"
+    then = long_ago.astimezone(platform.settings.zone).date()
+    with db.read(platform.engine) as conn:
+        that_day = service.government(conn, platform.settings.zone, then, then, None)
+        posted_day = service.government(conn, platform.settings.zone, today, today, None)
+    assert that_day["totals"]["points"] > 0
+    assert that_day["points"]["issued"] == that_day["totals"]["points"]
+    assert posted_day["points"]["issued"] == 0

@@ -132,3 +132,32 @@ def test_a_pending_record_credited_on_link_earns_the_bonus_of_its_time(
     balances = points_balance(platform)
     assert balances[f"citizen:{citizen}"] == 2 * 214
     assert balances[campaign_account(campaign.id)] == campaign.budget - 214
+
+
+def test_a_campaign_that_ended_is_closed_and_its_budget_returned_once_no_record_can_arrive(
+    platform: Platform,
+) -> None:
+    now = clock.now()
+    late = timedelta(days=platform.settings.retention_days)
+    settled = factories.add_campaign(
+        platform,
+        now,
+        starts_at=now - late - timedelta(days=3),
+        ends_at=now - late - timedelta(hours=1),
+    )
+    recent = factories.add_campaign(
+        platform, now, starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=1)
+    )
+    with db.write(platform.engine) as conn:
+        issuance_before = ledger.balance(conn, ISSUANCE)
+        closed = points.close_ended_campaigns(conn, now, late)
+        again = points.close_ended_campaigns(conn, now, late)
+    assert (closed, again) == ([settled.id], [])
+    with db.read(platform.engine) as conn:
+        states = {s.campaign.id: s for s in points.campaigns(conn)}
+        issuance_after = ledger.balance(conn, ISSUANCE)
+    assert states[settled.id].status == "closed"
+    assert states[settled.id].closed_by == points.SETTLED_BY
+    assert states[settled.id].budget_left == 0
+    assert issuance_after - issuance_before == settled.budget
+    assert states[recent.id].status == "open"  # a record of its window may still arrive

@@ -118,6 +118,13 @@ def _throttle_keys(keys: Keys, kind: str, login: str, address: str) -> _Counted:
     ]
 
 
+def forget_failed_logins(conn: Connection, keys: Keys, kind: str, login: str) -> None:
+    """Forget the failed logins counted against an account (a password reset proves the
+    owner); those counted against an address stay."""
+    account = _digest(keys, "login", f"{kind}\n{login}")
+    repo.clear_login_failures(conn, f"{kind}:{account}")
+
+
 def _refuse_if_throttled(conn: Connection, counted: _Counted, now: datetime) -> None:
     wait = 0
     for key, throttle in counted:

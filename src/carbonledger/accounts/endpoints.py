@@ -70,7 +70,7 @@ async def registered(request: Request, fields: dict[str, str]) -> tuple[str, Ses
             phone=fields.get("phone", ""),
             id_number=fields.get("id_number", ""),
             password=fields.get("password", ""),
-            region=fields.get("region") or platform.settings.region,
+            region=fields.get("region", platform.settings.region),
         )
         hours = platform.settings.session_hours
         address = client_address(request)

@@ -50,7 +50,8 @@ def issue_portal_key(conn: Connection, partner_id: str, now: datetime) -> str:
 
 
 def rotate_signing_key(conn: Connection, partner_id: str, public_key: str, now: datetime) -> None:
-    """Register a new signing key (raw 32-byte Ed25519 public key, base64) for the API."""
+    """Register a new signing key (raw 32-byte Ed25519 public key, base64) for the API; the
+    replaced key still signs for `key_overlap_hours` (ingest.auth)."""
     try:
         key = parse_public_key(public_key.strip())
     except ValueError as error:

@@ -9,6 +9,7 @@ import typer
 from carbonledger import clock
 from carbonledger.accounts import service as accounts
 from carbonledger.cli.common import err, operator_transaction
+from carbonledger.phone.sender import OUTBOX
 from carbonledger.platform import Platform
 
 partner_app = typer.Typer(
@@ -98,6 +99,7 @@ def demo(
         print(line)
     print(f"partner keys       {settings.data_dir / 'partners'} (PEM, one per partner)")
     print(f"logins kept in     {settings.data_dir / logins.FILE_NAME}")
+    print(f"SMS codes sent to  {settings.data_dir / OUTBOX} (reset a password, verify a phone)")
     if not build_only:
         serve(host=host, port=port, workers=1)
 

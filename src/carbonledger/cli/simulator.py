@@ -3,6 +3,7 @@ signed HTTP to any deployment, one thread each, then a summary of what came back
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from carbonledger.cli.common import err, fail
 from carbonledger.config import Settings
 from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.ids import random_code
-from carbonledger.simulate.demo import load_partner_key
+from carbonledger.simulate.demo import CITY_FILE, load_partner_key
 from carbonledger.simulate.partners import Behaviour, SimulatedPartner, run_all
 from carbonledger.simulate.sender import Pace
 from carbonledger.simulate.tally import STATUSES, Tally
@@ -58,6 +59,23 @@ def choose_partners(
         SimulatedPartner(partner_id, profile_of(partner_id, kind).id, _key(path))
         for (partner_id, path), kind in zip(pairs, each, strict=True)
     ]
+
+
+def city_of(key_dir: Path | None, seed: int | None, citizens: int | None) -> tuple[int, int]:
+    """The city to simulate: as given, else as the deployment's demo described it in
+    `DIR/city.json` beside the partners' keys. Its size is never guessed: the records must name
+    users the deployment linked."""
+    described: dict[str, int] = {}
+    if key_dir is not None and (key_dir / CITY_FILE).is_file():
+        described = json.loads((key_dir / CITY_FILE).read_text("utf-8"))
+    citizens = citizens or described.get("citizens")
+    if citizens is None:
+        raise InvalidInput(
+            "give --citizens: how many people the deployment's synthetic city has "
+            f"(the demo writes it in data/partners/{CITY_FILE}, read with --keys data/partners)",
+            code="bad_city",
+        )
+    return (seed if seed is not None else described.get("seed", DEMO_SEED)), citizens
 
 
 def _table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
@@ -126,8 +144,17 @@ def simulate(
         int | None, typer.Option(min=1, help="Stop each partner after this many records.")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Records per request.")] = 100,
-    citizens: Annotated[int, typer.Option(min=1, help="People of the synthetic city.")] = 2000,
-    seed: Annotated[int, typer.Option(help="The city's seed (default: the demo's).")] = DEMO_SEED,
+    citizens: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="People of the synthetic city (default: from DIR/city.json, as the demo writes).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="The city's seed (default: DIR/city.json's, else the demo's)."),
+    ] = None,
     run: Annotated[
         str | None, typer.Option(help="Tag of the external ids; repeat one to resend its records.")
     ] = None,
@@ -139,6 +166,7 @@ def simulate(
         if not _RUN_TAG.match(tag):
             raise InvalidInput("--run must be 1 to 32 of A-Z, a-z, 0-9, _ and -", code="bad_run")
         chosen = choose_partners(partner or [], key or [], keys, kind or [])
+        seed, citizens = city_of(keys, seed, citizens)
     except CarbonLedgerError as error:
         fail(error)
     behaviour = Behaviour(seed, citizens, days, tag, Settings().zone, clock.now())

@@ -1,10 +1,12 @@
 """Authentication of a partner's signed request (PARTNER_API.md §1): headers, key, signature,
-timestamp window, suspension, nonce replay guard and rate limit, in that order."""
+timestamp window, suspension, nonce replay guard and rate limit, in that order. A key the
+partner replaced still signs for `key_overlap_hours` after, while its servers move over."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -41,6 +43,26 @@ class Caller:
             )
 
 
+def _verify(
+    current: bytes,
+    replaced: list[bytes],
+    signed: signing.SignedRequest,
+    method: str,
+    path: str,
+    body: bytes,
+) -> None:
+    """The request signed with the partner's key, or with a key it replaced within the overlap
+    (its servers move to the new key one by one); else the current key's refusal."""
+    try:
+        signing.verify(current, signed, method, path, body)
+    except signing.SigningError:
+        for key in replaced:
+            with suppress(signing.SigningError):
+                signing.verify(key, signed, method, path, body)
+                return
+        raise
+
+
 def authenticate(
     engine: Engine,
     settings: Settings,
@@ -54,13 +76,19 @@ def authenticate(
     """Check a request's signature headers; raise the refusal the contract names."""
     try:
         signed = signing.parse_headers(headers)
+        overlap = timedelta(hours=settings.key_overlap_hours)
         with db.read(engine) as conn:
             partner = accounts.partner(conn, signed.partner_id)
+            replaced = [
+                bytes(row.public_key)
+                for row in accounts.retired_keys_of(conn, signed.partner_id)
+                if row.retired_at > now - overlap
+            ]
         if partner is None:
             raise Unauthorized(
                 f"no partner has the id {signed.partner_id!r}", code="unknown_partner"
             )
-        signing.verify(partner.public_key, signed, method, path, body)
+        _verify(bytes(partner.public_key), replaced, signed, method, path, body)
         signing.check_timestamp(signed.timestamp, now.timestamp(), settings.request_window_seconds)
     except signing.SigningError as error:
         raise Unauthorized(str(error), code=error.code) from None

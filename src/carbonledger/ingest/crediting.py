@@ -276,6 +276,7 @@ class Crediting:
                 citizen_id=candidate.citizen_id,
                 record_id=candidate.record_id,
                 leaf_index=leaf_index,
+                at=candidate.occurred_at,
             )
             awarded_at = time.perf_counter()
             STAGE_SECONDS["points"] += awarded_at - decided

@@ -156,7 +156,8 @@ class _Batch:
             }
         else:
             day, region, scenario = self.today, self.settings.region, ""
-            fields = dict.fromkeys(_RECORD_FIELDS)
+            # The user, when it could be read: their ledger shows the refusal once linked.
+            fields = dict.fromkeys(_RECORD_FIELDS) | {"partner_user": record.user}
         self.settled.rows.append(
             {
                 "id": record_id,

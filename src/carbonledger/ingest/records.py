@@ -50,6 +50,7 @@ class Invalid:
     reason: str
     errors: tuple[FieldError, ...]
     content_hash: bytes | None
+    user: str | None = None  # the partner's user, when it could be read: their ledger shows it
 
 
 def content_hash(raw: Any) -> bytes:
@@ -226,7 +227,7 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
 
     fingerprint = content_hash(raw)
     if errors:
-        return Invalid(external_id, "invalid_field", tuple(errors), fingerprint)
+        return Invalid(external_id, "invalid_field", tuple(errors), fingerprint, user)
     if scenario is None:
         return Invalid(
             external_id,
@@ -237,6 +238,7 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
                 ),
             ),
             fingerprint,
+            user,
         )
     assert external_id is not None
     assert user is not None

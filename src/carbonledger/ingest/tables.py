@@ -75,6 +75,15 @@ records = Table(
         sqlite_where=Column("status") == "pending",
         postgresql_where=Column("status") == "pending",
     ),
+    # Records no citizen was known for, by partner account: a citizen's ledger shows those of
+    # the accounts they linked (rejected before the link was read).
+    Index(
+        "ix_records_unattributed",
+        "partner_id",
+        "partner_user",
+        sqlite_where=Column("citizen_id").is_(None),
+        postgresql_where=Column("citizen_id").is_(None),
+    ),
 )
 
 trips = Table(

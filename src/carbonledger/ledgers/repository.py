@@ -7,10 +7,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.ingest.tables import participant_days, records, rollup_citizens, rollups
+from carbonledger.accounts.tables import links
+from carbonledger.ingest.tables import (
+    participant_days,
+    records,
+    reversals,
+    rollup_citizens,
+    rollups,
+)
 from carbonledger.points.tables import points_flow, transfers
 from carbonledger.translog.tables import log_state
 
@@ -112,52 +119,100 @@ def flow_rows(conn: Connection, before: datetime | None = None) -> list[Row[Any]
     return list(conn.execute(query))
 
 
+def _citizens_records(citizen_id: str) -> tuple[Any, Any]:
+    """The citizen's records as two FROM clauses and their conditions: those credited or
+    decided for the citizen, and those of a partner account the citizen linked that were
+    rejected before any citizen was known (too malformed to read, say). Two branches, each
+    on its own index, rather than one OR that would scan every unattributed record."""
+    own = (records, records.c.citizen_id == citizen_id)
+    via_link = (
+        records.join(
+            links,
+            and_(
+                links.c.partner_id == records.c.partner_id,
+                links.c.partner_user == records.c.partner_user,
+            ),
+        ),
+        and_(links.c.citizen_id == citizen_id, records.c.citizen_id.is_(None)),
+    )
+    return own, via_link
+
+
 def citizen_entries(
     conn: Connection, citizen_id: str, limit: int, before: str | None = None
 ) -> list[Row[Any]]:
-    """The citizen's records, newest first, `limit` of them, older than record id `before`."""
-    query = (
-        select(
-            records.c.id,
-            records.c.partner_id,
-            records.c.scenario,
-            records.c.day,
-            records.c.occurred_at,
-            records.c.quantity_milli,
-            records.c.credited_milli,
-            records.c.status,
-            records.c.reason,
-            records.c.duplicate_of,
-            records.c.reduction_mg,
-            records.c.points,
-            records.c.methodology,
-            records.c.leaf_index,
-            records.c.capped,
-        )
-        .where(records.c.citizen_id == citizen_id)
-        .order_by(records.c.id.desc())
-        .limit(limit)
-    )
+    """The citizen's records (`_citizens_records`) by when the behaviour happened (when it
+    arrived, for a record too malformed to say), newest first, `limit` of them, after record
+    `before` in that order; a reversed credit with its reversal's leaf and the points taken
+    back."""
+    happened = func.coalesce(records.c.occurred_at, records.c.received_at)
+    cursor = None
     if before is not None:
-        query = query.where(records.c.id < before)
+        for source, mine in _citizens_records(citizen_id):
+            found = conn.execute(
+                select(happened).select_from(source).where(mine, records.c.id == before)
+            ).first()
+            cursor = found[0] if found else cursor
+        if cursor is None:
+            return []
+    branches = []
+    for source, mine in _citizens_records(citizen_id):
+        branch = (
+            select(
+                records.c.id,
+                records.c.partner_id,
+                records.c.scenario,
+                records.c.day,
+                records.c.occurred_at,
+                records.c.quantity_milli,
+                records.c.credited_milli,
+                records.c.status,
+                records.c.reason,
+                records.c.duplicate_of,
+                records.c.reduction_mg,
+                records.c.points,
+                records.c.methodology,
+                records.c.leaf_index,
+                records.c.capped,
+                reversals.c.leaf_index.label("reversal_leaf"),
+                reversals.c.points_clawed_back,
+                happened.label("happened"),
+            )
+            .select_from(source.outerjoin(reversals, reversals.c.record_id == records.c.id))
+            .where(mine)
+            .order_by(happened.desc(), records.c.id.desc())
+            .limit(limit)
+        )
+        if cursor is not None:
+            branch = branch.where(
+                or_(happened < cursor, and_(happened == cursor, records.c.id < before))
+            )
+        branches.append(branch.subquery())
+    merged = union_all(*(select(branch) for branch in branches)).subquery()
+    query = select(merged).order_by(merged.c.happened.desc(), merged.c.id.desc()).limit(limit)
     return list(conn.execute(query))
 
 
 def citizen_totals(conn: Connection, citizen_id: str) -> list[Row[Any]]:
-    """(day, scenario, status, records, grams in mg, points) of one citizen's records."""
-    query = (
-        select(
-            records.c.day,
-            records.c.scenario,
-            records.c.status,
-            func.count().label("records"),
-            func.coalesce(func.sum(records.c.reduction_mg), 0).label("reduction_mg"),
-            func.coalesce(func.sum(records.c.points), 0).label("points"),
+    """(day, scenario, status, records, grams in mg, points) of the citizen's records
+    (`_citizens_records`)."""
+    rows: list[Row[Any]] = []
+    for source, mine in _citizens_records(citizen_id):
+        query = (
+            select(
+                records.c.day,
+                records.c.scenario,
+                records.c.status,
+                func.count().label("records"),
+                func.coalesce(func.sum(records.c.reduction_mg), 0).label("reduction_mg"),
+                func.coalesce(func.sum(records.c.points), 0).label("points"),
+            )
+            .select_from(source)
+            .where(mine)
+            .group_by(records.c.day, records.c.scenario, records.c.status)
         )
-        .where(records.c.citizen_id == citizen_id)
-        .group_by(records.c.day, records.c.scenario, records.c.status)
-    )
-    return list(conn.execute(query))
+        rows.extend(conn.execute(query))
+    return rows
 
 
 def counts_of(row: Row[Any]) -> dict[str, int]:

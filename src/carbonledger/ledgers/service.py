@@ -91,8 +91,9 @@ def enterprise(conn: Connection, partner_id: str, first: date, last: date) -> di
             **{name: sums[name] for name in figures.COUNTS},
             "citizens": citizens.get((day, scenario), 0),
         }
+        # Records rejected before their scenario was known have scenario "": a row of their
+        # own, so that the days add up to the totals.
         for (day, scenario), sums in sorted(cells.items())
-        if scenario  # records too malformed to name a scenario count only in the totals
     ]
     return {
         "partner": partner_id,
@@ -192,6 +193,8 @@ def _entry(row: Any) -> dict[str, Any]:
         "methodology": row.methodology,
         "leaf_index": row.leaf_index,
         "capped": bool(row.capped),
+        "reversal_leaf": row.reversal_leaf,
+        "points_clawed_back": int(row.points_clawed_back or 0),
     }
 
 
@@ -232,7 +235,8 @@ def personal(
 def citizen_entries(
     conn: Connection, citizen_id: str, limit: int, before: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the citizen's entries, newest first, and the `before` of the next page."""
+    """A page of the citizen's entries, newest behaviour first, and the `before` of the next
+    page."""
     rows = repo.citizen_entries(conn, citizen_id, limit + 1, before)
     return [_entry(row) for row in rows[:limit]], rows[limit - 1].id if len(rows) > limit else None
 

@@ -136,7 +136,7 @@ def claw_back(
     moves = [
         replace(t, memo=reason)
         for t in clawback_transfers(
-            taken, citizen_id=citizen_id, record_id=record_id, leaf_index=leaf_index
+            taken, citizen_id=citizen_id, record_id=record_id, leaf_index=leaf_index, at=at
         )
     ]
     closed = campaign_repo.closed_campaigns(conn, (c for c, _ in taken.bonuses))

@@ -107,9 +107,11 @@ def _legs(
     citizen_id: str,
     record_id: str,
     leaf_index: int,
+    at: datetime | None,
 ) -> list[Transfer]:
     """The base from (or back to) issuance and each bonus from (or back to) its campaign, all
-    naming the record and log leaf; `paying` is the direction."""
+    naming the record and log leaf and dated `at`, the behaviour's time; `paying` is the
+    direction."""
     citizen = citizen_account(citizen_id)
     base_kind, bonus_kind = kinds
     legs = [(base_kind, f"{base_kind}:{record_id}", ISSUANCE, base, None)] + [
@@ -132,6 +134,7 @@ def _legs(
             leaf_index=leaf_index,
             record_id=record_id,
             ref=ref,
+            at=at,
         )
         for kind, key, source, amount, ref in legs
         if amount > 0
@@ -139,9 +142,15 @@ def _legs(
 
 
 def award_transfers(
-    awarded: Award, *, citizen_id: str, record_id: str, leaf_index: int
+    awarded: Award,
+    *,
+    citizen_id: str,
+    record_id: str,
+    leaf_index: int,
+    at: datetime | None = None,
 ) -> list[Transfer]:
-    """The transfers that pay an award, each traceable to the credit's record and log leaf."""
+    """The transfers that pay an award, each traceable to the credit's record and log leaf,
+    dated `at`, when the behaviour happened (the points flow counts them then)."""
     return _legs(
         awarded.base,
         awarded.bonuses,
@@ -150,6 +159,7 @@ def award_transfers(
         citizen_id=citizen_id,
         record_id=record_id,
         leaf_index=leaf_index,
+        at=at,
     )
 
 
@@ -185,9 +195,15 @@ def clawback(awarded: Award, balance: int) -> Clawback:
 
 
 def clawback_transfers(
-    taken: Clawback, *, citizen_id: str, record_id: str, leaf_index: int
+    taken: Clawback,
+    *,
+    citizen_id: str,
+    record_id: str,
+    leaf_index: int,
+    at: datetime | None = None,
 ) -> list[Transfer]:
-    """The transfers of a clawback, naming the reversal's log leaf."""
+    """The transfers of a clawback, naming the reversal's log leaf, dated `at` like the award
+    they take back."""
     return _legs(
         taken.base,
         taken.bonuses,
@@ -196,4 +212,5 @@ def clawback_transfers(
         citizen_id=citizen_id,
         record_id=record_id,
         leaf_index=leaf_index,
+        at=at,
     )

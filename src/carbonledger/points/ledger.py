@@ -122,13 +122,18 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
         ],
     )
     _apply(conn, balance_changes(batch))
-    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    # Each in the hour of what it is for (a credit's behaviour), else of its posting.
+    hours: dict[datetime, list[Transfer]] = {}
+    for t in batch:
+        hour = (t.at or now).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        hours.setdefault(hour, []).append(t)
     upsert(
         conn,
         points_flow,
         [
             {"hour": hour, "debit_kind": d, "credit_kind": c, "transfers": n, "amount": amount}
-            for (d, c), (n, amount) in flow(batch).items()
+            for hour, moved in sorted(hours.items())
+            for (d, c), (n, amount) in flow(moved).items()
         ],
         keys=("hour", "debit_kind", "credit_kind"),
         add=("transfers", "amount"),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 ISSUANCE = "issuance"
 EXPIRED = "expired"  # receives the points that expired; they leave circulation for good
@@ -33,6 +34,9 @@ class Transfer:
     record_id: str | None = None
     ref: str | None = None
     memo: str | None = None
+    # When what the points are for happened (a credit's behaviour), if not when they are
+    # posted: the points flow counts them in that hour. Not stored, not part of a retry's match.
+    at: datetime | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.amount <= 0:

@@ -10,7 +10,7 @@ returns what is left of its budget to issuance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -201,3 +201,33 @@ def close_campaign(conn: Connection, campaign_id: str, by: str, now: datetime) -
             now,
         )
     return _state(conn, campaign_id)
+
+
+SETTLED_BY = "platform"
+"""Who closes a campaign that ended (`close_ended_campaigns`)."""
+
+
+def settles_at(campaign: Campaign, late: timedelta) -> datetime:
+    """When an ended campaign is closed and what is left of its budget returns to issuance:
+    once no record of its window can still arrive (records may be `late` old)."""
+    return campaign.ends_at + late
+
+
+def close_ended_campaigns(conn: Connection, now: datetime, late: timedelta) -> list[str]:
+    """Close every open campaign whose window ended more than `late` ago (no record of its
+    window can still earn a bonus), returning what is left of each budget to issuance."""
+
+    def due() -> list[str]:
+        return [
+            state.campaign.id
+            for state in campaigns(conn)
+            if state.status == "open" and settles_at(state.campaign, late) <= now
+        ]
+
+    if not due():
+        return []
+    sequencer.lock(conn)  # then again: another worker may have closed them meanwhile
+    ended = due()
+    for campaign_id in ended:
+        close_campaign(conn, campaign_id, SETTLED_BY, now)
+    return ended

@@ -56,6 +56,8 @@ points_flow = Table(
     metadata,
     # Transfers summed per UTC hour and pair of account kinds (citizen → merchant, ...), written
     # with every posting, so the points flow of any period is read without scanning transfers.
+    # A credit's award and its clawback count in the hour of the behaviour, like its grams in
+    # the rollups; every other transfer in the hour it was posted.
     # Whole hours map exactly onto local days in every whole-hour time zone.
     Column("hour", UTCDateTime, primary_key=True),
     Column("debit_kind", String(16), primary_key=True),

@@ -6,6 +6,7 @@ directory unless asked to start fresh."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -53,6 +54,18 @@ class DemoSize:
 
 def partner_key_path(settings: Settings, partner_id: str) -> Path:
     return settings.data_dir / "partners" / f"{partner_id}.pem"
+
+
+CITY_FILE = "city.json"
+"""Beside the partners' keys: the city's seed and size, so that `simulate --keys DIR` sends the
+behaviour of the citizens this deployment holds."""
+
+
+def save_city(settings: Settings, seed: int, citizens: int) -> Path:
+    path = settings.data_dir / "partners" / CITY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(json.dumps({"seed": seed, "citizens": citizens}) + "\n", "utf-8")
+    return path
 
 
 def _save_key(path: Path, key: Ed25519PrivateKey) -> None:
@@ -202,4 +215,5 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
             mall_key,
         ),
     )
+    save_city(platform.settings, _SEED, size.citizens)
     return Built(statuses, sent, done, time.perf_counter() - started)

@@ -3,14 +3,24 @@ key rather than a crash."""
 
 from __future__ import annotations
 
-from carbonledger.web import i18n
-from carbonledger.web.rendering import grams
+from carbonledger.web.base import i18n
+from carbonledger.web.base.rendering import grams
 
 
 def test_every_text_exists_in_both_languages() -> None:
     texts = i18n.messages()
-    assert set(texts["zh"]) == set(texts["en"])
+    singular = {key for key in texts["en"] if key.endswith(i18n.SINGULAR)}
+    assert set(texts["zh"]) == set(texts["en"]) - singular
     assert all(texts["zh"][key].strip() and texts["en"][key].strip() for key in texts["zh"])
+    assert all(key.removesuffix(i18n.SINGULAR) in texts["en"] for key in singular)
+
+
+def test_english_says_one_in_the_singular() -> None:
+    streak = "citizen.activities.streak"
+    assert i18n.translate("en", streak, days=1) == "Checked in 1 day in a row."
+    assert i18n.translate("en", streak, days=2) == "Checked in 2 days in a row."
+    assert "1" in i18n.translate("zh", streak, days=1)
+    assert i18n.translate("en", "handbook.cap_records", count=1) == "1 record"
 
 
 def test_the_language_comes_from_the_query_then_the_cookie_then_chinese() -> None:

@@ -24,7 +24,7 @@
   function at(object, path) {
     return path.split(".").reduce(function (found, key) { return found == null ? found : found[key]; }, object);
   }
-  function nameOf(kind, code) { return (code && labels[kind][code]) || code || "—"; }
+  function nameOf(kind, code) { return code ? (labels[kind][code] || code) : texts.unknown; }
   function kilograms(milligrams) { return milligrams / 1000000; }
 
   function setState(state) {

@@ -1,0 +1,62 @@
+"""records by partner account when no citizen is known; codes sent to phones
+
+Revision ID: 0014
+Revises: 0009
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import carbonledger.db
+
+revision: str = "0014"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "phone_codes",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("phone_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("code_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("sent_at", carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("used_at", carbonledger.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_codes")),
+    )
+    op.create_index(
+        "ix_phone_codes_phone", "phone_codes", ["phone_hash", "purpose", "sent_at"], unique=False
+    )
+    op.create_table(
+        "verified_phones",
+        sa.Column("citizen_id", sa.String(length=26), nullable=False),
+        sa.Column("phone_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("verified_at", carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("citizen_id", name=op.f("pk_verified_phones")),
+    )
+    op.create_index(
+        "ix_records_unattributed",
+        "records",
+        ["partner_id", "partner_user"],
+        unique=False,
+        sqlite_where=sa.text("citizen_id IS NULL"),
+        postgresql_where=sa.text("citizen_id IS NULL"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("verified_phones")
+    op.drop_index("ix_phone_codes_phone", table_name="phone_codes")
+    op.drop_table("phone_codes")
+    op.drop_index(
+        "ix_records_unattributed",
+        table_name="records",
+        sqlite_where=sa.text("citizen_id IS NULL"),
+        postgresql_where=sa.text("citizen_id IS NULL"),
+    )
