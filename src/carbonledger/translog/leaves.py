@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from carbonledger.canonical import canonical_json
+from carbonledger.market.leaf import RETIREMENT_KIND, RetirementLeaf
 
 LEAF_VERSION = 1
 LOTTERY_KIND = "lottery"
@@ -96,8 +97,8 @@ class Leaf:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Leaf:
-        if body.get("kind") == LOTTERY_KIND:
-            raise ValueError("a lottery leaf is not a credit or a reversal")
+        if body.get("kind") in (LOTTERY_KIND, RETIREMENT_KIND):
+            raise ValueError(f"a {body['kind']} leaf is not a credit or a reversal")
         try:
             return cls(
                 kind=body["kind"],
@@ -181,9 +182,11 @@ class LotteryLeaf:
             raise ValueError(f"not a Carbon Ledger lottery leaf: {error!r}") from None
 
 
-def decode_leaf(data: bytes) -> Leaf | LotteryLeaf:
+def decode_leaf(data: bytes) -> Leaf | LotteryLeaf | RetirementLeaf:
     """Parse any leaf of the log by its kind; raise ValueError naming what is wrong."""
     body = _parse(data)
     if body.get("kind") == LOTTERY_KIND:
         return LotteryLeaf.from_json(body)
+    if body.get("kind") == RETIREMENT_KIND:
+        return RetirementLeaf.from_json(body)
     return Leaf.from_json(body)

@@ -1,0 +1,351 @@
+"""Lots (减排量批次): formed from credited reductions, publicly noticed, objected to and
+answered, signed by verifiers, then issued as serial-numbered units with a buffer share.
+
+Every function runs in its caller's transaction and raises a domain error, saying what to fix,
+before anything is written or with the transaction to be rolled back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from carbonledger.errors import Conflict, InvalidInput, NotFound
+from carbonledger.ids import ulid
+from carbonledger.market import repository as repo
+from carbonledger.market.manifest import Manifest, leaves_digest
+from carbonledger.market.units import (
+    DEFAULT_BUFFER_BP,
+    DEFAULT_UNIT_MG,
+    Span,
+    buffer_units,
+    cover_units,
+    issue_spans,
+    lot_code,
+    spans_text,
+    take,
+    total,
+    units_of,
+)
+from carbonledger.translog import repository as log_repo
+from carbonledger.translog import tiles
+from carbonledger.translog.tables import log_tiles
+
+DEFAULT_NOTICE_DAYS = 7
+DEFAULT_REVIEW_DAYS = 30
+_REGION = re.compile(r"^\d{6}$")
+_MAX_OBJECTION = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class LotTerms:
+    """What an operator asks for when forming a lot."""
+
+    period_start: date
+    period_end: date
+    scenarios: tuple[str, ...]
+    regions: tuple[str, ...]
+    unit_mg: int = DEFAULT_UNIT_MG
+    buffer_bp: int = DEFAULT_BUFFER_BP
+    notice_days: int = DEFAULT_NOTICE_DAYS
+    review_days: int = DEFAULT_REVIEW_DAYS
+
+    def problems(self, known_scenarios: Sequence[str]) -> list[str]:
+        found = []
+        if self.period_start > self.period_end:
+            found.append("the period's start must not be after its end")
+        if self.period_start.year != self.period_end.year:
+            found.append("a lot's period lies within one year (its serials name the year)")
+        if not self.scenarios:
+            found.append("name at least one scenario")
+        unknown = sorted(set(self.scenarios) - set(known_scenarios))
+        if unknown:
+            found.append(f"unknown scenario(s): {', '.join(unknown)}")
+        if not self.regions:
+            found.append("name at least one region (6-digit code)")
+        bad = sorted(r for r in self.regions if not _REGION.match(r))
+        if bad:
+            found.append(f"regions are 6-digit codes, not {', '.join(bad)}")
+        if self.unit_mg <= 0:
+            found.append("the unit size must be a positive number of milligrams")
+        if not 0 <= self.buffer_bp < 10_000:
+            found.append("the buffer share is at least 0 % and under 100 %")
+        if self.notice_days < 0:
+            found.append("the notice period cannot be negative")
+        if self.review_days < 0:
+            found.append("the review window cannot be negative")
+        return found
+
+
+def _leaf_hashes(conn: Connection, indexes: Iterator[int]) -> Iterator[tuple[int, bytes]]:
+    """(index, leaf hash) from the stored level-0 tiles, reading each tile once."""
+    cached: tuple[int, bytes] = (-1, b"")
+    for index in indexes:
+        tile = index // tiles.TILE_WIDTH
+        if cached[0] != tile:
+            data = conn.execute(
+                select(log_tiles.c.data).where(log_tiles.c.level == 0, log_tiles.c.idx == tile)
+            ).scalar_one()
+            cached = (tile, data)
+        at = (index % tiles.TILE_WIDTH) * tiles.HASH_SIZE
+        yield index, cached[1][at : at + tiles.HASH_SIZE]
+
+
+def form(
+    conn: Connection,
+    terms: LotTerms,
+    *,
+    city: str,
+    known_scenarios: Sequence[str],
+    by: str,
+    now: datetime,
+) -> int:
+    """Form a lot of every eligible credit in no lot yet; return its number."""
+    problems = terms.problems(known_scenarios)
+    if problems:
+        raise InvalidInput("; ".join(problems), code="invalid_lot")
+    checkpoint = log_repo.latest_checkpoint(conn)
+    if checkpoint is None or checkpoint.size == 0:
+        raise Conflict("the log has no checkpoint with credits yet", code="no_checkpoint")
+    repo.ensure_system_accounts(conn, now)
+    repo.lock_market(conn)
+    number = repo.next_lot_number(conn)
+    criteria: tuple[Any, ...] = (
+        (terms.period_start, terms.period_end),
+        sorted(terms.scenarios),
+        sorted(terms.regions),
+        now - timedelta(days=terms.review_days),
+        int(checkpoint.size),
+    )
+    repo.insert_lot(
+        conn,
+        {
+            "number": number,
+            "city": city,
+            "year": terms.period_end.year,
+            "period_start": terms.period_start,
+            "period_end": terms.period_end,
+            "scenarios": ",".join(sorted(terms.scenarios)),
+            "regions": ",".join(sorted(terms.regions)),
+            "methodologies": "",
+            "review_days": terms.review_days,
+            "credits": 0,
+            "total_mg": 0,
+            "checkpoint_size": checkpoint.size,
+            "checkpoint_root": checkpoint.root,
+            "leaves_digest": "",
+            "unit_mg": terms.unit_mg,
+            "buffer_bp": terms.buffer_bp,
+            "status": "notice",
+            "notice_ends": now + timedelta(days=terms.notice_days),
+            "formed_by": by,
+            "formed_at": now,
+        },
+    )
+    try:
+        repo.claim_credits(conn, number, *criteria)
+    except IntegrityError:
+        raise Conflict(
+            "another lot claimed some of these credits at the same moment; form the lot again",
+            code="credits_in_lot",
+        ) from None
+    count, total_mg, methodologies = repo.lot_totals(conn, number)
+    if count == 0:
+        matching = repo.count_matching(conn, *criteria)
+        why = (
+            f"all {matching} matching credit(s) are already in a lot"
+            if matching
+            else f"no credit of the period is older than the {terms.review_days}-day review "
+            "window, included in the latest checkpoint and out of the review queue"
+        )
+        raise Conflict(f"nothing to form a lot from: {why}", code="no_credits")
+    if units_of(total_mg, terms.unit_mg) == 0:
+        raise Conflict(
+            f"the credits total {total_mg} mg, less than one unit of {terms.unit_mg} mg",
+            code="lot_too_small",
+        )
+    digest = leaves_digest(_leaf_hashes(conn, (i for i, _ in repo.lot_leaves(conn, number))))
+    repo.update_lot(
+        conn,
+        number,
+        credits=count,
+        total_mg=total_mg,
+        methodologies=",".join(methodologies),
+        leaves_digest=digest,
+    )
+    return number
+
+
+def get_lot(conn: Connection, number: int, *, lock: bool = False) -> Row[Any]:
+    row = repo.lot(conn, number, lock=lock)
+    if row is None:
+        raise NotFound(f"there is no lot {number}", code="unknown_lot")
+    return row
+
+
+def manifest_of(row: Any) -> Manifest:
+    return Manifest(
+        lot=lot_code(row.city, row.year, row.number),
+        number=row.number,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        scenarios=tuple(filter(None, row.scenarios.split(","))),
+        regions=tuple(filter(None, row.regions.split(","))),
+        methodologies=tuple(filter(None, row.methodologies.split(","))),
+        credits=row.credits,
+        total_mg=row.total_mg,
+        checkpoint_size=row.checkpoint_size,
+        checkpoint_root=bytes(row.checkpoint_root),
+        leaves_digest=row.leaves_digest,
+        unit_mg=row.unit_mg,
+        buffer_bp=row.buffer_bp,
+    )
+
+
+def object_to(conn: Connection, number: int, text: str, now: datetime) -> str:
+    """File an objection against a lot under notice; return its id."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("an objection needs a text saying what is wrong", code="empty_objection")
+    if len(text) > _MAX_OBJECTION:
+        raise InvalidInput(
+            f"an objection is at most {_MAX_OBJECTION} characters", code="objection_too_long"
+        )
+    lot = get_lot(conn, number)
+    if lot.status != "notice":
+        raise Conflict(f"lot {number} is already issued; objections are closed", code="lot_issued")
+    objection_id = ulid(now)
+    repo.insert_objection(conn, {"id": objection_id, "lot": number, "text": text, "filed_at": now})
+    return objection_id
+
+
+def answer(conn: Connection, objection_id: str, text: str, by: str, now: datetime) -> None:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("an answer needs a text", code="empty_answer")
+    row = repo.objection(conn, objection_id)
+    if row is None:
+        raise NotFound(f"there is no objection {objection_id}", code="unknown_objection")
+    if row.answer is not None:
+        raise Conflict(f"objection {objection_id} is already answered", code="already_answered")
+    repo.answer_objection(conn, objection_id, answer=text, answered_by=by, answered_at=now)
+
+
+def issue(conn: Connection, number: int, by: str, now: datetime) -> tuple[int, int]:
+    """Issue a noticed, answered and signed lot: (units, buffer units)."""
+    repo.ensure_system_accounts(conn, now)
+    repo.lock_market(conn)
+    lot = get_lot(conn, number, lock=True)
+    if lot.status == "issued":
+        raise Conflict(f"lot {number} is already issued", code="lot_issued")
+    if now < lot.notice_ends:
+        raise Conflict(
+            f"lot {number} is under public notice until {lot.notice_ends:%Y-%m-%d %H:%M} UTC; "
+            "issue it after the notice ends",
+            code="notice_running",
+        )
+    open_ = [o.id for o in repo.objections(conn, number) if o.answer is None]
+    if open_:
+        raise Conflict(
+            f"answer the objection(s) {', '.join(open_)} before issuing lot {number}",
+            code="objections_open",
+        )
+    if not repo.signatures(conn, number):
+        raise Conflict(
+            f"lot {number} has no verifier's signature; a registered verifier must sign its "
+            "manifest first",
+            code="not_verified",
+        )
+    units = units_of(lot.total_mg, lot.unit_mg)
+    buffer = buffer_units(units, lot.buffer_bp)
+    pool, kept = issue_spans(units, buffer)
+    for span, account_id, kind in ((pool, repo.POOL, "issue"), (kept, repo.BUFFER, "buffer")):
+        if span is not None:
+            repo.add_holdings(conn, number, account_id, [span])
+            record_move(conn, number, kind, repo.ISSUANCE, account_id, [span], now)
+    repo.update_lot(
+        conn,
+        number,
+        status="issued",
+        units=units,
+        buffer_units=buffer,
+        issued_at=now,
+        issued_by=by,
+    )
+    for credit in repo.reversed_in_lot(conn, number):
+        _cover(conn, lot, credit, now)
+    return units, buffer
+
+
+def record_move(
+    conn: Connection,
+    number: int,
+    kind: str,
+    debit: str,
+    credit: str,
+    spans: Sequence[Span],
+    now: datetime,
+    **extra: Any,
+) -> str:
+    move_id = ulid(now)
+    repo.insert_move(
+        conn,
+        {
+            "id": move_id,
+            "lot": number,
+            "kind": kind,
+            "debit": debit,
+            "credit": credit,
+            "units": sum(s.units for s in spans),
+            "ranges": spans_text(spans),
+            "at": now,
+        }
+        | extra,
+    )
+    return move_id
+
+
+def _cover(conn: Connection, lot: Any, credit: Any, now: datetime) -> None:
+    """Cancel units of at least a reversed credit's size: from the buffer, then the pool."""
+    need = cover_units(int(credit.reduction_mg), int(lot.unit_mg))
+    cancelled = 0
+    for holder in (repo.BUFFER, repo.POOL):
+        if cancelled == need:
+            break
+        held = repo.holdings(conn, lot.number, holder, lock=True)
+        count = min(need - cancelled, total(held))
+        if count == 0:
+            continue
+        taken, left = take(held, count)
+        repo.replace_holdings(conn, lot.number, holder, left, taken, repo.CANCELLED)
+        record_move(conn, lot.number, "cancel", holder, repo.CANCELLED, taken, now)
+        cancelled += count
+    repo.insert_cover(
+        conn,
+        {
+            "leaf_index": credit.leaf_index,
+            "lot": lot.number,
+            "reduction_mg": credit.reduction_mg,
+            "units": cancelled,
+            "short": need - cancelled,
+            "covered_at": now,
+        },
+    )
+
+
+def cover_reversal(conn: Connection, credit_leaf: int, now: datetime) -> None:
+    """Called in the reversal's transaction: if the reversed credit is in an issued lot, cancel
+    buffer units to cover it (a lot not issued yet is covered when it is issued)."""
+    credit = repo.lot_credit(conn, credit_leaf)
+    if credit is None:
+        return
+    lot = get_lot(conn, credit.lot, lock=True)
+    if lot.status == "issued" and repo.cover_of(conn, credit_leaf) is None:
+        _cover(conn, lot, credit, now)

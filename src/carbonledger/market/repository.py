@@ -1,0 +1,419 @@
+"""SQL of the market: lots and their credits, objections, verifiers, signatures, registry
+accounts, holdings, moves, retirements and cover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy.engine import Connection, Row
+
+from carbonledger.db import insert_ignore
+from carbonledger.ingest.tables import records, reversals
+from carbonledger.market.tables import (
+    market_accounts,
+    market_cover,
+    market_holdings,
+    market_lot_credits,
+    market_lots,
+    market_moves,
+    market_objections,
+    market_retirements,
+    market_signatures,
+    market_verifiers,
+)
+from carbonledger.market.units import Span
+from carbonledger.review.tables import review_flags
+
+ISSUANCE = "issuance"
+POOL = "pool"
+BUFFER = "buffer"
+RETIRED = "retired"
+CANCELLED = "cancelled"
+SYSTEM_ACCOUNTS = (
+    (ISSUANCE, "issuance", "Units issued"),
+    (POOL, "pool", "City pool"),
+    (BUFFER, "buffer", "Buffer for reversals"),
+    (RETIRED, "retired", "Retired units"),
+    (CANCELLED, "cancelled", "Cancelled to cover reversals"),
+)
+
+
+def ensure_system_accounts(conn: Connection, now: datetime) -> None:
+    insert_ignore(
+        conn,
+        market_accounts,
+        [
+            {"id": id_, "kind": kind, "name": name, "created_at": now}
+            for id_, kind, name in SYSTEM_ACCOUNTS
+        ],
+    )
+
+
+def lock_market(conn: Connection) -> None:
+    """Serialise the market's numbering and issue (the issuance account's row)."""
+    conn.execute(
+        select(market_accounts.c.id).where(market_accounts.c.id == ISSUANCE).with_for_update()
+    ).first()
+
+
+def lock_account(conn: Connection, account: str) -> Row[Any] | None:
+    return conn.execute(
+        select(market_accounts).where(market_accounts.c.id == account).with_for_update()
+    ).first()
+
+
+def account(conn: Connection, account_id: str) -> Row[Any] | None:
+    return conn.execute(select(market_accounts).where(market_accounts.c.id == account_id)).first()
+
+
+def accounts(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(market_accounts).order_by(market_accounts.c.id)))
+
+
+def insert_account(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_accounts), row)
+
+
+# Lots
+
+
+def next_lot_number(conn: Connection) -> int:
+    return (
+        int(conn.execute(select(func.coalesce(func.max(market_lots.c.number), 0))).scalar_one()) + 1
+    )
+
+
+def insert_lot(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_lots), row)
+
+
+def update_lot(conn: Connection, number: int, **values: Any) -> None:
+    conn.execute(update(market_lots).where(market_lots.c.number == number).values(**values))
+
+
+def lot(conn: Connection, number: int, *, lock: bool = False) -> Row[Any] | None:
+    query = select(market_lots).where(market_lots.c.number == number)
+    return conn.execute(query.with_for_update() if lock else query).first()
+
+
+def lots(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(market_lots).order_by(market_lots.c.number.desc())))
+
+
+def _eligible(
+    period: tuple[date, date],
+    scenarios: Sequence[str],
+    regions: Sequence[str],
+    credited_before: datetime,
+    below_leaf: int,
+) -> Any:
+    """Credited records of the period, scenarios and regions, old enough, under the checkpoint,
+    and not waiting in the review queue."""
+    return and_(
+        records.c.status == "accepted",
+        records.c.leaf_index.is_not(None),
+        records.c.leaf_index < below_leaf,
+        records.c.day >= period[0],
+        records.c.day <= period[1],
+        records.c.scenario.in_(scenarios),
+        records.c.region.in_(regions),
+        records.c.credited_at <= credited_before,
+        ~exists().where(review_flags.c.record_id == records.c.id, review_flags.c.status == "open"),
+    )
+
+
+def claim_credits(conn: Connection, number: int, *criteria: Any) -> None:
+    """Put every eligible credit in no lot yet into lot `number`."""
+    free = and_(
+        _eligible(*criteria),
+        ~exists().where(market_lot_credits.c.leaf_index == records.c.leaf_index),
+    )
+    chosen = select(
+        records.c.leaf_index,
+        literal(number, Integer),
+        records.c.id,
+        records.c.reduction_mg,
+    ).where(free)
+    conn.execute(
+        insert(market_lot_credits).from_select(
+            ["leaf_index", "lot", "record_id", "reduction_mg"], chosen
+        )
+    )
+
+
+def count_matching(conn: Connection, *criteria: Any) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).select_from(records).where(_eligible(*criteria))
+        ).scalar_one()
+    )
+
+
+def lot_totals(conn: Connection, number: int) -> tuple[int, int, list[str]]:
+    """(credits, total mg, methodology versions) of a lot's credits."""
+    count, total = conn.execute(
+        select(func.count(), func.coalesce(func.sum(market_lot_credits.c.reduction_mg), 0)).where(
+            market_lot_credits.c.lot == number
+        )
+    ).one()
+    methods = conn.execute(
+        select(records.c.methodology)
+        .distinct()
+        .select_from(
+            market_lot_credits.join(records, records.c.id == market_lot_credits.c.record_id)
+        )
+        .where(market_lot_credits.c.lot == number)
+    ).scalars()
+    return int(count), int(total), sorted(m for m in methods if m)
+
+
+def lot_leaves(conn: Connection, number: int, chunk: int = 100_000) -> Iterator[tuple[int, int]]:
+    """(leaf index, mg) of a lot's credits in index order, read in chunks."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(market_lot_credits.c.leaf_index, market_lot_credits.c.reduction_mg)
+            .where(market_lot_credits.c.lot == number, market_lot_credits.c.leaf_index > after)
+            .order_by(market_lot_credits.c.leaf_index)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield int(row[0]), int(row[1])
+        after = int(rows[-1][0])
+
+
+def lot_credit(conn: Connection, leaf_index: int) -> Row[Any] | None:
+    return conn.execute(
+        select(market_lot_credits).where(market_lot_credits.c.leaf_index == leaf_index)
+    ).first()
+
+
+def reversed_in_lot(conn: Connection, number: int) -> list[Row[Any]]:
+    """The lot's credits that have been reversed and are not covered yet."""
+    return list(
+        conn.execute(
+            select(market_lot_credits)
+            .join(reversals, reversals.c.record_id == market_lot_credits.c.record_id)
+            .where(
+                market_lot_credits.c.lot == number,
+                ~exists().where(market_cover.c.leaf_index == market_lot_credits.c.leaf_index),
+            )
+            .order_by(market_lot_credits.c.leaf_index)
+        )
+    )
+
+
+def citizen_lot_credits(conn: Connection, citizen_id: str) -> list[Row[Any]]:
+    """A citizen's credits that went into lots, with the lot."""
+    return list(
+        conn.execute(
+            select(
+                records.c.id,
+                records.c.day,
+                records.c.scenario,
+                market_lot_credits.c.leaf_index,
+                market_lot_credits.c.reduction_mg,
+                market_lot_credits.c.lot,
+            )
+            .join(market_lot_credits, market_lot_credits.c.record_id == records.c.id)
+            .where(records.c.citizen_id == citizen_id)
+            .order_by(records.c.day.desc())
+        )
+    )
+
+
+# Objections, verifiers, signatures
+
+
+def insert_objection(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_objections), row)
+
+
+def objection(conn: Connection, objection_id: str) -> Row[Any] | None:
+    return conn.execute(
+        select(market_objections).where(market_objections.c.id == objection_id).with_for_update()
+    ).first()
+
+
+def answer_objection(conn: Connection, objection_id: str, **values: Any) -> None:
+    conn.execute(
+        update(market_objections).where(market_objections.c.id == objection_id).values(**values)
+    )
+
+
+def objections(conn: Connection, number: int) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(market_objections)
+            .where(market_objections.c.lot == number)
+            .order_by(market_objections.c.filed_at)
+        )
+    )
+
+
+def insert_verifier(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_verifiers), row)
+
+
+def verifier(conn: Connection, verifier_id: str) -> Row[Any] | None:
+    return conn.execute(
+        select(market_verifiers).where(market_verifiers.c.id == verifier_id)
+    ).first()
+
+
+def verifier_by_key(conn: Connection, key: bytes) -> Row[Any] | None:
+    return conn.execute(
+        select(market_verifiers).where(market_verifiers.c.public_key == key)
+    ).first()
+
+
+def verifiers(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(market_verifiers).order_by(market_verifiers.c.id)))
+
+
+def insert_signature(conn: Connection, row: dict[str, Any]) -> bool:
+    """Store a signature unless this verifier already signed the lot."""
+    existing = conn.execute(
+        select(market_signatures.c.lot).where(
+            market_signatures.c.lot == row["lot"], market_signatures.c.verifier == row["verifier"]
+        )
+    ).first()
+    if existing is not None:
+        return False
+    conn.execute(insert(market_signatures), row)
+    return True
+
+
+def signatures(conn: Connection, number: int | None = None) -> list[Row[Any]]:
+    query = select(market_signatures).order_by(
+        market_signatures.c.lot, market_signatures.c.verifier
+    )
+    if number is not None:
+        query = query.where(market_signatures.c.lot == number)
+    return list(conn.execute(query))
+
+
+# Holdings and moves
+
+
+def holdings(conn: Connection, number: int, account_id: str, *, lock: bool = False) -> list[Span]:
+    query = (
+        select(market_holdings.c.first, market_holdings.c.last)
+        .where(market_holdings.c.lot == number, market_holdings.c.account == account_id)
+        .order_by(market_holdings.c.first)
+    )
+    rows = conn.execute(query.with_for_update() if lock else query)
+    return [Span(int(row.first), int(row.last)) for row in rows]
+
+
+def all_holdings(conn: Connection, number: int | None = None) -> list[Row[Any]]:
+    query = select(market_holdings).order_by(market_holdings.c.lot, market_holdings.c.first)
+    if number is not None:
+        query = query.where(market_holdings.c.lot == number)
+    return list(conn.execute(query))
+
+
+def replace_holdings(
+    conn: Connection,
+    number: int,
+    account_id: str,
+    left: Sequence[Span],
+    moved: Sequence[Span],
+    to: str,
+    retirement: str | None = None,
+) -> None:
+    """Rewrite `account_id`'s ranges of the lot as `left` and add `moved` under `to`."""
+    conn.execute(
+        delete(market_holdings).where(
+            market_holdings.c.lot == number, market_holdings.c.account == account_id
+        )
+    )
+    rows = [
+        {"lot": number, "first": s.first, "last": s.last, "account": account_id, "retirement": None}
+        for s in left
+    ] + [
+        {"lot": number, "first": s.first, "last": s.last, "account": to, "retirement": retirement}
+        for s in moved
+    ]
+    if rows:
+        conn.execute(insert(market_holdings), rows)
+
+
+def add_holdings(conn: Connection, number: int, account_id: str, spans: Sequence[Span]) -> None:
+    conn.execute(
+        insert(market_holdings),
+        [{"lot": number, "first": s.first, "last": s.last, "account": account_id} for s in spans],
+    )
+
+
+def insert_move(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_moves), row)
+
+
+def moves(conn: Connection, number: int | None = None) -> list[Row[Any]]:
+    query = select(market_moves).order_by(market_moves.c.at, market_moves.c.id)
+    if number is not None:
+        query = query.where(market_moves.c.lot == number)
+    return list(conn.execute(query))
+
+
+def unit_balances(conn: Connection) -> dict[str, int]:
+    """Each account's units by its moves: credits in minus debits out."""
+    totals: dict[str, int] = {}
+    for column, sign in ((market_moves.c.credit, 1), (market_moves.c.debit, -1)):
+        for account_id, units in conn.execute(
+            select(column, func.sum(market_moves.c.units)).group_by(column)
+        ):
+            totals[account_id] = totals.get(account_id, 0) + sign * int(units)
+    return totals
+
+
+def held_units(conn: Connection) -> dict[str, int]:
+    """Each account's units by its holdings."""
+    rows = conn.execute(
+        select(
+            market_holdings.c.account,
+            func.sum(market_holdings.c.last - market_holdings.c.first + 1),
+        ).group_by(market_holdings.c.account)
+    )
+    return {account_id: int(units) for account_id, units in rows}
+
+
+# Retirements and cover
+
+
+def insert_retirement(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_retirements), row)
+
+
+def retirement(conn: Connection, retirement_id: str) -> Row[Any] | None:
+    return conn.execute(
+        select(market_retirements).where(market_retirements.c.id == retirement_id)
+    ).first()
+
+
+def retirements(conn: Connection, number: int | None = None) -> list[Row[Any]]:
+    query = select(market_retirements).order_by(market_retirements.c.retired_at.desc())
+    if number is not None:
+        query = query.where(market_retirements.c.lot == number)
+    return list(conn.execute(query))
+
+
+def insert_cover(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(market_cover), row)
+
+
+def covers(conn: Connection, number: int | None = None) -> list[Row[Any]]:
+    query = select(market_cover).order_by(market_cover.c.leaf_index)
+    if number is not None:
+        query = query.where(market_cover.c.lot == number)
+    return list(conn.execute(query))
+
+
+def cover_of(conn: Connection, leaf_index: int) -> Row[Any] | None:
+    return conn.execute(select(market_cover).where(market_cover.c.leaf_index == leaf_index)).first()
