@@ -20,6 +20,7 @@ from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.results import Status
 from carbonledger.ingest.rollups import Rollups
+from carbonledger.market.lots import cover_reversal
 from carbonledger.points.awarding import claw_back
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog import sequencer
@@ -66,4 +67,6 @@ def reverse(conn: Connection, record_id: str, reason: str, now: datetime) -> int
     changes.count(key, Status.REJECTED)
     changes.credit(key, -row.reduction_mg, -taken.total)
     repo.add_rollups(conn, changes)
+    # A credit already in an issued lot is covered by cancelling the lot's buffer units.
+    cover_reversal(conn, row.leaf_index, now)
     return leaf_index
