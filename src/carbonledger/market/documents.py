@@ -1,0 +1,136 @@
+"""The registry's public documents: what the pages, the API, the exports and `registry verify`
+read. Holders that are citizens are shown only as `citizen`: the registry is public, a
+citizen's purchases are not."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from carbonledger.market import repository as repo
+from carbonledger.market.lots import get_lot, manifest_of
+from carbonledger.market.units import Span, lot_code, serial
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def public_holder(account: str) -> str:
+    return "citizen" if account.startswith("citizen:") else account
+
+
+def lot_document(conn: Connection, number: int) -> dict[str, Any]:
+    row = get_lot(conn, number)
+    names = {v.id: v for v in repo.verifiers(conn)}
+    return {
+        "manifest": manifest_of(row).to_json(),
+        "status": row.status,
+        "formed_at": _time(row.formed_at),
+        "notice_ends": _time(row.notice_ends),
+        "issued_at": _time(row.issued_at),
+        "units": row.units,
+        "buffer_units": row.buffer_units,
+        "signatures": [
+            {
+                "verifier": s.verifier,
+                "name": names[s.verifier].name,
+                "public_key": base64.b64encode(names[s.verifier].public_key).decode(),
+                "signature": base64.b64encode(s.signature).decode(),
+                "signed_at": _time(s.signed_at),
+            }
+            for s in repo.signatures(conn, number)
+        ],
+        "objections": [
+            {
+                "id": o.id,
+                "text": o.text,
+                "filed_at": _time(o.filed_at),
+                "answer": o.answer,
+                "answered_at": _time(o.answered_at),
+            }
+            for o in repo.objections(conn, number)
+        ],
+        "cover": [
+            {
+                "leaf_index": c.leaf_index,
+                "reduction_mg": c.reduction_mg,
+                "units": c.units,
+                "short": c.short,
+            }
+            for c in repo.covers(conn, number)
+        ],
+    }
+
+
+def lots_document(conn: Connection) -> list[dict[str, Any]]:
+    return [lot_document(conn, row.number) for row in repo.lots(conn)]
+
+
+def lot_leaves(conn: Connection, number: int) -> list[tuple[int, int]]:
+    """(leaf index, milligrams) of every credit in the lot, in index order."""
+    get_lot(conn, number)
+    return list(repo.lot_leaves(conn, number))
+
+
+def holdings_document(conn: Connection, number: int | None = None) -> list[dict[str, Any]]:
+    lots = {row.number: row for row in repo.lots(conn)}
+    return [
+        {
+            "lot": h.lot,
+            "serials": serial(lots[h.lot].city, lots[h.lot].year, h.lot, Span(h.first, h.last)),
+            "first": h.first,
+            "last": h.last,
+            "units": h.last - h.first + 1,
+            "holder": public_holder(h.account),
+            "retirement": h.retirement,
+        }
+        for h in repo.all_holdings(conn, number)
+    ]
+
+
+def retirement_document(conn: Connection, row: Any) -> dict[str, Any]:
+    lot = get_lot(conn, row.lot)
+    return {
+        "id": row.id,
+        "lot": row.lot,
+        "lot_code": lot_code(lot.city, lot.year, lot.number),
+        "serials": [
+            serial(lot.city, lot.year, lot.number, Span(*map(int, part.split("-"))))
+            for part in row.ranges.split(",")
+        ],
+        "units": row.units,
+        "unit_mg": lot.unit_mg,
+        "purpose": row.purpose,
+        "beneficiary": row.beneficiary,
+        "leaf_index": row.leaf_index,
+        "retired_at": _time(row.retired_at),
+    }
+
+
+def retirements_document(conn: Connection, number: int | None = None) -> list[dict[str, Any]]:
+    return [retirement_document(conn, row) for row in repo.retirements(conn, number)]
+
+
+def verifiers_document(conn: Connection) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": v.id,
+            "name": v.name,
+            "public_key": base64.b64encode(v.public_key).decode(),
+            "registered_at": _time(v.registered_at),
+        }
+        for v in repo.verifiers(conn)
+    ]
+
+
+def registry_document(conn: Connection) -> dict[str, Any]:
+    """Everything `registry verify` checks besides the lots' leaves."""
+    return {
+        "lots": lots_document(conn),
+        "holdings": holdings_document(conn),
+        "retirements": retirements_document(conn),
+        "verifiers": verifiers_document(conn),
+    }
