@@ -134,3 +134,24 @@ def registry_document(conn: Connection) -> dict[str, Any]:
         "retirements": retirements_document(conn),
         "verifiers": verifiers_document(conn),
     }
+
+
+def citizen_story(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
+    """For the citizen alone: per lot, how much of their reduction went in, the lot's status,
+    and what its units were retired for ("your 2.3 kg made the marathon carbon-neutral")."""
+    by_lot: dict[int, dict[str, Any]] = {}
+    for row in repo.citizen_lot_credits(conn, citizen_id):
+        entry = by_lot.setdefault(
+            row.lot, {"lot": row.lot, "credits": 0, "reduction_mg": 0, "leaves": []}
+        )
+        entry["credits"] += 1
+        entry["reduction_mg"] += row.reduction_mg
+        entry["leaves"].append(row.leaf_index)
+    for number, entry in by_lot.items():
+        lot = get_lot(conn, number)
+        entry["lot_code"] = lot_code(lot.city, lot.year, number)
+        entry["status"] = lot.status
+        entry["retired_for"] = sorted(
+            {f"{r.purpose} ({r.beneficiary})" for r in repo.retirements(conn, number)}
+        )
+    return [by_lot[n] for n in sorted(by_lot, reverse=True)]
