@@ -1,0 +1,122 @@
+"""The market's pages over HTTP: the console's market area takes a lot from formation to
+retirement through its forms, the public registry shows the lot with its notice and takes an
+objection from anyone, and a citizen sees where their own credits went."""
+
+from __future__ import annotations
+
+import httpx
+
+from carbonledger import clock, db
+from carbonledger.accounts.sessions import CSRF_HEADER
+from carbonledger.market import lots
+from carbonledger.platform import Platform
+from tests import factories
+from tests.integration.market.market_helpers import credit, new_verifier, sign
+
+
+def _form(client: httpx.Client, **fields: str) -> dict[str, str]:
+    return {"csrf_token": client.headers[CSRF_HEADER], **fields}
+
+
+def test_a_lot_goes_through_the_console_and_the_public_pages(
+    served: tuple[Platform, str],
+) -> None:
+    platform, url = served
+    citizen_id, citizen = factories.citizen_client(url, platform)
+    credit(platform, 4, citizen_id)
+    year = clock.now().year
+    with factories.operator_client(url, platform, roles=("market",)) as operator:
+        page = operator.get(f"{url}/console/market")
+        assert page.status_code == 200 and 'action="/console/market/lots"' in page.text
+        bad = operator.post(
+            f"{url}/console/market/lots",
+            data=_form(operator, start="soon", end="", scenarios="cycling", regions="110000"),
+        )
+        assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+        formed = operator.post(
+            f"{url}/console/market/lots",
+            data=_form(
+                operator,
+                start=f"{year}-01-01",
+                end=f"{year}-12-31",
+                scenarios="cycling",
+                regions="110000",
+                unit_g="100",
+                notice_days="0",
+                review_days="0",
+            ),
+            follow_redirects=False,
+        )
+        assert formed.status_code == 303, formed.text
+        with db.read(platform.engine) as conn:
+            number = max(row.number for row in lots.repo.lots(conn))
+        objected = httpx.post(
+            f"{url}/market/lots/{number}/objections",
+            data={"text": "trip 3 twice?"},
+            follow_redirects=True,
+        )
+        assert objected.status_code == 200 and "trip 3 twice?" in objected.text
+        with db.read(platform.engine) as conn:
+            objection = lots.repo.objections(conn, number)[0].id
+        operator.post(
+            f"{url}/console/market/objections/{objection}/answer",
+            data=_form(operator, text="checked"),
+        )
+        sign(platform, number, new_verifier(platform, "pages-v"), "pages-v")
+        issued = operator.post(
+            f"{url}/console/market/lots/{number}/issue",
+            data=_form(operator),
+            follow_redirects=False,
+        )
+        assert issued.status_code == 303
+        operator.post(
+            f"{url}/console/market/accounts",
+            data=_form(operator, id="run-club", kind="organiser", name="Run club"),
+        )
+        sold = operator.post(
+            f"{url}/console/market/transfers",
+            data=_form(
+                operator,
+                lot=str(number),
+                units="3",
+                seller="pool",
+                buyer="organiser:run-club",
+                price_fen="-1",
+            ),
+        )
+        assert sold.status_code == 400 and "fen" in sold.text
+        operator.post(
+            f"{url}/console/market/transfers",
+            data=_form(
+                operator,
+                lot=str(number),
+                units="3",
+                seller="pool",
+                buyer="organiser:run-club",
+                price_fen="900",
+            ),
+        )
+        retired = operator.post(
+            f"{url}/console/market/retirements",
+            data=_form(
+                operator,
+                lot=str(number),
+                units="2",
+                holder="organiser:run-club",
+                purpose="Spring 10k, carbon neutral",
+                beneficiary="Run club",
+            ),
+            follow_redirects=False,
+        )
+        assert retired.status_code == 303
+    public = httpx.get(f"{url}/market/lots/{number}?lang=en")
+    assert "issued" in public.text and "checked" in public.text and "Spring 10k" in public.text
+    assert "organiser:run-club" in httpx.get(f"{url}/market/holders").text
+    assert "Spring 10k" in httpx.get(f"{url}/market/retirements").text
+    with citizen:
+        mine = citizen.get(f"{url}/app/market?lang=en")
+    assert mine.status_code == 200
+    assert "4 of your credits" in mine.text and "Spring 10k" in mine.text
+    _other_id, other = factories.citizen_client(url, platform)
+    with other:
+        assert "None of your credits" in other.get(f"{url}/app/market?lang=en").text
