@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,7 @@ from carbonledger.accounts.dependencies import (
 )
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.market import certificates, documents, exports, lots, registry, verifiers
+from carbonledger.market.lots import MAX_LOT
 from carbonledger.market.schemas import (
     AccountIn,
     LotIn,
@@ -32,6 +33,7 @@ from carbonledger.market.schemas import (
 
 router = APIRouter()
 MarketOperator = Annotated[str, Depends(operator_with("market"))]
+LotNumber = Annotated[int, Path(ge=1, le=MAX_LOT)]
 _REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "the input is wrong; the message lists every problem"},
     404: {"model": ErrorOut, "description": "unknown lot, account, verifier or objection"},
@@ -92,7 +94,7 @@ async def answer(
     tags=["market"],
     summary="Issue a noticed, answered and signed lot as serial-numbered units",
 )
-async def issue(number: int, operator: MarketOperator, request: Request) -> JSONResponse:
+async def issue(number: LotNumber, operator: MarketOperator, request: Request) -> JSONResponse:
     await transactions.write(request, lambda conn: lots.issue(conn, number, operator, clock.now()))
     return await _lot(request, number)
 
@@ -187,7 +189,7 @@ async def retire(body: RetireIn, _operator: MarketOperator, request: Request) ->
     tags=["market"],
     summary="File an objection against a lot under notice",
 )
-async def object_to(number: int, body: TextIn, request: Request) -> dict[str, str]:
+async def object_to(number: LotNumber, body: TextIn, request: Request) -> dict[str, str]:
     objection = await transactions.write(
         request, lambda conn: lots.object_to(conn, number, body.text, clock.now())
     )
@@ -201,7 +203,7 @@ async def object_to(number: int, body: TextIn, request: Request) -> dict[str, st
     tags=["market"],
     summary="A verifier's signature over the lot's manifest",
 )
-async def add_signature(number: int, body: SignatureIn, request: Request) -> dict[str, Any]:
+async def add_signature(number: LotNumber, body: SignatureIn, request: Request) -> dict[str, Any]:
     # The signature is checked in a read transaction, before the short write that keeps it.
     signature = await transactions.read(
         request, lambda conn: verifiers.check(conn, number, body.verifier, body.signature)
@@ -225,7 +227,7 @@ async def registry_document(request: Request) -> Any:
     tags=["market"],
     summary="A lot: manifest, status, notice, objections, signatures, cover",
 )
-async def lot(number: int, request: Request) -> JSONResponse:
+async def lot(number: LotNumber, request: Request) -> JSONResponse:
     return await _lot(request, number)
 
 
@@ -235,7 +237,7 @@ async def lot(number: int, request: Request) -> JSONResponse:
     tags=["market"],
     summary="The manifest a verifier signs",
 )
-async def manifest(number: int, request: Request) -> Any:
+async def manifest(number: LotNumber, request: Request) -> Any:
     return await transactions.read(
         request, lambda conn: lots.manifest_of(lots.get_lot(conn, number)).to_json()
     )
@@ -247,7 +249,7 @@ async def manifest(number: int, request: Request) -> Any:
     tags=["market"],
     summary="Every credit of the lot: [leaf index, milligrams]",
 )
-async def leaves(number: int, request: Request) -> Any:
+async def leaves(number: LotNumber, request: Request) -> Any:
     pairs = await transactions.read(request, lambda conn: documents.lot_leaves(conn, number))
     return {"lot": number, "leaves": pairs}
 

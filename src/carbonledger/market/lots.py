@@ -38,8 +38,11 @@ from carbonledger.translog import repository as log_repo
 from carbonledger.translog import tiles
 from carbonledger.translog.tables import log_tiles
 
+MAX_LOT = 2**31 - 1  # lot numbers are 32-bit in the database
 DEFAULT_NOTICE_DAYS = 7
 DEFAULT_REVIEW_DAYS = 30
+_MAX_NOTICE_DAYS = 365
+_MAX_REVIEW_DAYS = 3650
 _REGION = re.compile(r"^\d{6}$")
 _MAX_OBJECTION = 4000
 
@@ -77,10 +80,10 @@ class LotTerms:
             found.append("the unit size must be a positive number of milligrams")
         if not 0 <= self.buffer_bp < 10_000:
             found.append("the buffer share is at least 0 % and under 100 %")
-        if self.notice_days < 0:
-            found.append("the notice period cannot be negative")
-        if self.review_days < 0:
-            found.append("the review window cannot be negative")
+        if not 0 <= self.notice_days <= _MAX_NOTICE_DAYS:
+            found.append(f"the notice period is 0 to {_MAX_NOTICE_DAYS} days")
+        if not 0 <= self.review_days <= _MAX_REVIEW_DAYS:
+            found.append(f"the review window is 0 to {_MAX_REVIEW_DAYS} days")
         return found
 
 
@@ -184,7 +187,7 @@ def form(
 
 
 def get_lot(conn: Connection, number: int, *, lock: bool = False) -> Row[Any]:
-    row = repo.lot(conn, number, lock=lock)
+    row = repo.lot(conn, number, lock=lock) if 1 <= number <= MAX_LOT else None
     if row is None:
         raise NotFound(f"there is no lot {number}", code="unknown_lot")
     return row

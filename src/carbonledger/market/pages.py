@@ -6,9 +6,10 @@ their credits went into which lot, and what it was retired for)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
@@ -17,6 +18,8 @@ from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.market import documents, lots, registry, verifiers
 from carbonledger.market import repository as repo
+from carbonledger.market.lots import MAX_LOT
+from carbonledger.market.schemas import MAX_AMOUNT
 from carbonledger.platform import Platform
 from carbonledger.web.citizen_page import Page
 from carbonledger.web.console_support import Area, Operator, show
@@ -24,6 +27,7 @@ from carbonledger.web.guard import page_session
 from carbonledger.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+LotNumber = Annotated[int, PathParam(ge=1, le=MAX_LOT)]
 PATH = "/console/market"
 
 
@@ -32,9 +36,12 @@ def _number(form: dict[str, str], name: str, default: int | None = None) -> int:
     if not text and default is not None:
         return default
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number, not {text!r}") from None
+    if abs(value) > MAX_AMOUNT:
+        raise InvalidInput(f"{name} is out of range")
+    return value
 
 
 def _list(form: dict[str, str], name: str) -> tuple[str, ...]:
@@ -130,7 +137,7 @@ async def answer(request: Request, objection_id: str) -> Response:
 
 
 @router.post(PATH + "/lots/{number}/issue")
-async def issue(request: Request, number: int) -> Response:
+async def issue(request: Request, number: LotNumber) -> Response:
     return await AREA.change(
         request,
         "lot_issued",
@@ -238,12 +245,12 @@ async def _lot_page(
 
 
 @router.get("/market/lots/{number}")
-async def public_lot(request: Request, number: int) -> HTMLResponse:
+async def public_lot(request: Request, number: LotNumber) -> HTMLResponse:
     return await _lot_page(request, number)
 
 
 @router.post("/market/lots/{number}/objections")
-async def public_objection(request: Request, number: int) -> Response:
+async def public_objection(request: Request, number: LotNumber) -> Response:
     # Anyone may object, logged in or not: the form carries no session, so it needs no CSRF
     # token; it can only add an objection, never act for someone.
     text = str((await request.form()).get("text", ""))

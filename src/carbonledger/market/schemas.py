@@ -1,5 +1,6 @@
-"""Request bodies of the market's routes. Bounds are checked by the domain (lots.py,
-registry.py, verifiers.py), so every problem comes back in one message that says what to fix."""
+"""Request bodies of the market's routes. Here numbers are only kept inside what the database
+stores; the domain (lots.py, registry.py, verifiers.py) checks what they mean and lists every
+problem at once."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carbonledger.market.lots import DEFAULT_NOTICE_DAYS, DEFAULT_REVIEW_DAYS, LotTerms
+from carbonledger.market.lots import DEFAULT_NOTICE_DAYS, DEFAULT_REVIEW_DAYS, MAX_LOT, LotTerms
 from carbonledger.market.units import DEFAULT_BUFFER_BP, DEFAULT_UNIT_MG
+
+MAX_AMOUNT = 10**15  # units, fen and milligrams: far beyond any real lot, inside 64 bits
+MAX_DAYS = 36_500  # a day count beyond this cannot be added to a date
 
 
 class LotIn(BaseModel):
@@ -19,10 +23,14 @@ class LotIn(BaseModel):
     period_end: date
     scenarios: list[str] = Field(max_length=50)
     regions: list[str] = Field(max_length=500)
-    unit_mg: int = Field(DEFAULT_UNIT_MG, description="Milligrams CO2e a unit; 1 kg by default.")
-    buffer_bp: int = Field(DEFAULT_BUFFER_BP, description="Buffer share in basis points (5 %).")
-    notice_days: int = DEFAULT_NOTICE_DAYS
-    review_days: int = DEFAULT_REVIEW_DAYS
+    unit_mg: int = Field(
+        DEFAULT_UNIT_MG, ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Milligrams CO2e a unit."
+    )
+    buffer_bp: int = Field(
+        DEFAULT_BUFFER_BP, ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Buffer share, basis points."
+    )
+    notice_days: int = Field(DEFAULT_NOTICE_DAYS, ge=-MAX_DAYS, le=MAX_DAYS)
+    review_days: int = Field(DEFAULT_REVIEW_DAYS, ge=-MAX_DAYS, le=MAX_DAYS)
 
     def terms(self) -> LotTerms:
         return LotTerms(
@@ -68,11 +76,13 @@ class AccountIn(BaseModel):
 
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lot: int
-    units: int
+    lot: int = Field(ge=1, le=MAX_LOT)
+    units: int = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)
     seller: str = Field("pool", max_length=80)
     buyer: str = Field(max_length=80)
-    price_fen: int
+    price_fen: int = Field(
+        ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="The whole transfer's price, in fen (≥ 0)."
+    )
     funds: str | None = Field(
         None, max_length=120, description="`campaign:<id>` or `project:<id>` the revenue funds"
     )
@@ -80,8 +90,8 @@ class TransferIn(BaseModel):
 
 class RetireIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lot: int
-    units: int
+    lot: int = Field(ge=1, le=MAX_LOT)
+    units: int = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)
     holder: str = Field(max_length=80)
     purpose: str = Field(max_length=300)
     beneficiary: str = Field(max_length=300)
