@@ -8,10 +8,11 @@ import httpx
 
 from carbonledger import clock, db
 from carbonledger.accounts.sessions import CSRF_HEADER
-from carbonledger.market import lots
+from carbonledger.market import lots, registry
+from carbonledger.market import repository as repo
 from carbonledger.platform import Platform
 from tests import factories
-from tests.integration.market.market_helpers import credit, new_verifier, sign
+from tests.integration.market.market_helpers import buyer, credit, issued_lot, new_verifier, sign
 
 
 def _form(client: httpx.Client, **fields: str) -> dict[str, str]:
@@ -120,3 +121,50 @@ def test_a_lot_goes_through_the_console_and_the_public_pages(
     _other_id, other = factories.citizen_client(url, platform)
     with other:
         assert "None of your credits" in other.get(f"{url}/app/market?lang=en").text
+
+
+def test_an_enterprise_retires_its_own_units_in_the_portal(served: tuple[Platform, str]) -> None:
+    platform, url = served
+    number = issued_lot(platform)
+    partner = factories.add_partner(platform)
+    account = buyer(platform, partner.id)
+    with db.write(platform.engine) as conn:
+        registry.transfer(
+            conn,
+            number,
+            5,
+            seller=repo.POOL,
+            buyer=account,
+            price_fen=2175,
+            funds=None,
+            now=clock.now(),
+        )
+    with factories.portal_client(url, platform, partner.id) as portal:
+        page = portal.get("/portal/market?lang=en")
+        assert page.status_code == 200 and f"{account}" in page.text
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        too_many = portal.post(
+            "/portal/market/retire",
+            data={
+                "csrf_token": csrf,
+                "lot": str(number),
+                "units": "6",
+                "purpose": "Annual report",
+                "beneficiary": "ACME",
+            },
+        )
+        assert too_many.status_code == 409 and "holds 5 unit" in too_many.text
+        done = portal.post(
+            "/portal/market/retire",
+            data={
+                "csrf_token": csrf,
+                "lot": str(number),
+                "units": "5",
+                "purpose": "Annual report 2026",
+                "beneficiary": "ACME",
+            },
+            follow_redirects=True,
+        )
+        assert done.status_code == 200 and "Annual report 2026" in done.text
+    with db.read(platform.engine) as conn:
+        assert sum(s.units for s in repo.holdings(conn, number, account)) == 0

@@ -155,3 +155,29 @@ def citizen_story(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
             {f"{r.purpose} ({r.beneficiary})" for r in repo.retirements(conn, number)}
         )
     return [by_lot[n] for n in sorted(by_lot, reverse=True)]
+
+
+def holder_view(conn: Connection, account_id: str) -> dict[str, Any]:
+    """What one registry account holds, by lot, and what it retired (for its own eyes)."""
+    lots = {row.number: row for row in repo.lots(conn)}
+    held = [
+        {
+            "lot": h.lot,
+            "serials": serial(lots[h.lot].city, lots[h.lot].year, h.lot, Span(h.first, h.last)),
+            "units": h.last - h.first + 1,
+            "unit_mg": lots[h.lot].unit_mg,
+        }
+        for h in repo.all_holdings(conn)
+        if h.account == account_id
+    ]
+    retired = [
+        retirement_document(conn, row)
+        for row in repo.retirements(conn)
+        if row.account == account_id
+    ]
+    return {
+        "account": account_id,
+        "exists": repo.account(conn, account_id) is not None,
+        "held": held,
+        "retired": retired,
+    }

@@ -23,7 +23,8 @@ from carbonledger.market.schemas import MAX_AMOUNT
 from carbonledger.platform import Platform
 from carbonledger.web.citizen_page import Page
 from carbonledger.web.console_support import Area, Operator, show
-from carbonledger.web.guard import page_session
+from carbonledger.web.guard import checked_form, page_session
+from carbonledger.web.portal_auth import portal_partner, reading, writing
 from carbonledger.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -287,3 +288,54 @@ CITIZEN = Page(
 @router.get("/app/market")
 async def citizen_market(request: Request) -> HTMLResponse:
     return await CITIZEN.show(request, await page_session(request, "citizen"))
+
+
+# The enterprise's own page in the partner portal: its registry account is
+# `enterprise:<partner id>`, opened by the operator; it retires its own units here.
+
+
+def _enterprise(partner: dict[str, Any]) -> str:
+    return f"enterprise:{partner['partner']}"
+
+
+async def _portal_page(request: Request, flash: str | None = None, status: int = 200) -> Response:
+    session, partner = await portal_partner(request)
+    view = await reading(request, lambda conn: documents.holder_view(conn, _enterprise(partner)))
+    return render(
+        request,
+        "market/portal.html",
+        session=session,
+        partner=partner,
+        active="market",
+        status=status,
+        flash=flash,
+        flash_kind="error" if flash else None,
+        view=view,
+    )
+
+
+@router.get("/portal/market")
+async def portal_market(request: Request) -> Response:
+    return await _portal_page(request)
+
+
+@router.post("/portal/market/retire")
+async def portal_retire(request: Request) -> Response:
+    session, partner = await portal_partner(request)
+    try:
+        form = await checked_form(request, session)
+        await writing(
+            request,
+            lambda conn: registry.retire(
+                conn,
+                _number(form, "lot"),
+                _number(form, "units"),
+                holder=_enterprise(partner),
+                purpose=form.get("purpose", ""),
+                beneficiary=form.get("beneficiary", ""),
+                now=clock.now(),
+            ),
+        )
+    except CarbonLedgerError as error:
+        return await _portal_page(request, error.message, error.status)
+    return RedirectResponse("/portal/market?retired=1", status_code=303)
