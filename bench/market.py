@@ -6,8 +6,9 @@ and asserts nothing.
 
 The credits go in by a bulk path in the pipeline's shape, as bench/ledgers.py does: real credit
 leaves appended to the log by the sequencer (batches of 20,000), the `records` rows that name
-them written with the driver's bulk insert, then a signed checkpoint. Then, each timed: `form`
-(the lot takes every credit: the claim, the totals and the leaf digest from the level-0 tiles),
+them written with the driver's bulk insert, then a signed checkpoint. Then, each timed: planning the
+lot (a read transaction: the eligible credits' totals and their leaf digest from the level-0
+tiles), forming it (the write transaction: the lot's row and the claim of every credit),
 the verifier's signature, `issue`, a sale and a retirement, and `registry verify` (the whole log
 verified, every credit of the lot decoded and digested, units, serials and the retirement).
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from carbonledger import clock, db
 from carbonledger.ids import ulid
-from carbonledger.market import lots, registry, signing, verifiers
+from carbonledger.market import forming, lots, registry, signing, verifiers
 from carbonledger.market import repository as repo
 from carbonledger.market.audit import audit
 from carbonledger.market.sources import LocalRegistry
@@ -187,20 +188,19 @@ def run(backend: str, count: int) -> None:
     print(f"{backend}: {count:,} credits")
     with fresh_platform(backend) as platform:
         print(f"  bulk load (log and records): {load(platform, count):.1f} s")
-        terms = lots.LotTerms(date(2026, 1, 1), date(2026, 12, 31), ("cycling",), _REGIONS)
+        terms = forming.LotTerms(date(2026, 1, 1), date(2026, 12, 31), ("cycling",), _REGIONS)
+
+        def plan() -> forming.Plan:
+            with db.read(platform.engine) as conn:
+                return forming.plan(conn, terms, known_scenarios=["cycling"], now=clock.now())
+
+        planned = timed("plan a lot (read transaction)", plan)
 
         def form() -> int:
             with db.write(platform.engine) as conn:
-                return lots.form(
-                    conn,
-                    terms,
-                    city="110000",
-                    known_scenarios=["cycling"],
-                    by="bench",
-                    now=clock.now(),
-                )
+                return forming.form(conn, planned, city="110000", by="bench", now=clock.now())
 
-        number = timed("form a lot", form)
+        number = timed("form it (write transaction)", form)
         seed = signing.new_seed()
         with db.write(platform.engine) as conn:
             verifiers.register(

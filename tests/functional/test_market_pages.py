@@ -168,3 +168,24 @@ def test_an_enterprise_retires_its_own_units_in_the_portal(served: tuple[Platfor
         assert done.status_code == 200 and "Annual report 2026" in done.text
     with db.read(platform.engine) as conn:
         assert sum(s.units for s in repo.holdings(conn, number, account)) == 0
+
+
+def test_the_public_registry_never_names_a_citizen_buyer(served: tuple[Platform, str]) -> None:
+    platform, url = served
+    number = issued_lot(platform)
+    account = buyer(platform, "wang-fang-1988", "citizen")
+    with db.write(platform.engine) as conn:
+        registry.transfer(
+            conn,
+            number,
+            2,
+            seller=repo.POOL,
+            buyer=account,
+            price_fen=87,
+            funds=None,
+            now=clock.now(),
+        )
+    for path in ("/market/holders", f"/market/lots/{number}", "/api/v1/market/registry"):
+        body = httpx.get(f"{url}{path}").text
+        assert "wang-fang-1988" not in body and "Wang-Fang" not in body, path
+    assert '"holder":"citizen"' in httpx.get(f"{url}/api/v1/market/registry").text.replace(" ", "")

@@ -33,9 +33,9 @@ def form(
     by: _By = "operator",
 ) -> None:
     """Form a lot of every eligible credit in no lot yet; its public notice starts."""
+    from carbonledger import db
     from carbonledger.errors import InvalidInput
-    from carbonledger.market.lots import LotTerms
-    from carbonledger.market.lots import form as form_lot
+    from carbonledger.market.forming import LotTerms, form, plan
 
     try:
         period = (date.fromisoformat(start), date.fromisoformat(end))
@@ -51,15 +51,21 @@ def form(
         notice_days=notice_days,
         review_days=review_days,
     )
+    from carbonledger.errors import CarbonLedgerError
+    from carbonledger.platform import Platform
+
+    now = clock.now()
+    platform = Platform.open()
+    try:
+        with db.read(platform.engine) as conn:
+            known = [s.code for s in platform.catalogue.scenarios]
+            planned = plan(conn, terms, known_scenarios=known, now=now)
+    except CarbonLedgerError as error:
+        fail(error)
+    finally:
+        platform.close()
     with operator_transaction() as (platform, conn):
-        number = form_lot(
-            conn,
-            terms,
-            city=platform.settings.region,
-            known_scenarios=[s.code for s in platform.catalogue.scenarios],
-            by=by,
-            now=clock.now(),
-        )
+        number = form(conn, planned, city=platform.settings.region, by=by, now=now)
     print(f"formed lot {number}")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from carbonledger import clock, db
-from carbonledger.market import lots, registry, signing, verifiers
+from carbonledger.market import forming, lots, registry, signing, verifiers
 from carbonledger.market import repository as repo
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
@@ -44,7 +44,7 @@ def run(
 ) -> MarketDemo:
     now = clock.now()
     start = max(first, date(last.year, 1, 1))
-    terms = lots.LotTerms(
+    terms = forming.LotTerms(
         start,
         last,
         tuple(s.code for s in platform.catalogue.scenarios),
@@ -57,15 +57,10 @@ def run(
     key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key_file.write_text(base64.b64encode(seed).decode() + "\n")
     key_file.chmod(0o600)
+    with db.read(platform.engine) as conn:
+        planned = forming.plan(conn, terms, known_scenarios=list(terms.scenarios), now=now)
     with db.write(platform.engine) as conn:
-        number = lots.form(
-            conn,
-            terms,
-            city=platform.settings.region,
-            known_scenarios=list(terms.scenarios),
-            by=operator,
-            now=now,
-        )
+        number = forming.form(conn, planned, city=platform.settings.region, by=operator, now=now)
         objection = lots.object_to(
             conn,
             number,

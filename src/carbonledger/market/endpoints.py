@@ -19,7 +19,15 @@ from carbonledger.accounts.dependencies import (
     platform_of,
 )
 from carbonledger.ingest.schemas import ErrorOut
-from carbonledger.market import certificates, documents, exports, lots, registry, verifiers
+from carbonledger.market import (
+    certificates,
+    documents,
+    exports,
+    forming,
+    lots,
+    registry,
+    verifiers,
+)
 from carbonledger.market.lots import MAX_LOT
 from carbonledger.market.schemas import (
     AccountIn,
@@ -59,15 +67,14 @@ async def _lot(request: Request, number: int, status: int = 200) -> JSONResponse
 async def form_lot(body: LotIn, operator: MarketOperator, request: Request) -> JSONResponse:
     platform = platform_of(request)
     known = [s.code for s in platform.catalogue.scenarios]
+    now = clock.now()
+    planned = await transactions.read(
+        request, lambda conn: forming.plan(conn, body.terms(), known_scenarios=known, now=now)
+    )
     number = await transactions.write(
         request,
-        lambda conn: lots.form(
-            conn,
-            body.terms(),
-            city=platform.settings.region,
-            known_scenarios=known,
-            by=operator,
-            now=clock.now(),
+        lambda conn: forming.form(
+            conn, planned, city=platform.settings.region, by=operator, now=now
         ),
     )
     return await _lot(request, number, 201)

@@ -1,5 +1,5 @@
-"""Lots (减排量批次): formed from credited reductions, publicly noticed, objected to and
-answered, signed by verifiers, then issued as serial-numbered units with a buffer share.
+"""Lots (减排量批次) once formed (forming.py): publicly noticed, objected to and answered,
+then issued as serial-numbered units with a buffer share, which covers credits reversed later.
 
 Every function runs in its caller's transaction and raises a domain error, saying what to fix,
 before anything is written or with the transaction to be rolled back.
@@ -7,23 +7,17 @@ before anything is written or with the transaction to be rolled back.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
 from carbonledger.market import repository as repo
-from carbonledger.market.manifest import Manifest, leaves_digest
+from carbonledger.market.manifest import Manifest
 from carbonledger.market.units import (
-    DEFAULT_BUFFER_BP,
-    DEFAULT_UNIT_MG,
     Span,
     buffer_units,
     cover_units,
@@ -34,156 +28,9 @@ from carbonledger.market.units import (
     total,
     units_of,
 )
-from carbonledger.translog import repository as log_repo
-from carbonledger.translog import tiles
-from carbonledger.translog.tables import log_tiles
 
 MAX_LOT = 2**31 - 1  # lot numbers are 32-bit in the database
-DEFAULT_NOTICE_DAYS = 7
-DEFAULT_REVIEW_DAYS = 30
-_MAX_NOTICE_DAYS = 365
-_MAX_REVIEW_DAYS = 3650
-_REGION = re.compile(r"^\d{6}$")
 _MAX_OBJECTION = 4000
-
-
-@dataclass(frozen=True, slots=True)
-class LotTerms:
-    """What an operator asks for when forming a lot."""
-
-    period_start: date
-    period_end: date
-    scenarios: tuple[str, ...]
-    regions: tuple[str, ...]
-    unit_mg: int = DEFAULT_UNIT_MG
-    buffer_bp: int = DEFAULT_BUFFER_BP
-    notice_days: int = DEFAULT_NOTICE_DAYS
-    review_days: int = DEFAULT_REVIEW_DAYS
-
-    def problems(self, known_scenarios: Sequence[str]) -> list[str]:
-        found = []
-        if self.period_start > self.period_end:
-            found.append("the period's start must not be after its end")
-        if self.period_start.year != self.period_end.year:
-            found.append("a lot's period lies within one year (its serials name the year)")
-        if not self.scenarios:
-            found.append("name at least one scenario")
-        unknown = sorted(set(self.scenarios) - set(known_scenarios))
-        if unknown:
-            found.append(f"unknown scenario(s): {', '.join(unknown)}")
-        if not self.regions:
-            found.append("name at least one region (6-digit code)")
-        bad = sorted(r for r in self.regions if not _REGION.match(r))
-        if bad:
-            found.append(f"regions are 6-digit codes, not {', '.join(bad)}")
-        if self.unit_mg <= 0:
-            found.append("the unit size must be a positive number of milligrams")
-        if not 0 <= self.buffer_bp < 10_000:
-            found.append("the buffer share is at least 0 % and under 100 %")
-        if not 0 <= self.notice_days <= _MAX_NOTICE_DAYS:
-            found.append(f"the notice period is 0 to {_MAX_NOTICE_DAYS} days")
-        if not 0 <= self.review_days <= _MAX_REVIEW_DAYS:
-            found.append(f"the review window is 0 to {_MAX_REVIEW_DAYS} days")
-        return found
-
-
-def _leaf_hashes(conn: Connection, indexes: Iterator[int]) -> Iterator[tuple[int, bytes]]:
-    """(index, leaf hash) from the stored level-0 tiles, reading each tile once."""
-    cached: tuple[int, bytes] = (-1, b"")
-    for index in indexes:
-        tile = index // tiles.TILE_WIDTH
-        if cached[0] != tile:
-            data = conn.execute(
-                select(log_tiles.c.data).where(log_tiles.c.level == 0, log_tiles.c.idx == tile)
-            ).scalar_one()
-            cached = (tile, data)
-        at = (index % tiles.TILE_WIDTH) * tiles.HASH_SIZE
-        yield index, cached[1][at : at + tiles.HASH_SIZE]
-
-
-def form(
-    conn: Connection,
-    terms: LotTerms,
-    *,
-    city: str,
-    known_scenarios: Sequence[str],
-    by: str,
-    now: datetime,
-) -> int:
-    """Form a lot of every eligible credit in no lot yet; return its number."""
-    problems = terms.problems(known_scenarios)
-    if problems:
-        raise InvalidInput("; ".join(problems), code="invalid_lot")
-    checkpoint = log_repo.latest_checkpoint(conn)
-    if checkpoint is None or checkpoint.size == 0:
-        raise Conflict("the log has no checkpoint with credits yet", code="no_checkpoint")
-    repo.ensure_system_accounts(conn, now)
-    repo.lock_market(conn)
-    number = repo.next_lot_number(conn)
-    criteria: tuple[Any, ...] = (
-        (terms.period_start, terms.period_end),
-        sorted(terms.scenarios),
-        sorted(terms.regions),
-        now - timedelta(days=terms.review_days),
-        int(checkpoint.size),
-    )
-    repo.insert_lot(
-        conn,
-        {
-            "number": number,
-            "city": city,
-            "year": terms.period_end.year,
-            "period_start": terms.period_start,
-            "period_end": terms.period_end,
-            "scenarios": ",".join(sorted(terms.scenarios)),
-            "regions": ",".join(sorted(terms.regions)),
-            "methodologies": "",
-            "review_days": terms.review_days,
-            "credits": 0,
-            "total_mg": 0,
-            "checkpoint_size": checkpoint.size,
-            "checkpoint_root": checkpoint.root,
-            "leaves_digest": "",
-            "unit_mg": terms.unit_mg,
-            "buffer_bp": terms.buffer_bp,
-            "status": "notice",
-            "notice_ends": now + timedelta(days=terms.notice_days),
-            "formed_by": by,
-            "formed_at": now,
-        },
-    )
-    try:
-        repo.claim_credits(conn, number, *criteria)
-    except IntegrityError:
-        raise Conflict(
-            "another lot claimed some of these credits at the same moment; form the lot again",
-            code="credits_in_lot",
-        ) from None
-    count, total_mg, methodologies = repo.lot_totals(conn, number)
-    if count == 0:
-        matching = repo.count_matching(conn, *criteria)
-        why = (
-            f"all {matching} matching credit(s) are already in a lot"
-            if matching
-            else f"no credit of the period is older than the {terms.review_days}-day review "
-            "window, included in the latest checkpoint and out of the review queue"
-        )
-        raise Conflict(f"nothing to form a lot from: {why}", code="no_credits")
-    if units_of(total_mg, terms.unit_mg) == 0:
-        raise Conflict(
-            f"the credits total {total_mg} mg, less than one unit of {terms.unit_mg} mg",
-            code="lot_too_small",
-        )
-    digest = leaves_digest(_leaf_hashes(conn, (i for i, _ in repo.lot_leaves(conn, number))))
-    repo.update_lot(
-        conn,
-        number,
-        credits=count,
-        total_mg=total_mg,
-        methodologies=",".join(methodologies),
-        leaves_digest=digest,
-    )
-    return number
 
 
 def get_lot(conn: Connection, number: int, *, lock: bool = False) -> Row[Any]:

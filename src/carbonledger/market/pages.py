@@ -16,13 +16,12 @@ from sqlalchemy.engine import Connection
 from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import CarbonLedgerError, InvalidInput
-from carbonledger.market import documents, lots, registry, verifiers
+from carbonledger.market import documents, forming, lots, registry, verifiers
 from carbonledger.market import repository as repo
 from carbonledger.market.lots import MAX_LOT
 from carbonledger.market.schemas import MAX_AMOUNT
-from carbonledger.platform import Platform
 from carbonledger.web.citizen_page import Page
-from carbonledger.web.console_support import Area, Operator, show
+from carbonledger.web.console_support import Area, Operator, done, form_action, show
 from carbonledger.web.guard import checked_form, page_session
 from carbonledger.web.portal_auth import portal_partner, reading, writing
 from carbonledger.web.rendering import render
@@ -49,7 +48,7 @@ def _list(form: dict[str, str], name: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in form.get(name, "").replace("，", ",").split(",") if p.strip())
 
 
-def _terms(form: dict[str, str]) -> lots.LotTerms:
+def _terms(form: dict[str, str]) -> forming.LotTerms:
     try:
         period = (
             date.fromisoformat(form.get("start", "")),
@@ -57,15 +56,15 @@ def _terms(form: dict[str, str]) -> lots.LotTerms:
         )
     except ValueError:
         raise InvalidInput("the period's days are written YYYY-MM-DD") from None
-    return lots.LotTerms(
+    return forming.LotTerms(
         period[0],
         period[1],
         _list(form, "scenarios"),
         _list(form, "regions"),
         unit_mg=_number(form, "unit_g", 1000) * 1000,
         buffer_bp=_number(form, "buffer_bp", 500),
-        notice_days=_number(form, "notice_days", lots.DEFAULT_NOTICE_DAYS),
-        review_days=_number(form, "review_days", lots.DEFAULT_REVIEW_DAYS),
+        notice_days=_number(form, "notice_days", forming.DEFAULT_NOTICE_DAYS),
+        review_days=_number(form, "review_days", forming.DEFAULT_REVIEW_DAYS),
     )
 
 
@@ -106,23 +105,25 @@ async def console(request: Request) -> Response:
     return await AREA.show(request)
 
 
-def _form_lot(platform: Platform) -> Any:
-    def work(conn: Connection, me: Operator, form: dict[str, str]) -> int:
-        return lots.form(
-            conn,
-            _terms(form),
-            city=platform.settings.region,
-            known_scenarios=[s.code for s in platform.catalogue.scenarios],
-            by=me.id,
-            now=clock.now(),
-        )
-
-    return work
-
-
 @router.post(PATH + "/lots")
 async def form_lot(request: Request) -> Response:
-    return await AREA.change(request, "lot_formed", "", _form_lot(platform_of(request)))
+    platform = platform_of(request)
+    known = [s.code for s in platform.catalogue.scenarios]
+
+    async def act(me: Operator, form: dict[str, str]) -> Response:
+        now = clock.now()
+        planned = await transactions.read(
+            request, lambda conn: forming.plan(conn, _terms(form), known_scenarios=known, now=now)
+        )
+        await transactions.write(
+            request,
+            lambda conn: forming.form(
+                conn, planned, city=platform.settings.region, by=me.id, now=now
+            ),
+        )
+        return done(PATH, "lot_formed")
+
+    return await form_action(request, "market", act, page)
 
 
 @router.post(PATH + "/objections/{objection_id}/answer")

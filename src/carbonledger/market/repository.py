@@ -127,16 +127,12 @@ def _eligible(
 
 def claim_credits(conn: Connection, number: int, *criteria: Any) -> None:
     """Put every eligible credit in no lot yet into lot `number`."""
-    free = and_(
-        _eligible(*criteria),
-        ~exists().where(market_lot_credits.c.leaf_index == records.c.leaf_index),
-    )
     chosen = select(
         records.c.leaf_index,
         literal(number, Integer),
         records.c.id,
         records.c.reduction_mg,
-    ).where(free)
+    ).where(_free(*criteria))
     conn.execute(
         insert(market_lot_credits).from_select(
             ["leaf_index", "lot", "record_id", "reduction_mg"], chosen
@@ -152,22 +148,55 @@ def count_matching(conn: Connection, *criteria: Any) -> int:
     )
 
 
-def lot_totals(conn: Connection, number: int) -> tuple[int, int, list[str]]:
-    """(credits, total mg, methodology versions) of a lot's credits."""
+def lot_totals(conn: Connection, number: int) -> tuple[int, int]:
+    """(credits, total mg) of a lot's credits."""
     count, total = conn.execute(
         select(func.count(), func.coalesce(func.sum(market_lot_credits.c.reduction_mg), 0)).where(
             market_lot_credits.c.lot == number
         )
     ).one()
-    methods = conn.execute(
-        select(records.c.methodology)
-        .distinct()
-        .select_from(
-            market_lot_credits.join(records, records.c.id == market_lot_credits.c.record_id)
+    return int(count), int(total)
+
+
+def _free(*criteria: Any) -> Any:
+    return and_(
+        _eligible(*criteria),
+        ~exists().where(market_lot_credits.c.leaf_index == records.c.leaf_index),
+    )
+
+
+def free_totals(conn: Connection, *criteria: Any) -> tuple[int, int, list[str]]:
+    """(credits, total mg, methodology versions) of the eligible credits in no lot."""
+    rows = conn.execute(
+        select(records.c.methodology, func.count(), func.sum(records.c.reduction_mg))
+        .where(_free(*criteria))
+        .group_by(records.c.methodology)
+    ).all()
+    return (
+        sum(int(row[1]) for row in rows),
+        sum(int(row[2]) for row in rows),
+        sorted(row[0] for row in rows if row[0]),
+    )
+
+
+def free_leaves(conn: Connection, *criteria: Any, chunk: int = 100_000) -> Iterator[int]:
+    """The leaf indexes of the eligible credits in no lot, in order, read in chunks."""
+    after = -1
+    while True:
+        found = (
+            conn.execute(
+                select(records.c.leaf_index)
+                .where(_free(*criteria), records.c.leaf_index > after)
+                .order_by(records.c.leaf_index)
+                .limit(chunk)
+            )
+            .scalars()
+            .all()
         )
-        .where(market_lot_credits.c.lot == number)
-    ).scalars()
-    return int(count), int(total), sorted(m for m in methods if m)
+        if not found:
+            return
+        yield from (int(index) for index in found)
+        after = int(found[-1])
 
 
 def lot_leaves(conn: Connection, number: int, chunk: int = 100_000) -> Iterator[tuple[int, int]]:

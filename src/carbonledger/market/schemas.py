@@ -8,7 +8,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carbonledger.market.lots import DEFAULT_NOTICE_DAYS, DEFAULT_REVIEW_DAYS, MAX_LOT, LotTerms
+from carbonledger.market.forming import DEFAULT_NOTICE_DAYS, DEFAULT_REVIEW_DAYS, LotTerms
+from carbonledger.market.lots import MAX_LOT
 from carbonledger.market.units import DEFAULT_BUFFER_BP, DEFAULT_UNIT_MG
 
 MAX_AMOUNT = 10**15  # units, fen and milligrams: far beyond any real lot, inside 64 bits

@@ -8,7 +8,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from carbonledger import clock, db
-from carbonledger.market import lots, registry, signing, verifiers
+from carbonledger.market import forming, lots, registry, signing, verifiers
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
 from tests import factories
@@ -43,7 +43,7 @@ def checkpoint(platform: Platform) -> None:
         publisher.publish(conn, platform, clock.now())
 
 
-def terms(**changes: object) -> lots.LotTerms:
+def terms(**changes: object) -> forming.LotTerms:
     today = clock.now().date()
     base: dict[str, object] = {
         "period_start": today.replace(month=1, day=1),
@@ -53,7 +53,7 @@ def terms(**changes: object) -> lots.LotTerms:
         "unit_mg": 100_000,
         "review_days": 0,
     }
-    return lots.LotTerms(**(base | changes))  # type: ignore[arg-type]
+    return forming.LotTerms(**(base | changes))  # type: ignore[arg-type]
 
 
 def platform_region() -> str:
@@ -61,16 +61,13 @@ def platform_region() -> str:
 
 
 def form(platform: Platform, now: datetime | None = None, **changes: object) -> int:
+    """Plan a lot in a read transaction and form it in a write transaction, as routes do."""
     when = now or clock.now() + timedelta(seconds=1)
+    known = [s.code for s in platform.catalogue.scenarios]
+    with db.read(platform.engine) as conn:
+        planned = forming.plan(conn, terms(**changes), known_scenarios=known, now=when)
     with db.write(platform.engine) as conn:
-        return lots.form(
-            conn,
-            terms(**changes),
-            city=platform.settings.region,
-            known_scenarios=[s.code for s in platform.catalogue.scenarios],
-            by="op",
-            now=when,
-        )
+        return forming.form(conn, planned, city=platform.settings.region, by="op", now=when)
 
 
 def new_verifier(platform: Platform, name: str = "v-one") -> bytes:
