@@ -8,11 +8,18 @@ import httpx
 
 from carbonledger import clock, db
 from carbonledger.accounts.sessions import CSRF_HEADER
-from carbonledger.market import lots, registry
+from carbonledger.market import lots
 from carbonledger.market import repository as repo
 from carbonledger.platform import Platform
 from tests import factories
-from tests.integration.market.market_helpers import buyer, credit, issued_lot, new_verifier, sign
+from tests.integration.market.market_helpers import (
+    buyer,
+    credit,
+    issued_lot,
+    new_verifier,
+    sell,
+    sign,
+)
 
 
 def _form(client: httpx.Client, **fields: str) -> dict[str, str]:
@@ -128,17 +135,7 @@ def test_an_enterprise_retires_its_own_units_in_the_portal(served: tuple[Platfor
     number = issued_lot(platform)
     partner = factories.add_partner(platform)
     account = buyer(platform, partner.id)
-    with db.write(platform.engine) as conn:
-        registry.transfer(
-            conn,
-            number,
-            5,
-            seller=repo.POOL,
-            buyer=account,
-            price_fen=2175,
-            funds=None,
-            now=clock.now(),
-        )
+    sell(platform, number, account, 5, 2175)
     with factories.portal_client(url, platform, partner.id) as portal:
         page = portal.get("/portal/market?lang=en")
         assert page.status_code == 200 and f"{account}" in page.text
@@ -174,17 +171,7 @@ def test_the_public_registry_never_names_a_citizen_buyer(served: tuple[Platform,
     platform, url = served
     number = issued_lot(platform)
     account = buyer(platform, "wang-fang-1988", "citizen")
-    with db.write(platform.engine) as conn:
-        registry.transfer(
-            conn,
-            number,
-            2,
-            seller=repo.POOL,
-            buyer=account,
-            price_fen=87,
-            funds=None,
-            now=clock.now(),
-        )
+    sell(platform, number, account, 2, 87)
     for path in ("/market/holders", f"/market/lots/{number}", "/api/v1/market/registry"):
         body = httpx.get(f"{url}{path}").text
         assert "wang-fang-1988" not in body and "Wang-Fang" not in body, path

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from carbonledger import clock, db
 from carbonledger.market import forming, lots, registry, signing, verifiers
+from carbonledger.market import repository as repo
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
 from tests import factories
@@ -108,3 +109,18 @@ def issued_lot(platform: Platform, trips: int = 5) -> int:
 def buyer(platform: Platform, name: str, kind: str = "enterprise") -> str:
     with db.write(platform.engine) as conn:
         return registry.open_account(conn, name, kind, name.title(), clock.now())
+
+
+def sell(platform: Platform, number: int, account: str, units: int, price_fen: int = 0) -> None:
+    """Move `units` of the lot from the city's pool to `account`."""
+    with db.write(platform.engine) as conn:
+        registry.transfer(
+            conn,
+            number,
+            units,
+            seller=repo.POOL,
+            buyer=account,
+            price_fen=price_fen,
+            funds=None,
+            now=clock.now(),
+        )
