@@ -5,7 +5,8 @@ A leaf names the citizen only by a keyed pseudonym; it carries no name, phone, I
 partner's user id. `quantity` is the credited quantity (after any cap), so that
 `reduction_mg = quantity × factor` can be recomputed from the leaf and the published methodology.
 Lottery leaves (`kind="lottery"`) carry no account at all, only digests, counts and the seed;
-code that reads credits uses `decode_leaf` and skips them.
+retirement leaves (`kind="retirement"`, market/leaf.py) name a lot's retired serials and their
+purpose; code that reads credits uses `decode_leaf` and skips both.
 """
 
 from __future__ import annotations
