@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from carbonledger import clock, db
+from carbonledger.errors import Conflict
 from carbonledger.market import forming, lots, registry, signing, verifiers
 from carbonledger.market import repository as repo
 from carbonledger.platform import Platform
@@ -41,7 +42,7 @@ def _price(units: int, unit_mg: int) -> int:
 
 def run(
     platform: Platform, first: date, last: date, regions: list[str], operator: str
-) -> MarketDemo:
+) -> MarketDemo | None:
     now = clock.now()
     start = max(first, date(last.year, 1, 1))
     terms = forming.LotTerms(
@@ -57,8 +58,11 @@ def run(
     key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key_file.write_text(base64.b64encode(seed).decode() + "\n")
     key_file.chmod(0o600)
-    with db.read(platform.engine) as conn:
-        planned = forming.plan(conn, terms, known_scenarios=list(terms.scenarios), now=now)
+    try:
+        with db.read(platform.engine) as conn:
+            planned = forming.plan(conn, terms, known_scenarios=list(terms.scenarios), now=now)
+    except Conflict:
+        return None  # a city with too few credits this year has no lot to show
     with db.write(platform.engine) as conn:
         number = forming.form(conn, planned, city=platform.settings.region, by=operator, now=now)
         objection = lots.object_to(
