@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from carbonledger.donations.rules import project_account
+from carbonledger.donations.service import project
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
 from carbonledger.market import repository as repo
@@ -97,6 +98,7 @@ def _fund(conn: Connection, funds: str, price_fen: int, move_id: str, now: datet
     if kind == "campaign":
         top_up(conn, target, points, f"market:{move_id}", "market", now)
     else:
+        project(conn, target)  # an unknown project is refused by name
         ledger.post(
             conn,
             [

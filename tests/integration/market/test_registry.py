@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from carbonledger import clock, db
+from carbonledger.donations.rules import ProjectTerms, project_account
+from carbonledger.donations.service import create_project
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.ingest.reversal import reverse
 from carbonledger.market import registry
@@ -154,4 +156,40 @@ def test_a_reversal_after_issue_cancels_buffer_units(platform: Platform) -> None
     assert cover.units * lot.unit_mg >= row.reduction_mg
     assert _held(platform, number, repo.CANCELLED) == cover.units
     assert _held(platform, number, repo.BUFFER) == max(buffer - cover.units, 0)
+    _clean(platform)
+
+
+def test_a_sale_funds_a_donation_project_and_an_unknown_one_is_refused(
+    platform: Platform,
+) -> None:
+    number = issued_lot(platform)
+    company = buyer(platform, "acme")
+    terms = ProjectTerms("tree_planting", "植树", "Trees", "棵", "tree", 500, 100_000)
+    with db.write(platform.engine) as conn:
+        project_id = create_project(conn, terms, "op", clock.now())
+    with pytest.raises(CarbonLedgerError, match="no project"), db.write(platform.engine) as conn:
+        registry.transfer(
+            conn,
+            number,
+            1,
+            seller=repo.POOL,
+            buyer=company,
+            price_fen=100,
+            funds="project:nope",
+            now=clock.now(),
+        )
+    with db.write(platform.engine) as conn:
+        registry.transfer(
+            conn,
+            number,
+            2,
+            seller=repo.POOL,
+            buyer=company,
+            price_fen=870,
+            funds=f"project:{project_id}",
+            now=clock.now(),
+        )
+    with db.read(platform.engine) as conn:
+        assert ledger.balance(conn, project_account(project_id)) == 870
+    assert _held(platform, number, company) == 2
     _clean(platform)
