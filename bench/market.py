@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from carbonledger import clock, db
 from carbonledger.ids import ulid
 from carbonledger.market import forming, lots, registry, signing, verifiers
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market.audit import audit
 from carbonledger.market.sources import LocalRegistry
 from carbonledger.platform import Platform
@@ -234,7 +234,7 @@ def run(backend: str, count: int) -> None:
                 conn,
                 number,
                 1000,
-                seller=repo.POOL,
+                seller=registry_repo.POOL,
                 buyer=buyer,
                 price_fen=4350,
                 funds=None,

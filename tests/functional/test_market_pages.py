@@ -9,7 +9,7 @@ import httpx
 from carbonledger import clock, db
 from carbonledger.accounts.sessions import CSRF_HEADER
 from carbonledger.market import lots
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.platform import Platform
 from tests import factories
 from tests.integration.market.market_helpers import (
@@ -164,7 +164,7 @@ def test_an_enterprise_retires_its_own_units_in_the_portal(served: tuple[Platfor
         )
         assert done.status_code == 200 and "Annual report 2026" in done.text
     with db.read(platform.engine) as conn:
-        assert sum(s.units for s in repo.holdings(conn, number, account)) == 0
+        assert sum(s.units for s in registry_repo.holdings(conn, number, account)) == 0
 
 
 def test_the_public_registry_never_names_a_citizen_buyer(served: tuple[Platform, str]) -> None:

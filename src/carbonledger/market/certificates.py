@@ -9,13 +9,13 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.errors import NotFound
 from carbonledger.market import documents
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market.certificate import certificate_pdf
 from carbonledger.market.receipt import receipt
 
 
 def retirement_with_receipt(conn: Connection, retirement_id: str) -> dict[str, Any]:
-    row = repo.retirement(conn, retirement_id)
+    row = registry_repo.retirement(conn, retirement_id)
     if row is None:
         raise NotFound(f"there is no retirement {retirement_id}", code="unknown_retirement")
     return documents.retirement_document(conn, row) | {"receipt": receipt(conn, row.leaf_index)}

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from carbonledger import clock, db
 from carbonledger.errors import Conflict
 from carbonledger.market import forming, lots, registry, signing, verifiers
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
 
@@ -108,7 +108,7 @@ def run(
             conn,
             number,
             sold,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=enterprise,
             price_fen=_price(sold, manifest.unit_mg),
             funds=f"campaign:{FUNDED_CAMPAIGN}",
@@ -118,7 +118,7 @@ def run(
             conn,
             number,
             event,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=organiser,
             price_fen=_price(event, manifest.unit_mg),
             funds=None,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.lots import get_lot, manifest_of
 from carbonledger.market.units import Span, lot_code, serial
@@ -60,7 +61,7 @@ def lot_document(conn: Connection, number: int) -> dict[str, Any]:
                 "units": c.units,
                 "short": c.short,
             }
-            for c in repo.covers(conn, number)
+            for c in registry_repo.covers(conn, number)
         ],
     }
 
@@ -87,7 +88,7 @@ def holdings_document(conn: Connection, number: int | None = None) -> list[dict[
             "holder": public_holder(h.account),
             "retirement": h.retirement,
         }
-        for h in repo.all_holdings(conn, number)
+        for h in registry_repo.all_holdings(conn, number)
     ]
 
 
@@ -111,7 +112,7 @@ def retirement_document(conn: Connection, row: Any) -> dict[str, Any]:
 
 
 def retirements_document(conn: Connection, number: int | None = None) -> list[dict[str, Any]]:
-    return [retirement_document(conn, row) for row in repo.retirements(conn, number)]
+    return [retirement_document(conn, row) for row in registry_repo.retirements(conn, number)]
 
 
 def verifiers_document(conn: Connection) -> list[dict[str, Any]]:
@@ -152,7 +153,7 @@ def citizen_story(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
         entry["lot_code"] = lot_code(lot.city, lot.year, number)
         entry["status"] = lot.status
         entry["retired_for"] = sorted(
-            {f"{r.purpose} ({r.beneficiary})" for r in repo.retirements(conn, number)}
+            {f"{r.purpose} ({r.beneficiary})" for r in registry_repo.retirements(conn, number)}
         )
     return [by_lot[n] for n in sorted(by_lot, reverse=True)]
 
@@ -167,17 +168,17 @@ def holder_view(conn: Connection, account_id: str) -> dict[str, Any]:
             "units": h.last - h.first + 1,
             "unit_mg": lots[h.lot].unit_mg,
         }
-        for h in repo.all_holdings(conn)
+        for h in registry_repo.all_holdings(conn)
         if h.account == account_id
     ]
     retired = [
         retirement_document(conn, row)
-        for row in repo.retirements(conn)
+        for row in registry_repo.retirements(conn)
         if row.account == account_id
     ]
     return {
         "account": account_id,
-        "exists": repo.account(conn, account_id) is not None,
+        "exists": registry_repo.account(conn, account_id) is not None,
         "held": held,
         "retired": retired,
     }

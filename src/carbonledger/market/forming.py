@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from carbonledger.errors import Conflict, InvalidInput
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.manifest import leaves_digest
 from carbonledger.market.units import DEFAULT_BUFFER_BP, DEFAULT_UNIT_MG, units_of
@@ -156,8 +157,8 @@ def plan(
 
 def form(conn: Connection, planned: Plan, *, city: str, by: str, now: datetime) -> int:
     """Form the planned lot (a write transaction); return its number."""
-    repo.ensure_system_accounts(conn, now)
-    repo.lock_market(conn)
+    registry_repo.ensure_system_accounts(conn, now)
+    registry_repo.lock_market(conn)
     number = repo.next_lot_number(conn)
     terms = planned.terms
     repo.insert_lot(

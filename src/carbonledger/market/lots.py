@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.manifest import Manifest
 from carbonledger.market.units import (
@@ -90,8 +91,8 @@ def answer(conn: Connection, objection_id: str, text: str, by: str, now: datetim
 
 def issue(conn: Connection, number: int, by: str, now: datetime) -> tuple[int, int]:
     """Issue a noticed, answered and signed lot: (units, buffer units)."""
-    repo.ensure_system_accounts(conn, now)
-    repo.lock_market(conn)
+    registry_repo.ensure_system_accounts(conn, now)
+    registry_repo.lock_market(conn)
     lot = get_lot(conn, number, lock=True)
     if lot.status == "issued":
         raise Conflict(f"lot {number} is already issued", code="lot_issued")
@@ -116,10 +117,13 @@ def issue(conn: Connection, number: int, by: str, now: datetime) -> tuple[int, i
     units = units_of(lot.total_mg, lot.unit_mg)
     buffer = buffer_units(units, lot.buffer_bp)
     pool, kept = issue_spans(units, buffer)
-    for span, account_id, kind in ((pool, repo.POOL, "issue"), (kept, repo.BUFFER, "buffer")):
+    for span, account_id, kind in (
+        (pool, registry_repo.POOL, "issue"),
+        (kept, registry_repo.BUFFER, "buffer"),
+    ):
         if span is not None:
-            repo.add_holdings(conn, number, account_id, [span])
-            record_move(conn, number, kind, repo.ISSUANCE, account_id, [span], now)
+            registry_repo.add_holdings(conn, number, account_id, [span])
+            record_move(conn, number, kind, registry_repo.ISSUANCE, account_id, [span], now)
     repo.update_lot(
         conn,
         number,
@@ -145,7 +149,7 @@ def record_move(
     **extra: Any,
 ) -> str:
     move_id = ulid(now)
-    repo.insert_move(
+    registry_repo.insert_move(
         conn,
         {
             "id": move_id,
@@ -166,18 +170,20 @@ def _cover(conn: Connection, lot: Any, credit: Any, now: datetime) -> None:
     """Cancel units of at least a reversed credit's size: from the buffer, then the pool."""
     need = cover_units(int(credit.reduction_mg), int(lot.unit_mg))
     cancelled = 0
-    for holder in (repo.BUFFER, repo.POOL):
+    for holder in (registry_repo.BUFFER, registry_repo.POOL):
         if cancelled == need:
             break
-        held = repo.holdings(conn, lot.number, holder, lock=True)
+        held = registry_repo.holdings(conn, lot.number, holder, lock=True)
         count = min(need - cancelled, total(held))
         if count == 0:
             continue
         taken, left = take(held, count)
-        repo.replace_holdings(conn, lot.number, holder, left, taken, repo.CANCELLED)
-        record_move(conn, lot.number, "cancel", holder, repo.CANCELLED, taken, now)
+        registry_repo.replace_holdings(
+            conn, lot.number, holder, left, taken, registry_repo.CANCELLED
+        )
+        record_move(conn, lot.number, "cancel", holder, registry_repo.CANCELLED, taken, now)
         cancelled += count
-    repo.insert_cover(
+    registry_repo.insert_cover(
         conn,
         {
             "leaf_index": credit.leaf_index,
@@ -197,5 +203,5 @@ def cover_reversal(conn: Connection, credit_leaf: int, now: datetime) -> None:
     if credit is None:
         return
     lot = get_lot(conn, credit.lot, lock=True)
-    if lot.status == "issued" and repo.cover_of(conn, credit_leaf) is None:
+    if lot.status == "issued" and registry_repo.cover_of(conn, credit_leaf) is None:
         _cover(conn, lot, credit, now)

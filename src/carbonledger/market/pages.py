@@ -17,7 +17,7 @@ from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.market import documents, forming, lots, registry, verifiers
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market.lots import MAX_LOT
 from carbonledger.market.schemas import MAX_AMOUNT
 from carbonledger.web.citizen_page import Page
@@ -79,9 +79,9 @@ async def page(
     def read(conn: Connection) -> dict[str, Any]:
         return {
             "lots": documents.lots_document(conn),
-            "accounts": repo.accounts(conn),
+            "accounts": registry_repo.accounts(conn),
             "verifiers": documents.verifiers_document(conn),
-            "held": repo.held_units(conn),
+            "held": registry_repo.held_units(conn),
         }
 
     context = await transactions.read(request, read)

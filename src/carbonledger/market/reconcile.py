@@ -12,33 +12,34 @@ from collections import defaultdict
 
 from sqlalchemy.engine import Connection
 
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.units import Span
 
 
 def unit_problems(conn: Connection) -> list[str]:
     problems = []
-    by_moves = repo.unit_balances(conn)
-    held = repo.held_units(conn)
+    by_moves = registry_repo.unit_balances(conn)
+    held = registry_repo.held_units(conn)
     if sum(by_moves.values()):
         problems.append(f"unit balances sum to {sum(by_moves.values())}, not 0")
     issued = sum(int(lot.units or 0) for lot in repo.lots(conn) if lot.status == "issued")
-    if -by_moves.get(repo.ISSUANCE, 0) != issued:
+    if -by_moves.get(registry_repo.ISSUANCE, 0) != issued:
         problems.append(
-            f"the issuance account moved {-by_moves.get(repo.ISSUANCE, 0)} units, "
+            f"the issuance account moved {-by_moves.get(registry_repo.ISSUANCE, 0)} units, "
             f"but lots issued {issued}"
         )
-    for account in sorted((set(by_moves) | set(held)) - {repo.ISSUANCE}):
+    for account in sorted((set(by_moves) | set(held)) - {registry_repo.ISSUANCE}):
         if by_moves.get(account, 0) != held.get(account, 0):
             problems.append(
                 f"registry account {account}: moves give {by_moves.get(account, 0)} units, "
                 f"its serial ranges hold {held.get(account, 0)}"
             )
-    for move in repo.moves(conn):
-        if move.debit in (repo.RETIRED, repo.CANCELLED):
+    for move in registry_repo.moves(conn):
+        if move.debit in (registry_repo.RETIRED, registry_repo.CANCELLED):
             problems.append(f"move {move.id} took units out of the {move.debit} account")
     spans: dict[int, list[Span]] = defaultdict(list)
-    for row in repo.all_holdings(conn):
+    for row in registry_repo.all_holdings(conn):
         spans[row.lot].append(Span(int(row.first), int(row.last)))
     for lot in repo.lots(conn):
         problems += lot_span_problems(lot.number, int(lot.units or 0), spans.get(lot.number, []))

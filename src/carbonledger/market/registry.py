@@ -19,7 +19,7 @@ from carbonledger.donations.rules import project_account
 from carbonledger.donations.service import project
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market.leaf import RetirementLeaf
 from carbonledger.market.lots import get_lot, record_move
 from carbonledger.market.units import Span, lot_code, serial, take, total
@@ -57,15 +57,17 @@ def open_account(conn: Connection, account_id: str, kind: str, name: str, now: d
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_account")
     full = f"{kind}:{account_id}"
-    repo.ensure_system_accounts(conn, now)
-    if repo.account(conn, full) is not None:
+    registry_repo.ensure_system_accounts(conn, now)
+    if registry_repo.account(conn, full) is not None:
         raise Conflict(f"the account {full} exists already", code="account_exists")
-    repo.insert_account(conn, {"id": full, "kind": kind, "name": name.strip(), "created_at": now})
+    registry_repo.insert_account(
+        conn, {"id": full, "kind": kind, "name": name.strip(), "created_at": now}
+    )
     return full
 
 
 def _holder(conn: Connection, account_id: str, role: str) -> None:
-    row = repo.lock_account(conn, account_id)
+    row = registry_repo.lock_account(conn, account_id)
     if row is None:
         raise NotFound(f"there is no registry account {account_id}", code="unknown_account")
     if row.kind not in (*BUYER_KINDS, "pool"):
@@ -80,7 +82,7 @@ def _take(
 ) -> tuple[list[Span], list[Span]]:
     if units <= 0:
         raise InvalidInput("move at least one unit", code="invalid_units")
-    held = repo.holdings(conn, number, account_id, lock=True)
+    held = registry_repo.holdings(conn, number, account_id, lock=True)
     if total(held) < units:
         raise Conflict(
             f"{account_id} holds {total(held)} unit(s) of lot {number}, not {units}",
@@ -144,7 +146,7 @@ def transfer(
     for account_id, role in sorted(((seller, "sell"), (buyer, "buy"))):
         _holder(conn, account_id, role)
     taken, left = _take(conn, number, seller, units)
-    repo.replace_holdings(conn, number, seller, left, taken, buyer)
+    registry_repo.replace_holdings(conn, number, seller, left, taken, buyer)
     move_id = record_move(
         conn, number, "transfer", seller, buyer, taken, now, price_fen=price_fen, funds=funds
     )
@@ -195,9 +197,13 @@ def retire(
         retirement=retirement_id,
     )
     sequencer.append(conn, head, [leaf.encode()], now)
-    repo.replace_holdings(conn, number, holder, left, taken, repo.RETIRED, retirement_id)
-    record_move(conn, number, "retire", holder, repo.RETIRED, taken, now, ref=retirement_id)
-    repo.insert_retirement(
+    registry_repo.replace_holdings(
+        conn, number, holder, left, taken, registry_repo.RETIRED, retirement_id
+    )
+    record_move(
+        conn, number, "retire", holder, registry_repo.RETIRED, taken, now, ref=retirement_id
+    )
+    registry_repo.insert_retirement(
         conn,
         {
             "id": retirement_id,

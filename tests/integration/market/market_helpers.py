@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from carbonledger import clock, db
 from carbonledger.market import forming, lots, registry, signing, verifiers
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.platform import Platform
 from carbonledger.translog import publisher
 from tests import factories
@@ -118,7 +118,7 @@ def sell(platform: Platform, number: int, account: str, units: int, price_fen: i
             conn,
             number,
             units,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=account,
             price_fen=price_fen,
             funds=None,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from carbonledger import clock, db
 from carbonledger.market import lots, registry
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market.reconcile import unit_problems
 from carbonledger.market.tables import market_holdings, market_moves
 from carbonledger.platform import Platform
@@ -69,7 +69,7 @@ def test_a_retirement_cut_off_at_its_end_retires_nothing(sqlite_platform: Platfo
             conn,
             number,
             2,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=holder,
             price_fen=0,
             funds=None,
@@ -83,5 +83,5 @@ def test_a_retirement_cut_off_at_its_end_retires_nothing(sqlite_platform: Platfo
             )
     assert _state(sqlite_platform) == before
     with db.read(sqlite_platform.engine) as conn:
-        assert sum(s.units for s in repo.holdings(conn, number, holder)) == 2
+        assert sum(s.units for s in registry_repo.holdings(conn, number, holder)) == 2
         assert unit_problems(conn) == []

@@ -8,6 +8,7 @@ from sqlalchemy import delete, update
 from carbonledger import clock, db
 from carbonledger.ingest.reversal import reverse
 from carbonledger.market import registry
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.audit import Audit, audit
 from carbonledger.market.sources import LocalRegistry
@@ -30,7 +31,7 @@ def _market(platform: Platform) -> int:
             conn,
             number,
             5,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=organiser,
             price_fen=300,
             funds=None,

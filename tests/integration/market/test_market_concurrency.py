@@ -10,6 +10,7 @@ import pytest
 from carbonledger import clock, db
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.market import registry
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.reconcile import unit_problems
 from carbonledger.platform import Platform
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.postgres
 def test_two_buyers_race_for_the_same_units(pg_platform: Platform) -> None:
     number = issued_lot(pg_platform)
     with db.read(pg_platform.engine) as conn:
-        pool = sum(s.units for s in repo.holdings(conn, number, repo.POOL))
+        pool = sum(s.units for s in registry_repo.holdings(conn, number, registry_repo.POOL))
     wanted = pool // 2 + 1  # both cannot have it
     buyers = [buyer(pg_platform, "first"), buyer(pg_platform, "second")]
     start = threading.Barrier(2)
@@ -35,7 +36,7 @@ def test_two_buyers_race_for_the_same_units(pg_platform: Platform) -> None:
                     conn,
                     number,
                     wanted,
-                    seller=repo.POOL,
+                    seller=registry_repo.POOL,
                     buyer=account,
                     price_fen=500,
                     funds=None,
@@ -54,8 +55,11 @@ def test_two_buyers_race_for_the_same_units(pg_platform: Platform) -> None:
     assert len(won) == 1 and len(lost) == 1
     assert lost[0].code == "insufficient_units"
     with db.read(pg_platform.engine) as conn:
-        assert sum(s.units for s in repo.holdings(conn, number, won[0])) == wanted
-        assert sum(s.units for s in repo.holdings(conn, number, repo.POOL)) == pool - wanted
+        assert sum(s.units for s in registry_repo.holdings(conn, number, won[0])) == wanted
+        assert (
+            sum(s.units for s in registry_repo.holdings(conn, number, registry_repo.POOL))
+            == pool - wanted
+        )
         assert unit_problems(conn) == []
 
 

@@ -26,7 +26,7 @@ from carbonledger import clock, db
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.ingest.reversal import reverse
 from carbonledger.market import lots, registry
-from carbonledger.market import repository as repo
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market.reconcile import unit_problems
 from carbonledger.market.tables import market_lot_credits
 from carbonledger.market.units import buffer_units, cover_units
@@ -147,10 +147,10 @@ class MarketMachine(RuleBasedStateMachine):
         assert units == lot.total_mg // lot.unit_mg
         assert buffer == buffer_units(units, 500)
         lot.status = "issued"
-        lot.held = {repo.POOL: units - buffer, repo.BUFFER: buffer}
+        lot.held = {registry_repo.POOL: units - buffer, registry_repo.BUFFER: buffer}
 
     def holders(self) -> list[str]:
-        return [repo.POOL, *self.buyers]
+        return [registry_repo.POOL, *self.buyers]
 
     @precondition(lambda self: self.lots)
     @rule(
@@ -207,7 +207,7 @@ class MarketMachine(RuleBasedStateMachine):
         with db.write(self.platform.engine) as conn:
             work(conn)
         lot.held[account] -= units
-        lot.held[repo.RETIRED] = lot.held.get(repo.RETIRED, 0) + units
+        lot.held[registry_repo.RETIRED] = lot.held.get(registry_repo.RETIRED, 0) + units
 
     @precondition(lambda self: any(lot.status == "issued" for lot in self.lots.values()))
     @rule(index=st.integers(0, 99))
@@ -222,10 +222,10 @@ class MarketMachine(RuleBasedStateMachine):
             reverse(conn, record_id, "withdrawn by the partner", clock.now())
         lot.reversed.add(record_id)
         need = cover_units(mg, lot.unit_mg)
-        for holder in (repo.BUFFER, repo.POOL):
+        for holder in (registry_repo.BUFFER, registry_repo.POOL):
             count = min(need, lot.held.get(holder, 0))
             lot.held[holder] = lot.held.get(holder, 0) - count
-            lot.held[repo.CANCELLED] = lot.held.get(repo.CANCELLED, 0) + count
+            lot.held[registry_repo.CANCELLED] = lot.held.get(registry_repo.CANCELLED, 0) + count
             need -= count
 
     @invariant()
@@ -234,7 +234,7 @@ class MarketMachine(RuleBasedStateMachine):
             assert unit_problems(conn) == []
             for number, lot in self.lots.items():
                 stored = {
-                    account: sum(s.units for s in repo.holdings(conn, number, account))
+                    account: sum(s.units for s in registry_repo.holdings(conn, number, account))
                     for account in lot.held
                 }
                 assert stored == lot.held, number

@@ -12,6 +12,7 @@ from carbonledger.donations.service import create_project
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.ingest.reversal import reverse
 from carbonledger.market import registry
+from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.leaf import RetirementLeaf
 from carbonledger.market.reconcile import unit_problems
@@ -28,7 +29,7 @@ from tests.integration.market.market_helpers import buyer, issued_lot
 
 def _held(platform: Platform, number: int, account: str) -> int:
     with db.read(platform.engine) as conn:
-        return sum(s.units for s in repo.holdings(conn, number, account))
+        return sum(s.units for s in registry_repo.holdings(conn, number, account))
 
 
 def _clean(platform: Platform) -> None:
@@ -40,7 +41,7 @@ def test_a_sale_moves_serials_and_funds_a_campaign(platform: Platform) -> None:
     number = issued_lot(platform)
     campaign = factories.add_campaign(platform)
     company = buyer(platform, "acme")
-    pool = _held(platform, number, repo.POOL)
+    pool = _held(platform, number, registry_repo.POOL)
     with db.read(platform.engine) as conn:
         before = ledger.balance(conn, campaign_account(campaign.id))
     with db.write(platform.engine) as conn:
@@ -48,7 +49,7 @@ def test_a_sale_moves_serials_and_funds_a_campaign(platform: Platform) -> None:
             conn,
             number,
             3,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=company,
             price_fen=12_900,
             funds=f"campaign:{campaign.id}",
@@ -56,7 +57,7 @@ def test_a_sale_moves_serials_and_funds_a_campaign(platform: Platform) -> None:
         )
     assert moved.serials == (f"110000-{clock.now().year}-{number}-1-3",)
     assert _held(platform, number, company) == 3
-    assert _held(platform, number, repo.POOL) == pool - 3
+    assert _held(platform, number, registry_repo.POOL) == pool - 3
     with db.read(platform.engine) as conn:
         assert ledger.balance(conn, campaign_account(campaign.id)) == before + 12_900
     _clean(platform)
@@ -70,7 +71,7 @@ def test_retirement_is_a_leaf_and_retired_units_never_move(platform: Platform) -
             conn,
             number,
             4,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=organiser,
             price_fen=100,
             funds=None,
@@ -104,7 +105,7 @@ def test_retirement_is_a_leaf_and_retired_units_never_move(platform: Platform) -
             conn,
             number,
             1,
-            seller=repo.RETIRED,
+            seller=registry_repo.RETIRED,
             buyer=organiser,
             price_fen=0,
             funds=None,
@@ -129,7 +130,7 @@ def test_bad_transfers_write_nothing(
             conn,
             number,
             units,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=company,
             price_fen=price,
             funds=None,
@@ -142,7 +143,7 @@ def test_bad_transfers_write_nothing(
 
 def test_a_reversal_after_issue_cancels_buffer_units(platform: Platform) -> None:
     number = issued_lot(platform)
-    buffer = _held(platform, number, repo.BUFFER)
+    buffer = _held(platform, number, registry_repo.BUFFER)
     with db.read(platform.engine) as conn:
         row = conn.execute(
             select(market_lot_credits).where(market_lot_credits.c.lot == number).limit(1)
@@ -150,12 +151,12 @@ def test_a_reversal_after_issue_cancels_buffer_units(platform: Platform) -> None
     with db.write(platform.engine) as conn:
         reverse(conn, row.record_id, "partner withdrew the trip", clock.now())
     with db.read(platform.engine) as conn:
-        cover = repo.cover_of(conn, row.leaf_index)
+        cover = registry_repo.cover_of(conn, row.leaf_index)
         lot = repo.lot(conn, number)
     assert cover is not None and lot is not None
     assert cover.units * lot.unit_mg >= row.reduction_mg
-    assert _held(platform, number, repo.CANCELLED) == cover.units
-    assert _held(platform, number, repo.BUFFER) == max(buffer - cover.units, 0)
+    assert _held(platform, number, registry_repo.CANCELLED) == cover.units
+    assert _held(platform, number, registry_repo.BUFFER) == max(buffer - cover.units, 0)
     _clean(platform)
 
 
@@ -172,7 +173,7 @@ def test_a_sale_funds_a_donation_project_and_an_unknown_one_is_refused(
             conn,
             number,
             1,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=company,
             price_fen=100,
             funds="project:nope",
@@ -183,7 +184,7 @@ def test_a_sale_funds_a_donation_project_and_an_unknown_one_is_refused(
             conn,
             number,
             2,
-            seller=repo.POOL,
+            seller=registry_repo.POOL,
             buyer=company,
             price_fen=870,
             funds=f"project:{project_id}",
