@@ -1,20 +1,17 @@
 """`carbonledger registry …`: the carbon market from the command line. Operators form, answer,
-issue, open accounts, transfer and retire (each command one transaction); a verifier makes its
-key and signs a lot's manifest with its own key (`keygen`, `sign`), locally or over HTTP;
-anyone checks the registry against the log (`verify`) and a certificate's receipt."""
+issue, open accounts, transfer and retire (each command one transaction); the commands a
+verifier or anyone runs are in tools.py."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import date
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from carbonledger import clock
-from carbonledger.cli.common import err, fail, operator_transaction
+from carbonledger.cli.common import fail, operator_transaction
+from carbonledger.market import tools
 
 registry_app = typer.Typer(help="The carbon market's registry.", no_args_is_help=True)
 _By = Annotated[str, typer.Option("--by", help="The operator acting, kept for audit.")]
@@ -123,92 +120,6 @@ def add_verifier(
     print(f"verifier {verifier} registered")
 
 
-@registry_app.command("keygen")
-def keygen(out: Annotated[Path, typer.Option(help="Where to keep the new private key.")]) -> None:
-    """Make a verifier's key; print the public key to register."""
-    from carbonledger.market.signing import new_seed, public_key
-
-    if out.exists():
-        err.print(f"[red]error[/red]: {out} exists; choose another file")
-        raise typer.Exit(1)
-    seed = new_seed()
-    out.write_text(base64.b64encode(seed).decode() + "\n")
-    out.chmod(0o600)
-    print(base64.b64encode(public_key(seed)).decode())
-
-
-def _manifest(url: str | None, lot: int) -> dict[str, Any]:
-    if url:
-        import httpx
-
-        response = httpx.get(f"{url.rstrip('/')}/api/v1/market/lots/{lot}/manifest", timeout=30)
-        if response.status_code != 200:
-            err.print(f"[red]error[/red]: {response.text}")
-            raise typer.Exit(1)
-        body: dict[str, Any] = response.json()
-        return body
-    from carbonledger import db
-    from carbonledger.market.lots import get_lot, manifest_of
-    from carbonledger.platform import Platform
-
-    platform = Platform.open()
-    try:
-        with db.read(platform.engine) as conn:
-            return manifest_of(get_lot(conn, lot)).to_json()
-    finally:
-        platform.close()
-
-
-@registry_app.command("sign")
-def sign(
-    lot: Annotated[int, typer.Argument(help="The lot's number.")],
-    verifier: Annotated[str, typer.Option(help="The verifier's registered id.")],
-    key: Annotated[Path, typer.Option(help="The verifier's private key file (from `keygen`).")],
-    url: Annotated[str | None, typer.Option(help="The deployment; without it, local.")] = None,
-) -> None:
-    """Sign a lot's manifest with the verifier's own key and submit the signature."""
-    import httpx
-
-    from carbonledger.errors import CarbonLedgerError
-    from carbonledger.market.manifest import Manifest
-    from carbonledger.market.signing import BadSignature, decode_key
-    from carbonledger.market.signing import sign as sign_manifest
-
-    body = _manifest(url, lot)
-    print(json.dumps(body, indent=2, ensure_ascii=False))
-    try:
-        seed = decode_key(key.read_text(), "private key")
-    except (OSError, BadSignature) as error:
-        err.print(f"[red]error[/red]: {error}")
-        raise typer.Exit(1) from None
-    signature = base64.b64encode(sign_manifest(seed, Manifest.from_json(body))).decode()
-    if url:
-        response = httpx.post(
-            f"{url.rstrip('/')}/api/v1/market/lots/{lot}/signatures",
-            json={"verifier": verifier, "signature": signature},
-            timeout=30,
-        )
-        if response.status_code != 201:
-            err.print(f"[red]error[/red]: {response.text}")
-            raise typer.Exit(1)
-    else:
-        from carbonledger import db
-        from carbonledger.market.verifiers import check, store
-        from carbonledger.platform import Platform
-
-        platform = Platform.open()
-        try:
-            with db.read(platform.engine) as conn:
-                checked = check(conn, lot, verifier, signature)
-            with db.write(platform.engine) as conn:
-                store(conn, lot, verifier, checked, clock.now())
-        except CarbonLedgerError as error:
-            fail(error)
-        finally:
-            platform.close()
-    print(f"lot {lot} signed by {verifier}")
-
-
 @registry_app.command("account")
 def account(
     account_id: Annotated[str, typer.Argument(metavar="ID", help="e.g. acme or marathon-2026")],
@@ -272,118 +183,9 @@ def retire(
     print(f"retirement {moved.id}: {' '.join(moved.serials)}, leaf {moved.leaf_index}")
 
 
-@registry_app.command("certificate")
-def certificate(
-    retirement: Annotated[str, typer.Argument(help="The retirement's id.")],
-    out: Annotated[Path, typer.Option(help="Where to write the PDF.")],
-) -> None:
-    """Write a retirement's certificate (PDF)."""
-    from carbonledger import db
-    from carbonledger.errors import CarbonLedgerError
-    from carbonledger.market.certificates import certificate as build
-    from carbonledger.platform import Platform
-
-    platform = Platform.open()
-    try:
-        with db.read(platform.engine) as conn:
-            out.write_bytes(build(conn, retirement, platform.settings.report_font))
-    except CarbonLedgerError as error:
-        fail(error)
-    finally:
-        platform.close()
-    print(f"wrote {out}")
-
-
-@registry_app.command("check-receipt")
-def check_receipt(
-    file: Annotated[Path, typer.Argument(help="A retirement's JSON with its receipt.")],
-    url: Annotated[str | None, typer.Option(help="Take the log's key from a deployment.")] = None,
-) -> None:
-    """Check that a retirement's receipt proves its leaf under a signed checkpoint."""
-    import httpx
-
-    from carbonledger.market.receipt import check
-
-    body = json.loads(file.read_text())
-    if url:
-        key = httpx.get(f"{url.rstrip('/')}/log/key", timeout=30).text
-    else:
-        from carbonledger.platform import Platform
-
-        platform = Platform.open()
-        key = platform.log_signer.verifier_key()
-        platform.close()
-    try:
-        leaf = check(body.get("receipt", body), key)
-    except (ValueError, KeyError) as error:
-        err.print(f"[red]receipt does not verify[/red]: {error}")
-        raise typer.Exit(1) from None
-    print(f"receipt verified: {leaf.units} unit(s) of {leaf.lot} retired for {leaf.purpose}")
-
-
-@registry_app.command("verify")
-def verify(
-    url: Annotated[
-        str | None,
-        typer.Option(help="A deployment to verify over HTTP; without it, the local database."),
-    ] = None,
-) -> None:
-    """Check every lot, signature, serial and retirement against the public log."""
-    import httpx
-
-    from carbonledger.market.audit import Registry, audit
-    from carbonledger.market.sources import HttpRegistry, LocalRegistry
-    from carbonledger.platform import Platform
-    from carbonledger.translog.sources import HttpSource, LocalSource
-    from carbonledger.translog.verify import VerifyError
-
-    platform: Platform | None = None
-    source: HttpSource | LocalSource
-    registry: Registry
-    if url:
-        source, registry = HttpSource(url), HttpRegistry(url)
-    else:
-        platform = Platform.open()
-        source = LocalSource(platform.engine, platform.log_signer.verifier_key())
-        registry = LocalRegistry(platform.engine)
-    try:
-        result = audit(source, registry)
-    except (VerifyError, LookupError, httpx.HTTPError, ValueError) as error:
-        err.print(f"[red]registry verification failed[/red]: {error}")
-        raise typer.Exit(1) from None
-    finally:
-        if isinstance(source, HttpSource):
-            source.close()
-        if isinstance(registry, HttpRegistry):
-            registry.close()
-        if platform is not None:
-            platform.close()
-    if result.problems:
-        err.print(f"[red]registry verification failed[/red]: {result.problems[0]}")
-        for problem in result.problems[1:]:
-            err.print(f"  also: {problem}")
-        raise typer.Exit(1)
-    print(result.summary())
-
-
-@registry_app.command("export")
-def export(
-    name: Annotated[str, typer.Argument(help="lot-N.csv, lot-N.json, retirements.csv or .json")],
-    out: Annotated[Path, typer.Option(help="Where to write it.")],
-) -> None:
-    """Export a lot or the retirements for an exchange's registry."""
-    from carbonledger import db
-    from carbonledger.errors import CarbonLedgerError
-    from carbonledger.market.exports import export as build
-    from carbonledger.platform import Platform
-
-    platform = Platform.open()
-    try:
-        with db.read(platform.engine) as conn:
-            data, _media = build(conn, name)
-    except CarbonLedgerError as error:
-        fail(error)
-    finally:
-        platform.close()
-    out.write_bytes(data)
-    print(f"wrote {out}")
+registry_app.command("keygen")(tools.keygen)
+registry_app.command("sign")(tools.sign)
+registry_app.command("certificate")(tools.certificate)
+registry_app.command("check-receipt")(tools.check_receipt)
+registry_app.command("verify")(tools.verify)
+registry_app.command("export")(tools.export)
