@@ -28,6 +28,8 @@ from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.ledgers import endpoints as ledger_endpoints
 from carbonledger.lotteries import endpoints as lottery_endpoints
+from carbonledger.market import endpoints as market_endpoints
+from carbonledger.market import pages as market_pages
 from carbonledger.methodology import endpoints as methodology_endpoints
 from carbonledger.platform import Platform
 from carbonledger.points import endpoints as points_endpoints
@@ -184,6 +186,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(engagement_admin_endpoints.router)
     app.include_router(donation_endpoints.router)
     app.include_router(citizen_pages.router)
+    app.include_router(market_endpoints.router)
+    app.include_router(market_pages.router)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     settings = platform.settings

@@ -6,6 +6,7 @@ from carbonledger.donations import tables as donations_tables
 from carbonledger.engagement import tables as engagement_tables
 from carbonledger.ingest import tables as ingest_tables
 from carbonledger.lotteries import tables as lotteries_tables
+from carbonledger.market import tables as market_tables
 from carbonledger.methodology import tables as methodology_tables
 from carbonledger.phone import tables as phone_tables
 from carbonledger.points import tables as points_tables
@@ -19,6 +20,7 @@ __all__ = [
     "engagement_tables",
     "ingest_tables",
     "lotteries_tables",
+    "market_tables",
     "metadata",
     "methodology_tables",
     "phone_tables",

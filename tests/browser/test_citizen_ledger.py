@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from carbonledger.ingest.reversal import reverse
 
 from carbonledger import clock, db
 from carbonledger.client import PartnerClient
+from carbonledger.ingest.crediting import reverse
 from carbonledger.platform import Platform
 from tests import factories
 from tests.browser.citizen import log_in
@@ -42,7 +42,7 @@ def test_the_ledger_orders_by_occurrence_links_reversals_and_shows_rejections(
         "rejected",
     )
     with db.write(platform.engine) as conn:
-        reversal = reverse(conn, first["record"], "重复上报", clock.now())
+        reversal = reverse(conn, platform, first["record"], "重复上报", clock.now())
 
     log_in(page, url, phone)
     page.goto(f"{url}/app/ledger")

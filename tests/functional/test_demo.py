@@ -147,3 +147,23 @@ def test_a_data_dir_with_other_partners_is_left_alone(tmp_path: Path) -> None:
     refused = run(data_dir, "demo", "--citizens", "10", "--days", "1", "--build-only")
     assert refused.returncode == 1 and "--fresh" in refused.stderr
     assert not (data_dir / logins.FILE_NAME).exists()
+
+
+def test_the_market_lot_is_issued_sold_retired_and_verifies(
+    demo: tuple[Path, str], demo_url: str
+) -> None:
+    saved = _saved(demo[0])
+    registry = httpx.get(f"{demo_url}/api/v1/market/registry").json()
+    (lot,) = registry["lots"]
+    assert lot["status"] == "issued" and lot["signatures"] and lot["objections"][0]["answer"]
+    holders = {h["holder"] for h in registry["holdings"]}
+    assert {"pool", "buffer", "enterprise:bj-green-power", "retired"} <= holders
+    (retired,) = registry["retirements"]
+    assert "marathon" in retired["purpose"]
+    login = {"phone": saved.citizen_phone, "password": saved.citizen_password}
+    with _session(demo_url, "citizen", login) as citizen:
+        story = citizen.get("/api/v1/me/market").json()
+    assert story and story[0]["reduction_mg"] > 0 and "marathon" in story[0]["retired_for"][0]
+    verified = run(demo[0], "registry", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert run(demo[0], "reconcile").returncode == 0

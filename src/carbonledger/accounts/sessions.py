@@ -20,11 +20,12 @@ COOKIE = "cl_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ROLES = ("admin", "partners", "methodology", "points", "reviewer", "reports")
+ROLES = ("admin", "partners", "methodology", "points", "reviewer", "reports", "market")
 """Operator roles. `admin` holds every other role; `partners` approves and suspends partners;
 `methodology` publishes methodology versions; `points` sets points rules, campaigns, rewards,
 projects, events and lotteries; `reviewer` reviews flagged records and reverses credits;
-`reports` exports the government's reports."""
+`reports` exports the government's reports; `market` forms, issues and sells lots of
+certified reductions and registers their verifiers."""
 
 MAX_FAILURES = 5
 """Failed logins of one account from one address before each try must wait."""

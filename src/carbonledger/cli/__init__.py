@@ -10,6 +10,7 @@ import typer
 from carbonledger.cli import backup, bulk, log, lottery, operator, points, report, simulator
 from carbonledger.cli.audit import audit
 from carbonledger.cli.receipt import receipt_app
+from carbonledger.market.cli import registry_app
 
 app = typer.Typer(help="Carbon Ledger: a city's carbon-inclusion platform.", no_args_is_help=True)
 app.command()(operator.serve)
@@ -32,6 +33,7 @@ app.add_typer(log.witness_app, name="witness")
 app.add_typer(lottery.lottery_app, name="lottery")
 app.add_typer(points.points_app, name="points")
 app.add_typer(receipt_app, name="receipt")
+app.add_typer(registry_app, name="registry")
 
 
 def main() -> None:

@@ -210,7 +210,9 @@ def operator_add(
     name: Annotated[str, typer.Option(help="The operator's display name.")],
     role: Annotated[
         list[str],
-        typer.Option(help="admin, partners, methodology, points, reviewer or reports; repeat."),
+        typer.Option(
+            help="admin, partners, methodology, points, reviewer, reports or market; repeat."
+        ),
     ],
     password: Annotated[
         str,

@@ -13,7 +13,8 @@ equal the issuance account's movements; campaign bonuses are paid from their bud
 naming the same leaf. The record and the partner's result carry the total the citizen got.
 
 Reversal: a reversal leaf (negative grams and points, naming the leaf it reverses), the points
-clawed back from the citizen, the record marked `rejected` / `reversed`, the rollups corrected.
+clawed back from the citizen, the record marked `rejected` / `reversed`, the rollups corrected,
+and, for a credit in an issued lot, buffer units of the lot cancelled to cover it.
 The clawback takes back the base points (to issuance) and the campaign bonuses (to their budgets)
 as far as the balance holds, base first; the reversal leaf carries minus the base clawed back, so
 the log and the issuance account keep agreeing.
@@ -37,6 +38,7 @@ from carbonledger.ingest.dedupe import Claim, Decision
 from carbonledger.ingest.records import Record
 from carbonledger.ingest.results import Result, Status
 from carbonledger.ingest.rollups import RollupKey, Rollups
+from carbonledger.market.lots import cover_reversal
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.methodology.quantify import methodology_name, reduction_mg
 from carbonledger.platform import Platform
@@ -402,6 +404,8 @@ class Crediting:
         changes.count(key, Status.REJECTED)
         changes.credit(key, -row.reduction_mg, -taken.total)
         repo.add_rollups(conn, changes)
+        # A credit already in an issued lot is covered by cancelling the lot's buffer units.
+        cover_reversal(conn, row.leaf_index, now)
         return leaf_index
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from carbonledger.market.reconcile import unit_problems
 from carbonledger.points import campaign_repository as campaign_repo
 from carbonledger.points import repository as repo
 from carbonledger.points.campaigns import campaign_account
@@ -129,4 +130,6 @@ def reconcile(
             f"log leaves carry {result.leaf_points} points but the issuance account moved "
             f"{result.issued_for_leaves} for them"
         )
+    # The carbon market's units are double entry too.
+    result.problems += unit_problems(conn)
     return result

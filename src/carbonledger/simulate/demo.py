@@ -27,10 +27,11 @@ from carbonledger.accounts.repository import partner as partner_row
 from carbonledger.config import Settings
 from carbonledger.ingest import pipeline
 from carbonledger.ingest.signing import public_key_b64
+from carbonledger.market import demo as market_demo
 from carbonledger.platform import Platform
 from carbonledger.simulate import activity, logins, showcase
 from carbonledger.simulate.city import PARTNERS, City
-from carbonledger.simulate.people import CORE, DEMO_CITIZEN, REGULAR
+from carbonledger.simulate.people import CORE, DEMO_CITIZEN, DISTRICTS, REGULAR
 from carbonledger.simulate.population import enrol
 from carbonledger.translog import publisher
 
@@ -201,6 +202,15 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
     )
     task = progress.add_task("checkpoint", total=1)
     publisher.publish_and_cosign(platform, clock.now())
+    progress.update(task, advance=1)
+    task = progress.add_task("carbon market: a lot issued, sold and retired", total=1)
+    market_demo.run(
+        platform,
+        first,
+        first + timedelta(days=size.days - 1),
+        [code for code, _ in DISTRICTS],
+        showcase.DEMO_OPERATOR,
+    )
     progress.update(task, advance=1)
     logins.save(
         platform.settings.data_dir,

@@ -4,7 +4,9 @@ one published step of a lottery. Pure.
 A leaf carries no name, phone, ID number or the partner's user id. `quantity` is the credited
 quantity (after any cap), so that `reduction_mg = quantity × factor` can be recomputed from the
 leaf and the published methodology. Lottery leaves (`kind="lottery"`) carry no account at all,
-only digests, counts and the seed; code that reads credits uses `decode_leaf` and skips them.
+only digests, counts and the seed; retirement leaves (`kind="retirement"`, market/leaf.py) name
+a lot's retired serials and their purpose; code that reads credits uses `decode_leaf` and skips
+both.
 
 Two versions live in one log. Version 1 (the first leaves ever written) named the citizen by one
 pseudonym for life and the record by its id, and carried the time to the second. Version 2, what
@@ -22,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from carbonledger.canonical import canonical_json
+from carbonledger.market.leaf import RETIREMENT_KIND, RetirementLeaf
 from carbonledger.translog.pseudonyms import day_pseudonym, record_tag
 
 LEAF_VERSION = 2
@@ -122,8 +125,8 @@ class Leaf:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Leaf:
-        if body.get("kind") == LOTTERY_KIND:
-            raise ValueError("a lottery leaf is not a credit or a reversal")
+        if body.get("kind") in (LOTTERY_KIND, RETIREMENT_KIND):
+            raise ValueError(f"a {body['kind']} leaf is not a credit or a reversal")
         version, kind = body.get("v"), body.get("kind")
         if kind not in ("credit", "reversal"):
             raise ValueError(f"not a Carbon Ledger leaf: unknown kind {kind!r}")
@@ -275,9 +278,11 @@ class LotteryLeaf:
             raise ValueError(f"not a Carbon Ledger lottery leaf: {error!r}") from None
 
 
-def decode_leaf(data: bytes) -> Leaf | LotteryLeaf:
+def decode_leaf(data: bytes) -> Leaf | LotteryLeaf | RetirementLeaf:
     """Parse any leaf of the log by its kind; raise ValueError naming what is wrong."""
     body = _parse(data)
     if body.get("kind") == LOTTERY_KIND:
         return LotteryLeaf.from_json(body)
+    if body.get("kind") == RETIREMENT_KIND:
+        return RetirementLeaf.from_json(body)
     return Leaf.from_json(body)

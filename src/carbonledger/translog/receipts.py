@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from carbonledger.market.leaf import RetirementLeaf
 from carbonledger.translog import merkle
 from carbonledger.translog.checkpoint import Checkpoint, cosignature_time, open_checkpoint
 from carbonledger.translog.leaves import Leaf, LotteryLeaf, decode_leaf
@@ -58,7 +59,7 @@ class CheckedReceipt:
     """A receipt that verified: its leaf, where it is, the checkpoint, and which of the given
     witnesses cosigned it (name and cosignature time)."""
 
-    leaf: Leaf | LotteryLeaf
+    leaf: Leaf | LotteryLeaf | RetirementLeaf
     index: int
     checkpoint: Checkpoint
     cosigned: tuple[tuple[str, int], ...]

@@ -42,6 +42,7 @@ AREAS = (
     ("review", "/console/review", "reviewer"),
     ("rewards", "/console/rewards", "points"),
     ("reports", "/console/reports", "reports"),
+    ("market", "/console/market", "market"),
 )
 """The console's areas: (name, address, the role that opens it)."""
 AUDIENCE = "console"
