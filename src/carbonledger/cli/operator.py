@@ -9,6 +9,7 @@ import typer
 from carbonledger import clock
 from carbonledger.accounts import service as accounts
 from carbonledger.cli.common import err, operator_transaction
+from carbonledger.config import Settings
 from carbonledger.platform import Platform
 
 partner_app = typer.Typer(
@@ -31,6 +32,9 @@ def serve(
 
     Platform.open().close()  # bring the schema up to date once, before any worker starts
     if workers > 1:
+        from carbonledger.observability.metrics import share_between_workers
+
+        share_between_workers(Settings().data_dir / "metrics")
         uvicorn.run(
             "carbonledger.server:app",
             host=host,
