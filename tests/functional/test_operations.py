@@ -29,9 +29,7 @@ TOKEN = "scrape-token-1"
 @pytest.fixture(scope="module")
 def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, str]]:
     data_dir: Path = tmp_path_factory.mktemp("watched") / "data"
-    settings = Settings(
-        data_dir=data_dir, checkpoint_interval_seconds=0.2, metrics_token=TOKEN
-    )
+    settings = Settings(data_dir=data_dir, checkpoint_interval_seconds=0.2, metrics_token=TOKEN)
     platform = Platform.open(settings)
     with serve(platform) as url:
         yield platform, url

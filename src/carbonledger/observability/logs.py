@@ -95,7 +95,9 @@ def configure(level: int = logging.INFO) -> None:
     """Send the platform's log lines to stderr, as JSON unless stderr is a terminal."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(Readable() if sys.stderr.isatty() else JsonLines())
-    root = logging.getLogger("carbonledger")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    # uvicorn's own errors (an exception it saw escape the app) go the same way.
+    for name in ("carbonledger", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False

@@ -112,6 +112,8 @@ def log_lock_taken(conn: Connection, waited: float) -> None:
 
 
 def _transaction_ended(conn: Connection) -> None:
+    if conn.invalidated:
+        return  # the connection was lost, and its info with it
     taken = conn.info.pop(_LOCK_TAKEN_AT, None)
     if taken is not None:
         lock_hold_seconds.observe(time.perf_counter() - taken)
