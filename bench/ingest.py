@@ -166,7 +166,7 @@ def run_http(
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2 * workers) as pool:
             # Each run its own city and ids, so a later run is new work, not replays.
-            pairs = stream(platform, 2 + round_, days_back=20, tag=f"-w{workers}")
+            pairs = stream(platform, 2 + round_, days_back=20, tag=f"-w{workers}r{round_}")
             list(pool.map(send, batches(pairs, 500, total)))
         elapsed = time.perf_counter() - started
         done = sum(outcome.values())

@@ -39,13 +39,15 @@ class Answers:
 
     def __init__(self) -> None:
         self.seen: list[tuple[float, str, int, str | None]] = []
+        """(when the request was sent, its path, the status, Retry-After)."""
         self.lock = threading.Lock()
 
     def __call__(self, response: httpx.Response) -> None:
+        response.read()  # the hook runs before the body is read; `elapsed` needs it
         with self.lock:
             self.seen.append(
                 (
-                    time.monotonic(),
+                    time.monotonic() - response.elapsed.total_seconds(),
                     response.request.url.path,
                     response.status_code,
                     response.headers.get("retry-after"),
