@@ -171,3 +171,21 @@ def test_a_lost_database_answers_503_with_retry_after(tmp_path: Path) -> None:
         assert answer.json()["error"]["code"] == "unavailable"
         assert httpx.get(f"{url}/readyz").status_code == 503
     platform.close()
+
+
+def test_reads_that_may_lag_go_to_the_read_replica(tmp_path: Path) -> None:
+    # The replica is a server where nothing listens: what is routed there fails, nothing else.
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        read_database_url="postgresql://postgres@127.0.0.1:9/none?connect_timeout=2",
+    )
+    platform = Platform.open(settings)
+    made = factories.add_partner(platform)
+    with serve(platform, background=False) as url:
+        assert httpx.get(f"{url}/api/v1/dashboard").status_code == 503
+        with PartnerClient(url, made.id, made.key) as client:
+            assert client.submit([factories.record(user="u-2")]).status_code == 200
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 503
+        assert "read replica" in ready.json()["error"]["message"]
+    platform.close()
