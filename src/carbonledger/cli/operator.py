@@ -30,6 +30,9 @@ def serve(
     """Serve the partner API, the public log and the pages."""
     import uvicorn
 
+    from carbonledger.observability import logs
+
+    logs.configure()
     Platform.open().close()  # bring the schema up to date once, before any worker starts
     if workers > 1:
         from carbonledger.observability.metrics import share_between_workers
@@ -42,11 +45,20 @@ def serve(
             workers=workers,
             factory=True,
             log_level="warning",
+            log_config=None,
+            access_log=False,
         )
     else:
         from carbonledger.server import app as make_app
 
-        uvicorn.run(make_app(), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            make_app(),
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+        )
 
 
 def demo(

@@ -71,7 +71,8 @@ def readiness(platform: Platform) -> Readiness:
     # Without any checkpoint, unsigned leaves have waited for one since the server started.
     waited = (clock.now() - latest.created_at).total_seconds() if latest is not None else inf
     if head.size > signed and waited > platform.settings.checkpoint_stale_seconds:
-        problems.append(f"{head.size - signed} leaves have waited {waited:.0f} s for a checkpoint")
+        since = "since the server started" if latest is None else f"{waited:.0f} s"
+        problems.append(f"{head.size - signed} leaves have waited {since} for a checkpoint")
     else:
         checks["checkpoint"] = "fresh"
     if platform.read_engine is not platform.engine:

@@ -95,9 +95,10 @@ def configure(level: int = logging.INFO) -> None:
     """Send the platform's log lines to stderr, as JSON unless stderr is a terminal."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(Readable() if sys.stderr.isatty() else JsonLines())
-    # uvicorn's own errors (an exception it saw escape the app) go the same way.
-    for name in ("carbonledger", "uvicorn.error"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
+    # Every logger writes through this handler: uvicorn's (started without a logging config of
+    # its own, and without its access log, which would print paths with their parameters) and
+    # the libraries' warnings alike.
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("carbonledger").setLevel(level)
