@@ -85,6 +85,13 @@ class Cluster:
     def url(self) -> str:
         return self._run("url").strip()
 
+    @property
+    def read_url(self) -> str:
+        """Both nodes, a standby preferred: for reads that may lag."""
+        return self.url.replace(
+            "target_session_attrs=read-write", "target_session_attrs=prefer-standby"
+        )
+
     def port(self, node: str) -> int:
         return int((self.dir / "ports" / node).read_text())
 

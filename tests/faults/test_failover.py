@@ -1,12 +1,13 @@
 """Failover (DESIGN.md invariants 1, 3, 4, 5 across the loss of the primary): the platform runs
 as a real `carbonledger serve` process on the cluster of deploy/ha/cluster.sh (a primary and a
 synchronous standby under Patroni), reached through the multi-host URL with
-`target_session_attrs=read-write`. While three partners send overlapping batches and citizens
-redeem over HTTP, the primary is killed: in one case its PostgreSQL (SIGKILL), in the other the
-whole node (Patroni and PostgreSQL, SIGKILL). Patroni promotes the standby, and then:
+`target_session_attrs=read-write`, its reads that may lag sent to the standby. While three
+partners send overlapping batches and citizens redeem over HTTP, the primary is killed: in one
+case its PostgreSQL (SIGKILL), in the other the whole node (Patroni and PostgreSQL, SIGKILL).
+Patroni promotes the standby, and then:
 
 - while no primary answers, requests fail with 503 and Retry-After, never another 5xx;
-- they succeed again with the same server process, never restarted;
+- they succeed again with the same server process, never restarted, which is ready again;
 - every record sent has exactly one stored result, the one acknowledged; each trip reported by
   two partners is credited once; the log verifies and every checkpoint served before the kill is
   consistent with the tree after it; points reconcile; each redemption key redeemed at most once.
@@ -82,6 +83,7 @@ def test_a_lost_primary_loses_and_doubles_nothing(
     shoppers = [logged_in(platform, citizen) for citizen in citizens]
     env = {
         "CARBONLEDGER_DATABASE_URL": cluster.url,
+        "CARBONLEDGER_READ_DATABASE_URL": cluster.read_url,
         "CARBONLEDGER_CHECKPOINT_INTERVAL_SECONDS": "0.1",
     }
     output = tmp_path / "server.log"
@@ -118,6 +120,12 @@ def test_a_lost_primary_loses_and_doubles_nothing(
                 client.close()
                 assert not thread.is_alive()
             assert server.process is not None and server.process.poll() is None
+            # The same process is ready again, and its reads that may lag find a server.
+            cluster.wait("primary")
+            ready = httpx.get(f"{server.url}/readyz", timeout=10)
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["replica"] == "reachable"
+            assert httpx.get(f"{server.url}/api/v1/dashboard", timeout=10).status_code == 200
     finally:
         server.stop()
 
@@ -134,7 +142,6 @@ def test_a_lost_primary_loses_and_doubles_nothing(
     assert all(retry is not None and int(retry) > 0 for retry in unavailable)
     assert server.kills == 0
 
-    cluster.wait("primary")
     check_outcome(platform, streams, twice, acknowledged, observer.notes, redemptions)
     assert before_kill <= observer.notes
     platform.close()
