@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
+
+from carbonledger.observability import metrics
 
 # The fields a line may carry besides its message; anything else passed in `extra` is dropped.
 FIELDS = (
@@ -31,8 +34,6 @@ jobs_log = logging.getLogger("carbonledger.job")
 def job_done(job: str, ok: bool, seconds: float) -> None:
     """Count a background job's round and write its line (a failure is also logged where it
     happened, with its trace)."""
-    from carbonledger.observability import metrics
-
     metrics.job_ran(job, ok)
     jobs_log.log(
         logging.INFO if ok else logging.WARNING,
@@ -68,8 +69,6 @@ class JsonLines(logging.Formatter):
 
 
 def _frames(record: logging.LogRecord) -> str:
-    import traceback
-
     assert record.exc_info is not None
     _kind, _error, tb = record.exc_info
     return "".join(traceback.format_tb(tb))
@@ -86,8 +85,8 @@ class Readable(logging.Formatter):
         )
         text = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.getMessage()}"
         text = f"{text} {fields}" if fields else text
-        if record.exc_info:
-            text += "\n" + self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[0] is not None:
+            text += f"\n{_frames(record)}{record.exc_info[0].__name__} (message not logged)"
         return text
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from carbonledger.observability.logs import JsonLines
+from carbonledger.observability.logs import JsonLines, Readable
 
 
 def _record(**extra: object) -> logging.LogRecord:
@@ -40,3 +40,15 @@ def test_an_exception_keeps_its_type_and_frames_but_not_its_message() -> None:
     assert parsed["error"] == "ValueError"
     assert "test_an_exception_keeps" in parsed["trace"]
     assert phone not in json.dumps(parsed)
+
+
+def test_a_terminal_line_leaves_out_the_exception_message_too() -> None:
+    secret = "".join(["1101", "0519491231002X"])
+    record = logging.LogRecord("carbonledger.app", logging.ERROR, "x", 1, "failed", (), None)
+    try:
+        raise ValueError(f"id number {secret}")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    text = Readable().format(record)
+    assert "ValueError" in text and "failed" in text
+    assert secret not in text
