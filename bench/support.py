@@ -105,6 +105,7 @@ def served(platform: Platform, port: int, workers: int = 1) -> Iterator[str]:
         os.environ,
         CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
         CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
+        CARBONLEDGER_METRICS_TOKEN=platform.settings.metrics_token,
     )
     server = subprocess.Popen(
         [

@@ -13,16 +13,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from carbonledger import __version__
+from carbonledger import __version__, db
 from carbonledger.accounts import endpoints as account_endpoints
 from carbonledger.accounts import me_endpoints, my_data_endpoints, partner_endpoints
 from carbonledger.bodies import BodyLimits
 from carbonledger.donations import endpoints as donation_endpoints
 from carbonledger.engagement import admin_endpoints as engagement_admin_endpoints
 from carbonledger.engagement import endpoints as engagement_endpoints
-from carbonledger.errors import CarbonLedgerError, RateLimited
+from carbonledger.errors import CarbonLedgerError, DatabaseUnavailable, RateLimited
 from carbonledger.ingest import endpoints as ingest_endpoints
 from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ingest.schemas import ErrorOut
@@ -31,6 +32,8 @@ from carbonledger.lotteries import endpoints as lottery_endpoints
 from carbonledger.market import endpoints as market_endpoints
 from carbonledger.market import pages as market_pages
 from carbonledger.methodology import endpoints as methodology_endpoints
+from carbonledger.observability import endpoints as observability_endpoints
+from carbonledger.observability.requests import RequestObserver
 from carbonledger.platform import Platform
 from carbonledger.points import endpoints as points_endpoints
 from carbonledger.reports import endpoints as report_endpoints
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 
 def _render(error: CarbonLedgerError, headers: Mapping[str, str] | None = None) -> JSONResponse:
     extra = dict(headers or {})
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | DatabaseUnavailable):
         extra["Retry-After"] = str(error.retry_after)
     return JSONResponse(error.body(), status_code=error.status, headers=extra or None)
 
@@ -90,6 +93,14 @@ async def _not_unicode(_request: Request, error: Exception) -> JSONResponse:
             code="invalid_request",
         )
     )
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DBAPIError)
+    if db.is_unavailable(error):
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return _render(DatabaseUnavailable())
+    return await _internal_error(request, error)
 
 
 async def _internal_error(_request: Request, error: Exception) -> JSONResponse:
@@ -164,6 +175,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UnicodeError, _not_unicode)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(ingest_endpoints.router)
     app.include_router(log_endpoints.router)
@@ -188,6 +200,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.include_router(citizen_pages.router)
     app.include_router(market_endpoints.router)
     app.include_router(market_pages.router)
+    app.include_router(observability_endpoints.router)
+    app.add_middleware(RequestObserver)
     app.mount("/static", StaticFiles(packages=[("carbonledger.web", "static")]), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     settings = platform.settings

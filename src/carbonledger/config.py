@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where the SQLite file, keys and state live.")
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means the SQLite file carbonledger.db in data_dir."
+    )
+    read_database_url: str = Field(
+        "", description="A replica for reads that may lag (ledgers, reports, tiles); empty: none."
     )
     timezone: str = Field("Asia/Shanghai", description="The city's time zone; days are local days.")
     region: str = Field(
@@ -65,6 +69,12 @@ class Settings(BaseSettings):
     redemption_hold_minutes: int = Field(
         1440, gt=0, description="How long a voucher can be used before it is voided."
     )
+    metrics_token: str = Field(
+        "", description="Bearer token that /metrics asks for; empty: /metrics answers 404."
+    )
+    checkpoint_stale_seconds: float = Field(
+        60.0, gt=0, description="Unsigned leaves older than this make /readyz answer 503."
+    )
 
     @field_validator("region")
     @classmethod
@@ -88,12 +98,32 @@ class Settings(BaseSettings):
         """The database URL in SQLAlchemy form (psycopg 3 driver for PostgreSQL)."""
         if not self.database_url:
             return f"sqlite:///{self.data_dir / 'carbonledger.db'}"
-        url = self.database_url
-        for prefix in ("postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix) :]
-        return url
+        return sqlalchemy_url(self.database_url)
+
+    @property
+    def read_url(self) -> str:
+        """Where reads that may lag go: the replica when one is set, else the primary."""
+        return sqlalchemy_url(self.read_database_url) if self.read_database_url else self.url
 
     @property
     def secrets_dir(self) -> Path:
         return self.data_dir / "secrets"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`url` for SQLAlchemy with the psycopg 3 driver. A libpq multi-host URL
+    (`postgresql://user@h1:5432,h2:5432/db?target_session_attrs=read-write`) becomes SQLAlchemy's
+    spelling of the same, one `host=` parameter per server."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+            break
+    else:
+        return url
+    split = urlsplit(url)
+    userinfo, _, hosts = split.netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    query = [("host", host) for host in hosts.split(",")] + parse_qsl(split.query)
+    netloc = f"{userinfo}@" if userinfo else ""
+    return urlunsplit((split.scheme, netloc, split.path, urlencode(query, safe=":/"), ""))

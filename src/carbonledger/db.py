@@ -48,6 +48,9 @@ T = TypeVar("T")
 
 # PostgreSQL asks for a retry with these SQLSTATEs; SQLite says "database is locked".
 _RETRY_SQLSTATES = {"40001", "40P01"}
+# The server went away or is no longer the primary: connection failures (08…), shutdowns and
+# recovery (57P…), a write on a server that became a standby (25006).
+_GONE_SQLSTATE_PREFIXES = ("08", "57P", "25006")
 WRITE_OPTION = "carbonledger_write"
 
 
@@ -99,10 +102,45 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         return engine
     # No server-side prepared statements: a generic plan for a batch-sized IN list makes
     # PostgreSQL scan whole tables; a custom plan per batch uses the indexes.
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
+    # Parameters stay out of error messages: they may carry a citizen's data into the logs.
+    kwargs: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "connect_args": {"prepare_threshold": None},
+    }
     if not pool:
-        kwargs = {"poolclass": NullPool, "connect_args": kwargs["connect_args"]}
-    return create_engine(url, **kwargs)
+        kwargs.pop("pool_pre_ping")
+        kwargs["poolclass"] = NullPool
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _forget_lost_server)
+    return engine
+
+
+def _forget_lost_server(context: Any) -> None:
+    # A pooled connection to a server that was demoted still answers pings; treating its
+    # refusal as a disconnect makes the pool reconnect, and the multi-host URL then finds the
+    # new primary.
+    if _server_gone(context.original_exception):
+        context.is_disconnect = True
+
+
+def _server_gone(error: BaseException | None) -> bool:
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    return sqlstate.startswith(_GONE_SQLSTATE_PREFIXES)
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """Whether the database could not be reached or is not writable just now (a failover):
+    the request changed nothing and may be sent again."""
+    if error.connection_invalidated or _server_gone(error.orig):
+        return True
+    # psycopg reports a failed connection attempt as OperationalError without a SQLSTATE.
+    kind = type(error.orig)
+    return (
+        kind.__module__.startswith("psycopg")
+        and kind.__name__ == "OperationalError"
+        and not getattr(error.orig, "sqlstate", None)
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -92,3 +92,18 @@ class LoginThrottled(RateLimited):
     """Too many failed logins for one account; `retry_after` seconds to wait (429)."""
 
     code = "too_many_attempts"
+
+
+class DatabaseUnavailable(CarbonLedgerError):
+    """No writable database answers (a failover is under way); nothing was changed, and the same
+    request may be sent again after `retry_after` seconds (503)."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, retry_after: int = 2) -> None:
+        super().__init__(
+            "the database is switching servers; nothing was changed — "
+            f"send the same request again in {retry_after} s"
+        )
+        self.retry_after = retry_after

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -73,9 +74,19 @@ class Platform:
                     self.catalogue, self.published_versions = catalogue, len(versions)
         return self.catalogue
 
+    @cached_property
+    def read_engine(self) -> Engine:
+        """The engine for reads that may lag behind the last write by a moment (ledgers,
+        dashboard, reports, tiles already written): a replica when one is set, else `engine`."""
+        if not self.settings.read_database_url:
+            return self.engine
+        return make_engine(self.settings.read_url)
+
     @property
     def log_signer(self) -> Signer:
         return signer_from_private_bytes(self.settings.log_origin, self.keys.log_seed)
 
     def close(self) -> None:
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
         self.engine.dispose()

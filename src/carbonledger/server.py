@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from carbonledger.app import create_app
+from carbonledger.observability import logs
 from carbonledger.platform import Platform
 
 
 def app() -> FastAPI:
+    logs.configure()
     return create_app(Platform.open(upgrade=False))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from carbonledger import clock, db
 from carbonledger.accounts.repository import delete_sessions_before, forget_nonces_before
 from carbonledger.ingest import pending
 from carbonledger.lotteries import duties as lottery_duties
+from carbonledger.observability.logs import job_done
 from carbonledger.platform import Platform
 from carbonledger.points import expiry_job
 from carbonledger.points import service as points_service
@@ -63,11 +65,15 @@ async def run_ticker(platform: Platform, *, enabled: bool = True) -> AsyncIterat
     async def loop() -> None:
         count = 0
         while True:
+            started = time.perf_counter()
+            ok = True
             try:
                 await run_in_threadpool(tick, platform, count)
             except Exception:
                 # A failed round (a witness down, the database restarting) is retried next round.
+                ok = False
                 log.exception("background duties failed; retrying next round")
+            job_done("duties", ok, time.perf_counter() - started)
             count += 1
             await asyncio.sleep(platform.settings.checkpoint_interval_seconds)
 

@@ -24,11 +24,13 @@ def platform_of(request: Request) -> Platform:
     return platform
 
 
-async def read(request: Request, work: Callable[[Connection], T]) -> T:
-    """`work` in a read-only transaction."""
+async def read(request: Request, work: Callable[[Connection], T], *, may_lag: bool = False) -> T:
+    """`work` in a read-only transaction; on the read replica when one is set and the answer
+    `may_lag` a moment behind the last write (ledgers, dashboard, reports)."""
 
     def run() -> T:
-        with db.read(platform_of(request).engine) as conn:
+        platform = platform_of(request)
+        with db.read(platform.read_engine if may_lag else platform.engine) as conn:
             return work(conn)
 
     return await run_in_threadpool(run)

@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -63,7 +64,7 @@ pytestmark = pytest.mark.slow
 Batches = list[list[dict[str, Any]]]
 
 
-def _streams(
+def streams_of(
     platform: Platform, citizens: list[str]
 ) -> tuple[dict[str, tuple[Any, Batches]], set[str]]:
     """Three partners' batches: the bike operator's trips, a map app reporting a third of them
@@ -117,7 +118,7 @@ def _streams(
 
 def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
     citizens: list[str] = []
-    streams, twice = _streams(platform, citizens)
+    streams, twice = streams_of(platform, citizens)
     merchant = factories.add_partner(platform, "shop", role="merchant")
     reward = factories.add_reward(platform, merchant.id, price=150, stock=1000)
     redemptions = Redemptions()
@@ -131,36 +132,9 @@ def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
     server.start()
     try:
         with Observer(server.url) as observer:
-            senders = []
-            for made, batches in streams.values():
-                client = PartnerClient(server.url, made.id, made.key, timeout=10)
-                senders.append(
-                    (
-                        client,
-                        threading.Thread(
-                            target=send_until_answered,
-                            args=(client, batches, acknowledged, deadline),
-                            daemon=True,
-                        ),
-                    )
-                )
-            for n, cookies in enumerate(shoppers):
-                client = httpx.Client(
-                    base_url=server.url, timeout=10, cookies=cookies[0], headers=cookies[1]
-                )
-                keys = [f"redeem-{n}-{k}" for k in range(REDEMPTIONS)]
-                senders.append(
-                    (
-                        client,
-                        threading.Thread(
-                            target=redeem_until_answered,
-                            args=(client, reward, keys, redemptions, deadline),
-                            daemon=True,
-                        ),
-                    )
-                )
-            for _, thread in senders:
-                thread.start()
+            senders = start_senders(
+                server.url, streams, shoppers, reward, acknowledged, redemptions, deadline
+            )
             kill_repeatedly(
                 server,
                 KILLS,
@@ -175,6 +149,20 @@ def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
         server.stop()
     assert server.kills >= KILLS
 
+    check_outcome(platform, streams, twice, acknowledged, observer.notes, redemptions)
+
+
+def check_outcome(
+    platform: Platform,
+    streams: dict[str, tuple[Any, Batches]],
+    twice: set[str],
+    acknowledged: Acknowledged,
+    notes: set[str],
+    redemptions: Redemptions,
+) -> None:
+    """Every record sent has the one result the API acknowledged, each trip reported twice is
+    credited once, the log verifies and every checkpoint `notes` holds is consistent with the
+    final tree, points reconcile, each redemption key made at most the redemption answered."""
     sent = {
         (made.id, r["external_id"])
         for made, batches in streams.values()
@@ -202,14 +190,14 @@ def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
     log = parse_verifier_key(verifier)
     with db.read(platform.engine) as conn:
         final_root = proofs.root(conn, checked.size)
-        for note in observer.notes:
+        for note in notes:
             seen, _ = open_checkpoint(note, log)
             if seen.size == 0:
                 continue  # every tree extends the empty one; there is nothing to prove
             proof = proofs.consistency(conn, seen.size, checked.size)
             merkle.verify_consistency(seen.size, checked.size, proof, seen.root, final_root)
         assert reconcile(conn).ok
-    assert len(observer.notes) > 1
+    assert len(notes) > 1
     with db.read(platform.engine) as conn:
         made = {row.idempotency_key: row for row in conn.execute(select(redemption_table))}
     assert len(redemptions.answers) == CITIZENS * REDEMPTIONS
@@ -219,3 +207,53 @@ def test_nothing_is_lost_or_doubled_across_kills(platform: Platform) -> None:
     assert any(status == 201 for status, _ in redemptions.answers.values())
     points_balance(platform)
     rollups_match_records(platform)
+
+
+Senders = list[tuple[Any, threading.Thread]]
+
+
+def start_senders(
+    url: str,
+    streams: dict[str, tuple[Any, Batches]],
+    shoppers: list[tuple[dict[str, str], dict[str, str]]],
+    reward: str,
+    acknowledged: Acknowledged,
+    redemptions: Redemptions,
+    deadline: float,
+    watch: Callable[[httpx.Response], None] | None = None,
+) -> Senders:
+    """A thread per partner sending its batches and one per citizen redeeming, all retrying on
+    any failure until answered; started, returned with their clients. `watch` sees every
+    answer."""
+    senders: Senders = []
+    for made, batches in streams.values():
+        client = PartnerClient(url, made.id, made.key, timeout=10)
+        senders.append(
+            (
+                client,
+                threading.Thread(
+                    target=send_until_answered,
+                    args=(client, batches, acknowledged, deadline),
+                    daemon=True,
+                ),
+            )
+        )
+    for n, cookies in enumerate(shoppers):
+        client = httpx.Client(base_url=url, timeout=10, cookies=cookies[0], headers=cookies[1])
+        keys = [f"redeem-{n}-{k}" for k in range(REDEMPTIONS)]
+        senders.append(
+            (
+                client,
+                threading.Thread(
+                    target=redeem_until_answered,
+                    args=(client, reward, keys, redemptions, deadline),
+                    daemon=True,
+                ),
+            )
+        )
+    for client, thread in senders:
+        if watch is not None:
+            http = client.http if isinstance(client, PartnerClient) else client
+            http.event_hooks["response"].append(watch)
+        thread.start()
+    return senders

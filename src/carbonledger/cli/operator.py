@@ -9,6 +9,7 @@ import typer
 from carbonledger import clock
 from carbonledger.accounts import service as accounts
 from carbonledger.cli.common import err, operator_transaction
+from carbonledger.config import Settings
 from carbonledger.phone.sender import OUTBOX
 from carbonledger.platform import Platform
 
@@ -30,8 +31,14 @@ def serve(
     """Serve the partner API, the public log and the pages."""
     import uvicorn
 
+    from carbonledger.observability import logs
+
+    logs.configure()
     Platform.open().close()  # bring the schema up to date once, before any worker starts
     if workers > 1:
+        from carbonledger.observability.metrics import share_between_workers
+
+        share_between_workers(Settings().data_dir / "metrics")
         uvicorn.run(
             "carbonledger.server:app",
             host=host,
@@ -39,11 +46,20 @@ def serve(
             workers=workers,
             factory=True,
             log_level="warning",
+            log_config=None,
+            access_log=False,
         )
     else:
         from carbonledger.server import app as make_app
 
-        uvicorn.run(make_app(), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            make_app(),
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+        )
 
 
 def demo(

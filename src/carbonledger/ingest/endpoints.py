@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ from carbonledger.ingest.schemas import (
     LinkOut,
     RecordResult,
 )
+from carbonledger.observability import metrics
+from carbonledger.observability.requests import PARTNER
 
 router = APIRouter()
 # Request bodies are read raw (the signature covers the exact bytes); these models describe them.
@@ -71,6 +74,7 @@ async def signed_call(request: Request) -> tuple[Caller, bytes, datetime]:
         body,
         now,
     )
+    setattr(request.state, PARTNER, caller.partner_id)
     return caller, body, now
 
 
@@ -117,6 +121,7 @@ async def post_records(request: Request) -> JSONResponse:
     platform = platform_of(request)
     caller.require_data_partner()
     items = _batch_records(body, platform.settings.max_batch_records)
+    started = time.perf_counter()
     batch = pipeline.SignedBatch(
         caller.partner_id,
         caller.request.timestamp,
@@ -131,6 +136,7 @@ async def post_records(request: Request) -> JSONResponse:
     results = await transactions.write(
         request, lambda conn: pipeline.submit(conn, platform, batch, prepared, now)
     )
+    metrics.batch_decided(caller.partner_id, results, time.perf_counter() - started)
     return JSONResponse({"results": [r.to_wire() for r in results], "summary": summary(results)})
 
 

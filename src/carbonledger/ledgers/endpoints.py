@@ -49,7 +49,7 @@ async def my_ledger(
 ) -> JSONResponse:
     return JSONResponse(
         await transactions.read(
-            request, lambda conn: service.personal(conn, citizen, limit, before)
+            request, lambda conn: service.personal(conn, citizen, limit, before), may_lag=True
         )
     )
 
@@ -69,7 +69,9 @@ async def partner_ledger(
     first, last = _day(from_, "from"), _day(to, "to")
     return JSONResponse(
         await transactions.read(
-            request, lambda conn: service.enterprise(conn, caller.partner_id, first, last)
+            request,
+            lambda conn: service.enterprise(conn, caller.partner_id, first, last),
+            may_lag=True,
         )
     )
 
@@ -96,6 +98,7 @@ async def government_ledger(
         await transactions.read(
             request,
             lambda conn: service.government(conn, zone, first, last, region, rows=rows),
+            may_lag=True,
         )
     )
 
@@ -109,5 +112,7 @@ async def dashboard(request: Request) -> JSONResponse:
     zone = platform_of(request).settings.zone
     today = service.today_in(zone, clock.now())
     return JSONResponse(
-        await transactions.read(request, lambda conn: service.dashboard(conn, zone, today))
+        await transactions.read(
+            request, lambda conn: service.dashboard(conn, zone, today), may_lag=True
+        )
     )

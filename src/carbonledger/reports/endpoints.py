@@ -22,7 +22,9 @@ async def monthly_file(
     """The report as a download; the console's page answers with the same."""
     platform = platform_of(request)
     made = await transactions.read(
-        request, lambda conn: service.monthly(conn, platform, month, region, clock.now())
+        request,
+        lambda conn: service.monthly(conn, platform, month, region, clock.now()),
+        may_lag=True,
     )
     # Drawing a PDF takes a while: off the event loop too.
     content = await run_in_threadpool(service.render, made, platform, file_format)

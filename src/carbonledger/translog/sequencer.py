@@ -8,6 +8,7 @@ append happen under this lock, two partners reporting the same trip can never bo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 
 from carbonledger.db import insert_ignore
+from carbonledger.observability import metrics
 from carbonledger.translog import merkle, tiles
 from carbonledger.translog.tables import log_bundles, log_state, log_tiles
 
@@ -42,11 +44,13 @@ def ensure_state(conn: Connection, now: datetime) -> None:
 
 def lock(conn: Connection) -> LogHead:
     """Take the sequencer lock for the rest of the transaction and read the log's head."""
+    asked = time.perf_counter()
     row = conn.execute(
         select(log_state.c.size, log_state.c.root)
         .where(log_state.c.id == _STATE_ID)
         .with_for_update()
     ).one()
+    metrics.log_lock_taken(conn, time.perf_counter() - asked)
     return LogHead(row.size, row.root)
 
 

@@ -79,7 +79,7 @@ async def dashboard_page(request: Request) -> HTMLResponse:
 
     def read() -> tuple[dict[str, Any], dict[str, str]]:
         zone = platform.settings.zone
-        with db.read(platform.engine) as conn:
+        with db.read(platform.read_engine) as conn:
             figures = service.dashboard(conn, zone, service.today_in(zone, clock.now()))
             return figures, accounts.partner_names(conn)
 

@@ -127,12 +127,12 @@ class DashboardFeed:
             self.idle.set()
 
     def _mark(self) -> tuple[Any, ...]:
-        with db.read(self.platform.engine) as conn:
+        with db.read(self.platform.read_engine) as conn:
             return service.dashboard_marks(conn, self.platform.settings.zone, clock.now())
 
     def _compute(self) -> str:
         zone = self.platform.settings.zone
-        with db.read(self.platform.engine) as conn:
+        with db.read(self.platform.read_engine) as conn:
             figures = service.dashboard(conn, zone, service.today_in(zone, clock.now()))
         self.computations += 1
         return json.dumps(figures, ensure_ascii=False, separators=(",", ":"))
