@@ -1,7 +1,10 @@
 """Log benchmark, on SQLite and PostgreSQL: leaves appended per second through the sequencer (the
-log layer alone, batches of 1000 leaves of about 330 bytes, one write transaction each), on-disk
-bytes per leaf, `verify` throughput, and inclusion and consistency proof latency at 1 and 10
-million leaves. It prints figures and asserts nothing.
+log layer alone, batches of 1000 v2 leaves of about 300 bytes, one write transaction each),
+on-disk bytes per leaf, `verify` throughput, receipts built per second, `audit --url` leaves per
+second and the explorer's entry page latency (served by `carbonledger serve`, over HTTP) on the
+appended log, and inclusion and consistency proof latency at 1 and 10 million leaves. It prints
+figures and asserts nothing. `--leaves 10000000` measures receipts, the audit and the explorer
+at 10 million leaves.
 
     .venv/bin/python bench/log.py [--backend both] [--leaves 1000000] \
         [--sizes 1000000,10000000] [--proofs 2000]
@@ -24,12 +27,15 @@ import hashlib
 import itertools
 import os
 import random
+import socket
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -38,11 +44,12 @@ from sqlalchemy import event, text
 from carbonledger import clock, db
 from carbonledger.platform import Platform
 from carbonledger.translog import proofs, publisher, sequencer, tiles
-from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.auditor import audit_url
+from carbonledger.translog.leaves import credit_leaf
 from carbonledger.translog.sources import LocalSource
 from carbonledger.translog.tables import log_state, log_tiles
 from carbonledger.translog.verify import verify
-from support import fresh_platform, percentile, rss_mib
+from support import fresh_platform, percentile, rss_mib, served
 
 BATCH = 1000
 PREPARED = 100
@@ -61,8 +68,9 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def leaves(count: int, seed: int) -> Iterator[list[bytes]]:
-    """Batches of `BATCH` realistic credit leaves: ULID record ids, keyed 32-hex pseudonyms,
-    varied scenarios, quantities and times, so that no storage compresses them unfairly well."""
+    """Batches of `BATCH` realistic v2 credit leaves: tags of ULID record ids, day pseudonyms
+    under random keys, varied scenarios, quantities and days, so that no storage compresses them
+    unfairly well."""
     rng = random.Random(seed)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     for first in range(0, count, BATCH):
@@ -75,11 +83,10 @@ def leaves(count: int, seed: int) -> Iterator[list[bytes]]:
             reduction = int(quantity * factor) // 1000
             at = start + timedelta(seconds=rng.randrange(30 * 86_400))
             batch.append(
-                Leaf(
-                    kind="credit",
-                    record="01J" + "".join(rng.choices(_ALPHABET, k=23)),
+                credit_leaf(
+                    record_id="01J" + "".join(rng.choices(_ALPHABET, k=23)),
                     partner=partner,
-                    account=f"{rng.getrandbits(128):032x}",
+                    pseudonym_key=rng.randbytes(32),
                     scenario=scenario,
                     methodology=f"{scenario}@2022-08",
                     quantity=quantity,
@@ -88,8 +95,7 @@ def leaves(count: int, seed: int) -> Iterator[list[bytes]]:
                     points=reduction // 1000,
                     day=date(at.year, at.month, at.day),
                     region=rng.choice(("110101", "110105", "110108", "110114")),
-                    time=at,
-                ).encode()
+                )
             )
         yield batch
 
@@ -137,6 +143,52 @@ def time_verify(platform: Platform) -> tuple[int, float]:
     started = time.perf_counter()
     verified = verify(source, None)
     return verified.size, time.perf_counter() - started
+
+
+# Receipts, the audit, the explorer
+
+
+def receipt_rate(platform: Platform, size: int, count: int) -> tuple[float, float]:
+    """Receipts of random leaves per second, each built in its own read transaction as the
+    partner and citizen routes build them, and the p99 in ms."""
+    rng = random.Random(size)
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        with db.read(platform.engine) as conn:
+            receipt = proofs.receipt(conn, rng.randrange(size))
+            assert receipt is not None
+            receipt.encode()
+        timings.append(time.perf_counter() - started)
+    return count / sum(timings), percentile(timings, 0.99) * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def served_figures(platform: Platform, size: int, pages: int) -> tuple[float, float, float]:
+    """Over HTTP from `carbonledger serve`: `audit --url` leaves per second (every leaf and
+    tile verified, then added up), and the explorer's page of entries at random places, p50
+    and p95 in ms. The bench's leaves have no records behind them, so the audit finds the
+    dashboard's figures differ; that costs it nothing."""
+    with served(platform, free_port()) as url:
+        started = time.perf_counter()
+        audited = audit_url(url)
+        audit_seconds = time.perf_counter() - started
+        assert audited.totals.leaves == size
+        rng = random.Random(size)
+        timings = []
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for _ in range(pages):
+                before = rng.randrange(1, size + 1)
+                started = time.perf_counter()
+                client.get("/log", params={"before": before}).raise_for_status()
+                timings.append((time.perf_counter() - started) * 1000)
+    return size / audit_seconds, percentile(timings, 0.5), percentile(timings, 0.95)
 
 
 # Proofs
@@ -226,6 +278,17 @@ def run_backend(backend: str, args: argparse.Namespace) -> None:
                 f"[{backend}] verify: {size / elapsed:,.0f} leaves/s "
                 f"({size:,} leaves in {elapsed:.1f} s, local database)"
             )
+            rate, p99 = receipt_rate(platform, size, args.proofs)
+            print(
+                f"[{backend}] receipts: {rate:,.0f} built/s at {size:,} leaves "
+                f"(p99 {p99:.2f} ms, {args.proofs} receipts)"
+            )
+            audit_rate, page_p50, page_p95 = served_figures(platform, size, args.pages)
+            print(f"[{backend}] audit --url: {audit_rate:,.0f} leaves/s ({size:,} leaves)")
+            print(
+                f"[{backend}] explorer entry page at {size:,} leaves: p50 {page_p50:.1f} ms, "
+                f"p95 {page_p95:.1f} ms ({args.pages} pages over HTTP)"
+            )
     for size in args.sizes:
         with fresh_platform(backend) as platform:
             started = time.perf_counter()
@@ -257,6 +320,7 @@ def main() -> None:
         help="tree sizes for proof latency, comma-separated (empty: skip)",
     )
     parser.add_argument("--proofs", type=int, default=2000, help="proofs timed per size")
+    parser.add_argument("--pages", type=int, default=300, help="explorer pages timed")
     args = parser.parse_args()
     print(f"log benchmark, {os.cpu_count()} CPUs")
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):

@@ -115,6 +115,27 @@ def _an_accepted_record(data_dir: Path) -> str:
     return str(found.id)
 
 
+def test_the_demo_witness_cosigns_what_the_explorer_and_receipts_show(
+    demo: tuple[Path, str], demo_url: str
+) -> None:
+    from carbonledger.simulate import witness as demo_witness
+    from carbonledger.translog import proofs
+    from carbonledger.translog.receipts import verify_receipt
+    from carbonledger.translog.witness_server import witness_signer
+
+    data_dir, _ = demo
+    witness = witness_signer(data_dir / "witness" / "witness.key", demo_witness.NAME).verifier()
+    assert f"\u2014 {demo_witness.NAME} " in httpx.get(f"{demo_url}/log/checkpoint").text
+    assert demo_witness.NAME in httpx.get(f"{demo_url}/log").text
+    platform = Platform.open(Settings(data_dir=data_dir))
+    with db.read(platform.engine) as conn:
+        receipt = proofs.receipt(conn, 0)
+    assert receipt is not None
+    checked = verify_receipt(receipt.encode(), platform.log_signer.verifier(), [witness])
+    platform.close()
+    assert [name for name, _ in checked.cosigned] == [demo_witness.NAME]
+
+
 def test_the_city_verifies_reconciles_and_is_reused(demo: tuple[Path, str]) -> None:
     data_dir, printed = demo
     verified = run(data_dir, "verify")

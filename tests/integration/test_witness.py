@@ -3,6 +3,7 @@ cosignatures; a witness refuses stale sizes, unknown logs, bad proofs and forks.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -68,7 +69,13 @@ def test_a_forked_log_is_refused(witnessed: tuple[Platform, str, Path], tmp_path
     # The same log key over another history: a second database with different leaves.
     fork_dir = tmp_path / "fork"
     shutil.copytree(platform.settings.secrets_dir, fork_dir / "secrets")
-    fork = Platform.open(Settings(data_dir=fork_dir, witnesses=platform.settings.witnesses))
+    fork = Platform.open(
+        Settings(
+            data_dir=fork_dir,
+            witnesses=platform.settings.witnesses,
+            log_origin=platform.settings.log_origin,
+        )
+    )
     _grow(fork, users=3)
     with db.write(fork.engine) as conn:
         publisher.publish(conn, fork, clock.now())
@@ -92,14 +99,14 @@ def test_witness_refusals(witnessed: tuple[Platform, str, Path]) -> None:
     with db.write(platform.engine) as conn:
         publisher.publish(conn, platform, clock.now())
         note = str(log_repo.latest_checkpoint(conn).note)  # type: ignore[union-attr]
-    stale = httpx.post(f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(5, [], note))
+    stale = httpx.post(f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(1, [], note))
     assert stale.status_code == 409 and stale.text.strip() == "0"
     assert stale.headers["content-type"].startswith("text/x.tlog.size")
     stranger = factories_signer_note()
     unknown = httpx.post(
         f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(0, [], stranger)
     )
-    assert unknown.status_code == 403
+    assert unknown.status_code == 404
     malformed = httpx.post(f"{url}/add-checkpoint", content=b"old x\n\n" + note.encode())
     assert malformed.status_code == 400
     forged = note.replace("\n1\n", "\n2\n", 1)
@@ -129,3 +136,38 @@ def test_witness_key_parses_as_cosignature_key(tmp_path: Path) -> None:
     verifier = parse_verifier_key(signer.verifier_key())
     assert verifier.key_type == checkpoint.COSIGNATURE_TYPE
     assert (tmp_path / "k").stat().st_mode & 0o777 == 0o600
+
+
+def test_witness_answers_in_the_order_the_specification_checks(
+    witnessed: tuple[Platform, str, Path],
+) -> None:
+    platform, url, _ = witnessed
+    _grow(platform, users=2)
+    with db.write(platform.engine) as conn:
+        publisher.publish(conn, platform, clock.now())
+        note = str(log_repo.latest_checkpoint(conn).note)  # type: ignore[union-attr]
+
+    def post(old: int, proof: list[bytes], body: str) -> httpx.Response:
+        return httpx.post(
+            f"{url}/add-checkpoint", content=witness.encode_add_checkpoint(old, proof, body)
+        )
+
+    # An old size beyond the checkpoint is a bad request even before the size check (409).
+    assert post(9, [], note).status_code == 400
+    assert post(0, [b"\0" * 32], note).status_code == 422  # no proof from size 0
+    empty = checkpoint.sign_checkpoint(
+        checkpoint.Checkpoint(platform.settings.log_origin, 0, b"\1" * 32), platform.log_signer
+    )
+    assert post(0, [], empty).status_code == 422  # an empty tree's root is SHA-256("")
+    assert post(0, [], note).status_code == 200
+    same_size_other_root = checkpoint.sign_checkpoint(
+        checkpoint.Checkpoint(platform.settings.log_origin, 2, b"\2" * 32), platform.log_signer
+    )
+    assert post(2, [], same_size_other_root).status_code == 422
+    # Monitors read the latest cosigned checkpoint by the hash of the log's origin.
+    origin_hash = hashlib.sha256(platform.settings.log_origin.encode()).hexdigest()
+    served = httpx.get(f"{url}/{origin_hash}/checkpoint")
+    assert served.status_code == 200 and served.text.startswith(note.split("\n\n", maxsplit=1)[0])
+    [chosen] = publisher.configured_witnesses(platform.settings.witnesses)
+    checkpoint.verify_cosignature(served.text, chosen.verifier)
+    assert httpx.get(f"{url}/{'0' * 64}/checkpoint").status_code == 404

@@ -15,18 +15,13 @@ def audit(
 ) -> None:
     """Add up the log's leaves and compare with the public dashboard; exit 1 on a difference."""
     import httpx
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from carbonledger.translog.auditor import audit_url
     from carbonledger.translog.verify import VerifyError
 
-    columns = (TextColumn("leaves"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("audit", total=None)
+    with err.status("verifying the log and adding up its leaves"):
         try:
-            result = audit_url(
-                url, lambda done, total: progress.update(task, completed=done, total=total)
-            )
+            result = audit_url(url)
         except VerifyError as error:
             err.print(f"[red]difference: the log does not verify[/red]: {error}")
             raise typer.Exit(1) from None

@@ -72,16 +72,27 @@ def demo(
 ) -> None:
     """Build a demo city on the embedded SQLite default (or reuse it), print its addresses and
     logins, then serve it."""
+    import os
+    from dataclasses import replace
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from carbonledger.config import Settings
     from carbonledger.simulate import demo as city_demo
     from carbonledger.simulate import logins
+    from carbonledger.simulate import witness as demo_witness
 
     settings = Settings()
     if fresh:
         city_demo.wipe(settings)
     platform = Platform.open(settings)
+    # A witness beside the city cosigns its checkpoints, from the build's first one on.
+    witness = demo_witness.start(settings.data_dir, platform.log_signer.verifier_key())
+    witnesses = ",".join(filter(None, (settings.witnesses, witness)))
+    os.environ["CARBONLEDGER_WITNESSES"] = witnesses
+    settings = platform.settings.model_copy(update={"witnesses": witnesses})
+    platform = replace(platform, settings=settings)
+    err.print(f"witness            {witness.partition('=')[2]} ({demo_witness.NAME})")
     if city_demo.is_built(platform):
         err.print(f"reusing the demo city in {settings.data_dir} (--fresh rebuilds it)")
     elif city_demo.has_data(platform):

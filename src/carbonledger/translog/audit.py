@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from carbonledger.translog.leaves import LEAF_VERSIONS
+
 COMPARED = ("credits", "reduction_mg")
 
 
@@ -46,6 +48,8 @@ class LogTotals:
         for entry in entries:
             self.leaves += 1
             leaf = json.loads(entry)
+            if not isinstance(leaf, dict) or leaf.get("v") not in LEAF_VERSIONS:
+                raise ValueError(f"leaf {self.leaves - 1} is not a Carbon Ledger leaf")
             kind = leaf.get("kind")
             if kind not in ("credit", "reversal"):
                 continue

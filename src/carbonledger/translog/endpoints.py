@@ -80,10 +80,11 @@ async def get_bundle(request: Request, path: str) -> Response:
     data = await transactions.read(request, lambda conn: repo.bundle(conn, index))
     if data is None:
         raise NotFound("no such entry bundle", code="unknown_tile")
-    entries = tiles.decode_bundle(data)
-    if len(entries) < width:
-        raise NotFound("this entry bundle is not that wide yet", code="unknown_tile")
-    return _bytes_response(tiles.encode_bundle(entries[:width]), width, None)
+    try:
+        prefix = tiles.bundle_prefix(data, width)
+    except tiles.TileError:
+        raise NotFound("this entry bundle is not that wide yet", code="unknown_tile") from None
+    return _bytes_response(prefix, width, None)
 
 
 @router.get("/log/tile/{level}/{path:path}", responses=NOT_FOUND, summary="A hash tile")

@@ -17,6 +17,7 @@ ED25519_TYPE = 0x01
 _DASH = "\u2014 "
 _KEY_ID_SIZE = 4
 _MAX_SIGNATURES = 100
+_SPACE = 0x20
 
 
 class NoteError(ValueError):
@@ -144,6 +145,8 @@ def split_note(note: str) -> tuple[str, list[Signature]]:
     cut = note.rfind("\n\n")
     if cut < 0 or not note.endswith("\n"):
         raise NoteError("a signed note is text, a blank line, then signature lines")
+    if any(ord(c) < _SPACE and c != "\n" for c in note):
+        raise NoteError("a signed note carries no control characters other than newline")
     text, block = note[: cut + 1], note[cut + 2 :]
     signatures = []
     for line in block.splitlines(keepends=True):

@@ -32,7 +32,7 @@ def entry(conn: Connection, index: int) -> bytes:
     data = bundle(conn, index // tiles.TILE_WIDTH)
     if data is None:
         raise LookupError(f"no entry bundle holds leaf {index}")
-    return tiles.decode_bundle(data)[index % tiles.TILE_WIDTH]
+    return tiles.bundle_entry(data, index % tiles.TILE_WIDTH)
 
 
 def latest_checkpoint(conn: Connection) -> Row[Any] | None:

@@ -290,6 +290,31 @@ def decode_bundle(data: bytes) -> list[bytes]:
     return entries
 
 
+def _entry_end(data: bytes, position: int) -> tuple[int, int]:
+    """(start of the length of entry `position`, end of that entry), by skipping those before."""
+    at = 0
+    for _ in range(position):
+        if at + _ENTRY_LENGTH_BYTES > len(data):
+            break
+        at += _ENTRY_LENGTH_BYTES + int.from_bytes(data[at : at + _ENTRY_LENGTH_BYTES], "big")
+    body = at + _ENTRY_LENGTH_BYTES
+    end = body + int.from_bytes(data[at:body], "big")
+    if body > len(data) or end > len(data):
+        raise TileError(f"the entry bundle has no entry {position}")
+    return at, end
+
+
+def bundle_entry(data: bytes, position: int) -> bytes:
+    """Entry `position` of a bundle, read by skipping the ones before it."""
+    at, end = _entry_end(data, position)
+    return data[at + _ENTRY_LENGTH_BYTES : end]
+
+
+def bundle_prefix(data: bytes, width: int) -> bytes:
+    """The bundle of the first `width` entries of `data` (TileError if it has fewer)."""
+    return data[: _entry_end(data, width - 1)[1]] if width else b""
+
+
 def append_entries(size: int, edge_bundle: bytes, entries: Sequence[bytes]) -> dict[int, bytes]:
     """Append `entries` to the log of `size` leaves whose rightmost bundle (index size // 256)
     is `edge_bundle`; returns every bundle created or grown, by index, with its full data."""

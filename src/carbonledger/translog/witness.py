@@ -2,6 +2,13 @@
 answer. A witness cosigns a checkpoint only if it is signed by a log it knows and is consistent
 with the last checkpoint it cosigned for that log, so a log that forks is refused (422).
 
+The answers, in the order the specification checks them: 404 for a log (origin) the witness
+does not know; 403 when no signature by the log's key is present or one fails to verify; 400
+for an old size beyond the checkpoint; 409 (body: the size it knows, `text/x.tlog.size`) when
+the old size is not the last one it cosigned; 422 for an empty tree with another root than the
+empty one, a proof sent with old size 0, the same size with another root, or a consistency
+proof that fails; else 200 with the cosignature line.
+
 Request body: `old <size>\\n`, the consistency proof's hashes in base64 one per line, an empty
 line, then the signed checkpoint note.
 """
@@ -14,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from carbonledger.translog.checkpoint import Checkpoint, cosign, open_checkpoint
+from carbonledger.translog.merkle import EMPTY_ROOT
 from carbonledger.translog.note import NoteError, Signer, Verifier
 
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
@@ -74,6 +82,35 @@ class Decision:
     body: bytes
     content_type: str
     new_latest: tuple[int, bytes] | None = None
+    served: str | None = None
+    """The checkpoint with the log's signature and this cosignature, for monitors."""
+
+
+def _refusal(status: int, text: str) -> Decision:
+    return Decision(status, f"{text}\n".encode(), "text/plain")
+
+
+def _inconsistency(
+    request: AddCheckpoint,
+    known_root: bytes,
+    checkpoint: Checkpoint,
+    verify_consistency: ConsistencyCheck,
+) -> str | None:
+    """Why the checkpoint does not extend the one cosigned last (422), if it does not."""
+    if checkpoint.size == 0 and checkpoint.root != EMPTY_ROOT:
+        return "an empty tree has the root of the empty string"
+    if request.old_size == 0 and request.proof:
+        return "no consistency proof is sent from size 0"
+    if request.old_size == checkpoint.size and checkpoint.root != known_root:
+        return f"size {request.old_size} was cosigned with another root"
+    if 0 < request.old_size < checkpoint.size:
+        try:
+            verify_consistency(
+                request.old_size, checkpoint.size, request.proof, known_root, checkpoint.root
+            )
+        except ValueError as error:
+            return f"inconsistent with size {request.old_size}: {error}"
+    return None
 
 
 def decide(
@@ -88,31 +125,22 @@ def decide(
     origin = request.note.split("\n", 1)[0]
     log = logs.get(origin)
     if log is None:
-        return Decision(403, f"unknown log {origin!r}\n".encode(), "text/plain")
+        return _refusal(404, f"unknown log {origin!r}")
     try:
-        checkpoint, _ = open_checkpoint(request.note, log)
+        checkpoint, opened = open_checkpoint(request.note, log)
     except NoteError as error:
-        return Decision(403, f"{error}\n".encode(), "text/plain")
-    known_size, known_root = latest.get(origin, (0, b""))
+        return _refusal(403, str(error))
+    if request.old_size > checkpoint.size:
+        return _refusal(400, "the old size is larger than the checkpoint's")
+    known_size, known_root = latest.get(origin, (0, EMPTY_ROOT))
     if request.old_size != known_size:
         return Decision(409, f"{known_size}\n".encode(), SIZE_CONTENT_TYPE)
-    if request.old_size > checkpoint.size:
-        return Decision(400, b"old size is larger than the checkpoint\n", "text/plain")
-    if request.old_size > 0:
-        try:
-            verify_consistency(
-                request.old_size, checkpoint.size, request.proof, known_root, checkpoint.root
-            )
-        except ValueError as error:
-            return Decision(
-                422, f"inconsistent with size {known_size}: {error}\n".encode(), "text/plain"
-            )
-    return Decision(
-        200,
-        cosign(checkpoint.body(), cosigner, now).encode(),
-        "text/plain",
-        (checkpoint.size, checkpoint.root),
-    )
+    problem = _inconsistency(request, known_root, checkpoint, verify_consistency)
+    if problem is not None:
+        return _refusal(422, problem)
+    line = cosign(checkpoint.body(), cosigner, now)
+    served = opened.text + "\n" + "".join(s.line for s in opened.verified) + line
+    return Decision(200, line.encode(), "text/plain", (checkpoint.size, checkpoint.root), served)
 
 
 def parse_cosignature_response(body: bytes) -> list[str]:

@@ -1,10 +1,12 @@
 """A C2SP tlog-witness server (`carbonledger witness serve`): cosigns checkpoints of the logs it
-is told about, keeping the latest cosigned size and root of each log in a state file, so that it
-refuses any checkpoint that is not an extension of what it has seen (a fork)."""
+is told about, keeping the latest cosigned size, root and checkpoint of each log in a state file,
+so that it refuses any checkpoint that is not an extension of what it has seen (a fork). Monitors
+read the latest cosigned checkpoint of a log at `GET /<hex SHA-256 of the origin>/checkpoint`."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import threading
@@ -25,7 +27,8 @@ def witness_signer(key_file: Path, name: str) -> Signer:
 
 
 class WitnessState:
-    """origin → (size, root) of the latest checkpoint cosigned, kept in a JSON file."""
+    """origin → (size, root) of the latest checkpoint cosigned, and that checkpoint as served to
+    monitors, kept in a JSON file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -37,11 +40,21 @@ class WitnessState:
         self.latest = {
             origin: (int(v["size"]), base64.b64decode(v["root"])) for origin, v in raw.items()
         }
+        self.notes: dict[str, str] = {o: v["note"] for o, v in raw.items() if v.get("note")}
 
-    def save(self, origin: str, size: int, root: bytes) -> None:
+    def by_hash(self, origin_hash: str) -> str | None:
+        """The latest cosigned checkpoint of the log whose origin hashes to `origin_hash`."""
+        for origin, note in self.notes.items():
+            if hashlib.sha256(origin.encode()).hexdigest() == origin_hash:
+                return note
+        return None
+
+    def save(self, origin: str, size: int, root: bytes, note: str | None = None) -> None:
         self.latest[origin] = (size, root)
+        if note is not None:
+            self.notes[origin] = note
         data = {
-            o: {"size": s, "root": base64.b64encode(r).decode()}
+            o: {"size": s, "root": base64.b64encode(r).decode(), "note": self.notes.get(o)}
             for o, (s, r) in self.latest.items()
         }
         temporary = self.path.with_suffix(".tmp")
@@ -74,9 +87,17 @@ def create_witness_app(signer: Signer, logs: list[Verifier], state: WitnessState
             )
             if decision.new_latest is not None:
                 origin = parsed.note.split("\n", 1)[0]
-                state.save(origin, *decision.new_latest)
+                state.save(origin, *decision.new_latest, decision.served)
         return Response(
             decision.body, status_code=decision.status, media_type=decision.content_type
         )
+
+    @app.get("/{origin_hash}/checkpoint")
+    async def latest_checkpoint(origin_hash: str) -> Response:
+        with state.lock:
+            note = state.by_hash(origin_hash)
+        if note is None:
+            return Response("this witness has cosigned no checkpoint of that log\n", 404)
+        return Response(note, media_type="text/plain; charset=utf-8")
 
     return app

@@ -456,3 +456,20 @@ def test_entries_appended_one_at_a_time() -> None:
         }
         stored.update(tiles.append_entries(size, edge_bundle, [entry]))
     assert [len(tiles.decode_bundle(stored[n])) for n in sorted(stored)] == [256, 256, 88]
+
+
+def test_one_entry_is_read_from_a_bundle_without_decoding_the_rest() -> None:
+    entries = [bytes([n]) * n for n in range(1, 40)]
+    bundle = tiles.encode_bundle(entries)
+    assert [tiles.bundle_entry(bundle, n) for n in range(len(entries))] == entries
+    with pytest.raises(tiles.TileError, match="no entry 39"):
+        tiles.bundle_entry(bundle, 39)
+
+
+def test_a_bundle_prefix_is_the_bundle_of_its_first_entries() -> None:
+    entries = [bytes([n]) * n for n in range(1, 40)]
+    bundle = tiles.encode_bundle(entries)
+    for width in (0, 1, 17, 39):
+        assert tiles.bundle_prefix(bundle, width) == tiles.encode_bundle(entries[:width])
+    with pytest.raises(tiles.TileError):
+        tiles.bundle_prefix(bundle, 40)
