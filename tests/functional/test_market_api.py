@@ -5,10 +5,12 @@ the whole registry verified from outside."""
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
 import httpx
+from pypdf import PdfReader
 
 from carbonledger.platform import Platform
 from tests import factories
@@ -144,6 +146,11 @@ def test_a_lot_from_formation_to_certificate(served: tuple[Platform, str], tmp_p
     assert "marathon" in checked.stdout and body["units"] == 2
     pdf = httpx.get(f"{url}/api/v1/market/retirements/{retirement}/certificate.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    serials = body["serials"]
+    assert isinstance(serials, list)
+    assert serials[0] in text and "China Quality Certification" in text
+    assert "marathon" in text and '"proof":' in text
     lot_csv = httpx.get(f"{url}/api/v1/market/export/lot-{number}.csv").text.splitlines()
     assert len(lot_csv) == 7 and lot_csv[0] == "lot,leaf_index,reduction_mg"
     retirements = httpx.get(f"{url}/api/v1/market/export/retirements.json").json()

@@ -12,7 +12,13 @@ from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.audit import Audit, audit
 from carbonledger.market.sources import LocalRegistry
-from carbonledger.market.tables import market_holdings, market_lot_credits, market_signatures
+from carbonledger.market.tables import (
+    market_cover,
+    market_holdings,
+    market_lot_credits,
+    market_retirements,
+    market_signatures,
+)
 from carbonledger.platform import Platform
 from carbonledger.translog.sources import LocalSource
 from tests.integration.market.market_helpers import buyer, checkpoint, issued_lot
@@ -91,3 +97,18 @@ def test_an_issued_lot_without_a_signature_is_named(sqlite_platform: Platform) -
     with db.write(sqlite_platform.engine) as conn:
         conn.execute(delete(market_signatures))
     assert "without a verifier's signature" in _audit(sqlite_platform).problems[0]
+
+
+def test_a_retirement_changed_after_its_leaf_is_named(sqlite_platform: Platform) -> None:
+    _market(sqlite_platform)
+    with db.write(sqlite_platform.engine) as conn:
+        conn.execute(update(market_retirements).values(purpose="something else"))
+    assert "does not match its leaf" in _audit(sqlite_platform).problems[0]
+
+
+def test_a_reversal_left_uncovered_is_named(sqlite_platform: Platform) -> None:
+    _market(sqlite_platform)
+    with db.write(sqlite_platform.engine) as conn:
+        conn.execute(delete(market_cover))
+    problems = _audit(sqlite_platform).problems
+    assert any("was reversed and is not covered" in p for p in problems), problems

@@ -11,7 +11,7 @@ from carbonledger.donations.rules import ProjectTerms, project_account
 from carbonledger.donations.service import create_project
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.ingest.crediting import reverse
-from carbonledger.market import registry
+from carbonledger.market import lots, registry
 from carbonledger.market import registry_repository as registry_repo
 from carbonledger.market import repository as repo
 from carbonledger.market.leaf import RetirementLeaf
@@ -24,7 +24,15 @@ from carbonledger.translog import repository as log_repo
 from carbonledger.translog import sequencer
 from carbonledger.translog.leaves import decode_leaf
 from tests import factories
-from tests.integration.market.market_helpers import buyer, issued_lot
+from tests.integration.market.market_helpers import (
+    LATER,
+    buyer,
+    credit,
+    form,
+    issued_lot,
+    new_verifier,
+    sign,
+)
 
 
 def _held(platform: Platform, number: int, account: str) -> int:
@@ -193,4 +201,26 @@ def test_a_sale_funds_a_donation_project_and_an_unknown_one_is_refused(
     with db.read(platform.engine) as conn:
         assert ledger.balance(conn, project_account(project_id)) == 870
     assert _held(platform, number, company) == 2
+    _clean(platform)
+
+
+def test_a_credit_reversed_under_notice_is_covered_when_the_lot_is_issued(
+    platform: Platform,
+) -> None:
+    credit(platform, 4)
+    number = form(platform)
+    sign(platform, number, new_verifier(platform))
+    with db.read(platform.engine) as conn:
+        row = conn.execute(
+            select(market_lot_credits).where(market_lot_credits.c.lot == number).limit(1)
+        ).one()
+    with db.write(platform.engine) as conn:
+        reverse(conn, platform, row.record_id, "withdrawn during the notice", clock.now())
+        assert registry_repo.cover_of(conn, row.leaf_index) is None  # nothing issued to cancel
+    with db.write(platform.engine) as conn:
+        lots.issue(conn, number, "op", clock.now() + LATER)
+    with db.read(platform.engine) as conn:
+        cover = registry_repo.cover_of(conn, row.leaf_index)
+    assert cover is not None and cover.units >= 1 and cover.short == 0
+    assert _held(platform, number, registry_repo.CANCELLED) == cover.units
     _clean(platform)
