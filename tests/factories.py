@@ -278,3 +278,26 @@ def portal_client(url: str, platform: Platform, partner_id: str) -> httpx.Client
     answer = httpx.post(f"{url}/portal/login", data=form, timeout=30)
     assert answer.status_code == 303, answer.text
     return httpx.Client(base_url=url, timeout=30, cookies=answer.cookies)
+
+
+def started_event(platform: Platform, citizen_id: str) -> tuple[str, str]:
+    """(event, attendance code): a fish release that began an hour ago, created and signed up
+    for by `citizen_id` the day before."""
+    from carbonledger.engagement import events
+
+    earlier = clock.now() - timedelta(days=1)
+    new = events.NewEvent(
+        "fish_release",
+        "增殖放流",
+        "Fish release",
+        "渔港码头",
+        clock.now() - timedelta(hours=1),
+        clock.now() + timedelta(hours=1),
+        5,
+        20,
+        100,
+    )
+    with db.write(platform.engine) as conn:
+        event, code = events.create_event(conn, new, None, earlier)
+        events.sign_up(conn, event, citizen_id, earlier)
+    return event, code

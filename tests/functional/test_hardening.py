@@ -437,3 +437,24 @@ def test_weak_passwords_are_refused_at_registration(served: Served, password: st
     assert answer.status_code == 400, answer.text
     assert "password" in answer.json()["error"]["message"]
     assert _count(platform, citizens) == before
+
+
+def test_three_hundred_wrong_attendance_codes_are_throttled(served: Served) -> None:
+    platform, url = served
+    citizen, client = factories.citizen_client(url, platform)
+    event, _code = factories.started_event(platform, citizen)
+    path = f"/api/v1/me/events/{event}/attendance"
+    with client:
+        started = time.monotonic()
+        answers = [client.post(path, json={"code": f"G{n:07d}"}) for n in range(300)]
+        took = time.monotonic() - started
+        page = client.get("/app/activities")
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        form = {"event": event, "code": "WRONG123", "csrf_token": csrf}
+        forms = [client.post("/app/activities/attend", data=form) for _ in range(10)]
+    statuses = [answer.status_code for answer in answers]
+    # A burst of 5, then one every 2 s.
+    assert statuses.count(403) <= 5 + took / 2 + 1
+    assert set(statuses) == {403, 429}
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert 429 in [answer.status_code for answer in forms]
