@@ -33,6 +33,7 @@ from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import signing
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
+from carbonledger.points.reconcile import reconcile
 from carbonledger.rewards.tables import rewards
 from tests import factories
 from tests.served import serve
@@ -458,3 +459,43 @@ def test_three_hundred_wrong_attendance_codes_are_throttled(served: Served) -> N
     assert set(statuses) == {403, 429}
     assert int(answers[-1].headers["Retry-After"]) >= 1
     assert 429 in [answer.status_code for answer in forms]
+
+
+def test_what_a_reversal_cannot_take_back_is_owed_and_recovered(
+    served: Served, partner: tuple[factories.MadePartner, PartnerClient]
+) -> None:
+    platform, url = served
+    made, client = partner
+    citizen, app = factories.citizen_client(url, platform)
+    factories.link(platform, made.id, "spender", citizen)
+    first = client.submit([factories.record(user="spender", quantity=8.0)]).json()["results"][0]
+    earned = first["points"]
+    assert first["status"] == "accepted" and earned > 1
+    merchant = factories.add_partner(platform, role="merchant").id
+    reward = factories.add_reward(platform, merchant, price=earned - 1)
+    with app:
+        spent = app.post(
+            "/api/v1/me/redemptions", json={"reward": reward, "idempotency_key": "spend-1"}
+        )
+        assert spent.status_code == 201, spent.text
+        with factories.operator_client(url, platform, roles=("reviewer",)) as operator:
+            reversed_ = operator.post(
+                f"/api/v1/admin/review/{first['record']}/reverse", json={"reason": "GPS drift"}
+            )
+        assert reversed_.status_code == 200, reversed_.text
+        after_reversal = app.get("/api/v1/me/points").json()
+        assert (after_reversal["balance"], after_reversal["owed"]) == (0, earned - 1)
+        page = app.get("/app/points", params={"lang": "en"})
+        assert f"{earned - 1} points are owed" in page.text
+        later = factories.record(
+            user="spender", quantity=8.0, start=clock.now() - timedelta(hours=3)
+        )
+        second = client.submit([later]).json()["results"][0]
+        assert second["status"] == "accepted"
+        recovered = app.get("/api/v1/me/points").json()
+    assert recovered["owed"] == max(earned - 1 - second["points"], 0)
+    assert recovered["balance"] == max(second["points"] - (earned - 1), 0)
+    with db.read(platform.engine) as conn:
+        checked = reconcile(conn)
+    assert checked.ok, checked.problems
+    assert checked.owed >= recovered["owed"]
