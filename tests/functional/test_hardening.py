@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import logging
+import re
 import socket
 import stat
 import time
@@ -499,3 +500,40 @@ def test_what_a_reversal_cannot_take_back_is_owed_and_recovered(
         checked = reconcile(conn)
     assert checked.ok, checked.problems
     assert checked.owed >= recovered["owed"]
+
+
+PAGES = [
+    "/",
+    "/app",
+    "/app/login",
+    "/app/register",
+    "/console/login",
+    "/portal/login",
+    "/dashboard",
+    "/handbook",
+    "/api/v1/scenarios",
+    "/api/v1/nothing-here",
+]
+
+
+def test_every_page_carries_a_strict_content_security_policy(served: Served) -> None:
+    _, url = served
+    for path in PAGES:
+        answer = httpx.get(f"{url}{path}")
+        policy = answer.headers.get("content-security-policy", "")
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["script-src"] == "'self'", path
+        assert directives["frame-ancestors"] == "'none'", path
+        assert "unsafe-inline" not in policy, path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+
+
+def test_no_template_holds_an_inline_script_or_style() -> None:
+    templates = Path(__file__).resolve().parents[2] / "src/carbonledger/web/templates"
+    for template in templates.rglob("*.html"):
+        text = template.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag or 'type="application/json"' in tag, (template.name, tag)
+        assert "<style" not in text and " style=" not in text, template.name
+        assert not re.search(r"\son[a-z]+=", text), template.name
