@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
 
-$(BIN)/carbonledger: pyproject.toml
+$(BIN)/carbonledger: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 .PHONY: help
@@ -27,6 +27,11 @@ test: $(BIN)/carbonledger ## run the whole test suite (PostgreSQL and browser te
 lint: $(BIN)/carbonledger ## ruff and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+
+.PHONY: constraints
+constraints: $(BIN)/carbonledger ## pin what the virtualenv holds into constraints.txt
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^carbonledger'; } > constraints.new
+	mv constraints.new constraints.txt
 
 .PHONY: bench
 bench: $(BIN)/carbonledger ## run every benchmark and print its figures

@@ -306,3 +306,26 @@ def change_leaf(platform: Platform, index: int, old: bytes, new: bytes) -> None:
             .where(log_bundles.c.idx == bundle)
             .values(data=tiles.encode_bundle(entries))
         )
+
+
+def started_event(platform: Platform, citizen_id: str) -> tuple[str, str]:
+    """(event, attendance code): a fish release that began an hour ago, created and signed up
+    for by `citizen_id` the day before."""
+    from carbonledger.engagement import events
+
+    earlier = clock.now() - timedelta(days=1)
+    new = events.NewEvent(
+        "fish_release",
+        "增殖放流",
+        "Fish release",
+        "渔港码头",
+        clock.now() - timedelta(hours=1),
+        clock.now() + timedelta(hours=1),
+        5,
+        20,
+        100,
+    )
+    with db.write(platform.engine) as conn:
+        event, code = events.create_event(conn, new, None, earlier)
+        events.sign_up(conn, event, citizen_id, earlier)
+    return event, code

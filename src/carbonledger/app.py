@@ -114,6 +114,59 @@ async def _internal_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+# plotly.js adds two <style> elements of its own (one empty, one with its chart rules): their
+# hashes, so that no other inline style is allowed.
+_PLOTLY_STYLES = (
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' "
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"
+)
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'self'; script-src 'self'; style-src 'self' {_PLOTLY_STYLES}; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+"""Every page: scripts, styles and everything else from the platform itself, no inline script,
+no framing by another site."""
+# FastAPI's interactive API pages load Swagger UI and ReDoc from their CDN with an inline
+# script; only they get a policy that allows it (they hold no personal data).
+_API_PAGES_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; worker-src blob:; frame-ancestors 'none'"
+)
+_API_PAGES = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy and the other protective headers to every response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = CONTENT_SECURITY_POLICY
+        if scope.get("path", "").startswith(_API_PAGES):
+            policy = _API_PAGES_POLICY
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", policy.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document plus the schemas of the raw-read request bodies."""
     if app.openapi_schema is None:
@@ -167,6 +220,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     app.state.limiter = RateLimiter()
+    app.state.code_tries = RateLimiter()  # guessable codes, per citizen
     # One feed per process: every open dashboard stream shares its figures (a test may swap it).
     app.state.dashboard_feed = DashboardFeed(platform)
     app.add_exception_handler(CarbonLedgerError, _domain_error)
@@ -208,4 +262,5 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.add_middleware(
         BodyLimits, limit=settings.max_body_bytes, seconds=settings.body_timeout_seconds
     )
+    app.add_middleware(SecurityHeaders)
     return app

@@ -2,7 +2,8 @@
 
 They skip when Chromium or Playwright is missing, unless CARBONLEDGER_REQUIRE_BROWSER=1 (as in
 CI), which turns that into a failure. Every page load is watched: a request to any address but
-the platform's own fails the test, since pages must work with no network beyond the platform.
+the platform's own fails the test, since pages must work with no network beyond the platform,
+and so does anything the Content-Security-Policy refuses.
 Screenshots of the main pages land in test-artifacts/screenshots/.
 """
 
@@ -92,9 +93,18 @@ def page(browser: Any, site: tuple[Platform, str]) -> Iterator[Any]:
     )
     opened = context.new_page()
     opened.set_default_timeout(15_000)
+    # The Content-Security-Policy holds on every page: a script or style it refused is a failure.
+    refused: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield opened
     context.close()
     assert outside == [], f"pages asked for addresses outside the platform: {outside}"
+    assert refused == [], f"the Content-Security-Policy refused: {refused}"
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -11,10 +11,8 @@ import pytest
 
 from carbonledger import clock
 from carbonledger.accounts import sessions
-from carbonledger.engagement import events
 from carbonledger.platform import Platform
 from tests import factories
-from tests.integration.earning import write
 
 Served = tuple[Platform, str]
 ANY_ID = "01JD0000000000000000000000"  # a well-formed id nothing has
@@ -255,20 +253,7 @@ def test_attendance_is_paid_once_for_the_right_code(served: Served) -> None:
     platform, url = served
     citizen, client = factories.citizen_client(url, platform)
     # An event that began an hour ago, created and signed up for before it began.
-    earlier = clock.now() - timedelta(days=1)
-    new = events.NewEvent(
-        "fish_release",
-        "增殖放流",
-        "Fish release",
-        "渔港码头",
-        clock.now() - timedelta(hours=1),
-        clock.now() + timedelta(hours=1),
-        5,
-        20,
-        100,
-    )
-    event, code = write(platform, lambda conn: events.create_event(conn, new, None, earlier))
-    write(platform, lambda conn: events.sign_up(conn, event, citizen, earlier))
+    event, code = factories.started_event(platform, citizen)
     path = f"/api/v1/me/events/{event}/attendance"
     with client:
         wrong = client.post(path, json={"code": "ABCD-EFGH"})

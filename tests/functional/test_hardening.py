@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import logging
+import re
 import socket
 import stat
 import time
@@ -33,6 +34,7 @@ from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import signing
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
+from carbonledger.points.reconcile import reconcile
 from carbonledger.rewards.tables import rewards
 from tests import factories
 from tests.served import serve
@@ -437,3 +439,101 @@ def test_weak_passwords_are_refused_at_registration(served: Served, password: st
     assert answer.status_code == 400, answer.text
     assert "password" in answer.json()["error"]["message"]
     assert _count(platform, citizens) == before
+
+
+def test_three_hundred_wrong_attendance_codes_are_throttled(served: Served) -> None:
+    platform, url = served
+    citizen, client = factories.citizen_client(url, platform)
+    event, _code = factories.started_event(platform, citizen)
+    path = f"/api/v1/me/events/{event}/attendance"
+    with client:
+        started = time.monotonic()
+        answers = [client.post(path, json={"code": f"G{n:07d}"}) for n in range(300)]
+        took = time.monotonic() - started
+        page = client.get("/app/activities")
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        form = {"event": event, "code": "WRONG123", "csrf_token": csrf}
+        forms = [client.post("/app/activities/attend", data=form) for _ in range(10)]
+    statuses = [answer.status_code for answer in answers]
+    # A burst of 5, then one every 2 s.
+    assert statuses.count(403) <= 5 + took / 2 + 1
+    assert set(statuses) == {403, 429}
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert 429 in [answer.status_code for answer in forms]
+
+
+def test_what_a_reversal_cannot_take_back_is_owed_and_recovered(
+    served: Served, partner: tuple[factories.MadePartner, PartnerClient]
+) -> None:
+    platform, url = served
+    made, client = partner
+    citizen, app = factories.citizen_client(url, platform)
+    factories.link(platform, made.id, "spender", citizen)
+    first = client.submit([factories.record(user="spender", quantity=8.0)]).json()["results"][0]
+    earned = first["points"]
+    assert first["status"] == "accepted" and earned > 1
+    merchant = factories.add_partner(platform, role="merchant").id
+    reward = factories.add_reward(platform, merchant, price=earned - 1)
+    with app:
+        spent = app.post(
+            "/api/v1/me/redemptions", json={"reward": reward, "idempotency_key": "spend-1"}
+        )
+        assert spent.status_code == 201, spent.text
+        with factories.operator_client(url, platform, roles=("reviewer",)) as operator:
+            reversed_ = operator.post(
+                f"/api/v1/admin/review/{first['record']}/reverse", json={"reason": "GPS drift"}
+            )
+        assert reversed_.status_code == 200, reversed_.text
+        after_reversal = app.get("/api/v1/me/points").json()
+        assert (after_reversal["balance"], after_reversal["owed"]) == (0, earned - 1)
+        page = app.get("/app/points", params={"lang": "en"})
+        assert f"{earned - 1} points are owed" in page.text
+        later = factories.record(
+            user="spender", quantity=8.0, start=clock.now() - timedelta(hours=3)
+        )
+        second = client.submit([later]).json()["results"][0]
+        assert second["status"] == "accepted"
+        recovered = app.get("/api/v1/me/points").json()
+    assert recovered["owed"] == max(earned - 1 - second["points"], 0)
+    assert recovered["balance"] == max(second["points"] - (earned - 1), 0)
+    with db.read(platform.engine) as conn:
+        checked = reconcile(conn)
+    assert checked.ok, checked.problems
+    assert checked.owed >= recovered["owed"]
+
+
+PAGES = [
+    "/",
+    "/app",
+    "/app/login",
+    "/app/register",
+    "/console/login",
+    "/portal/login",
+    "/dashboard",
+    "/handbook",
+    "/api/v1/scenarios",
+    "/api/v1/nothing-here",
+]
+
+
+def test_every_page_carries_a_strict_content_security_policy(served: Served) -> None:
+    _, url = served
+    for path in PAGES:
+        answer = httpx.get(f"{url}{path}")
+        policy = answer.headers.get("content-security-policy", "")
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["script-src"] == "'self'", path
+        assert directives["frame-ancestors"] == "'none'", path
+        assert "unsafe-inline" not in policy, path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+
+
+def test_no_template_holds_an_inline_script_or_style() -> None:
+    templates = Path(__file__).resolve().parents[2] / "src/carbonledger/web/templates"
+    for template in templates.rglob("*.html"):
+        text = template.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag or 'type="application/json"' in tag, (template.name, tag)
+        assert "<style" not in text and " style=" not in text, template.name
+        assert not re.search(r"\son[a-z]+=", text), template.name

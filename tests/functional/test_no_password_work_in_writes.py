@@ -1,6 +1,7 @@
 """No password is hashed or checked while a write transaction is open: the engine's begin,
-commit and rollback events mark each thread's open write transactions, and argon2's hash and
-verify note whether their thread had one open. Every way to log in or register is driven over
+commit and rollback events mark each thread's open write transactions, and the password
+functions note whether the thread that called them had one open (argon2 itself runs on the
+password threads, whose calls are counted too). Every way to log in or register is driven over
 real HTTP, with right and wrong secrets."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
+from carbonledger.accounts import passwords
 from carbonledger.platform import Platform
 from tests import factories
 
@@ -27,6 +29,7 @@ class Watch:
     def __init__(self) -> None:
         self.local = threading.local()
         self.calls: list[tuple[str, bool]] = []
+        self.argon2: list[str] = []
         self.writes = 0
 
     def depth(self) -> int:
@@ -48,14 +51,24 @@ def watch(served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[Watch]:
     found = Watch()
     for name in ("begin", "commit", "rollback"):
         event.listen(platform.engine, name, found.begin if name == "begin" else found.end)
-    for name in ("hash", "verify"):
-        original = getattr(argon2.PasswordHasher, name)
+    for name in ("hash_password", "password_matches"):
+        original = getattr(passwords, name)
 
-        def spy(self: Any, *args: Any, _name: str = name, _original: Any = original) -> Any:
+        def spy(*args: Any, _name: str = name, _original: Any = original) -> Any:
             found.calls.append((_name, found.depth() > 0))
+            return _original(*args)
+
+        monkeypatch.setattr(passwords, name, spy)
+    for name in ("hash", "verify"):
+        argon2_original = getattr(argon2.PasswordHasher, name)
+
+        def counted(
+            self: Any, *args: Any, _name: str = name, _original: Any = argon2_original
+        ) -> Any:
+            found.argon2.append(_name)
             return _original(self, *args)
 
-        monkeypatch.setattr(argon2.PasswordHasher, name, spy)
+        monkeypatch.setattr(argon2.PasswordHasher, name, counted)
     yield found
     event.remove(platform.engine, "begin", found.begin)
     event.remove(platform.engine, "commit", found.end)
@@ -71,6 +84,7 @@ def test_logins_and_registration_check_passwords_outside_write_transactions(
     partner = factories.add_partner(platform)
     key = factories.portal_key(platform, partner.id)
     watch.calls.clear()
+    watch.argon2.clear()
     serial = factories.next_serial()
     registering = {
         "name": "张三",
@@ -108,5 +122,6 @@ def test_logins_and_registration_check_passwords_outside_write_transactions(
         401,
     ]
     assert len(watch.calls) >= 9
+    assert len(watch.argon2) >= len(watch.calls)
     assert watch.writes >= 9
     assert [call for call in watch.calls if call[1]] == []

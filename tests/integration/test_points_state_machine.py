@@ -28,7 +28,7 @@ from carbonledger.ingest.crediting import reverse
 from carbonledger.lotteries import purchases
 from carbonledger.lotteries import service as lotteries
 from carbonledger.platform import Platform
-from carbonledger.points import expiry_job, ledger
+from carbonledger.points import debts, expiry_job, ledger
 from carbonledger.points.postings import citizen_account
 from carbonledger.points.reconcile import reconcile
 from carbonledger.points.tables import point_accounts
@@ -85,6 +85,9 @@ class PointsLedger(RuleBasedStateMachine):
                 now,
             )
         self.balance = dict.fromkeys(self.citizens, 0)
+        # What reversals could not take back, recovered from the citizen's next awarded batch.
+        self.owed = dict.fromkeys(self.citizens, 0)
+        self.paid: dict[str, int] = {}
         self.stock = STOCK
         self.slots = dict.fromkeys(self.citizens, 0)
 
@@ -117,6 +120,11 @@ class PointsLedger(RuleBasedStateMachine):
             # Past the 50 km daily cap a trip is credited in part, then not at all.
             assert result.status.value == "accepted" or result.reason == "over_daily_cap", result
             self.balance[citizen] += result.points
+            self.paid[result.record] = result.points
+        if any(result.status.value == "accepted" for result in results):
+            recovered = min(self.owed[citizen], self.balance[citizen])
+            self.owed[citizen] -= recovered
+            self.balance[citizen] -= recovered
         with db.write(self.platform.engine) as conn:
             publisher.publish(conn, self.platform, clock.now())
         return batch, results
@@ -143,7 +151,9 @@ class PointsLedger(RuleBasedStateMachine):
         if isinstance(outcome, CarbonLedgerError):
             assert outcome.code == "not_reversible"  # reversed already through another handle
             return
-        self.balance[citizen] -= before - self._held_by(citizen)
+        taken = before - self._held_by(citizen)
+        self.balance[citizen] -= taken
+        self.owed[citizen] += self.paid[record_id] - taken
         with db.write(self.platform.engine) as conn:
             publisher.publish(conn, self.platform, clock.now())
 
@@ -228,6 +238,9 @@ class PointsLedger(RuleBasedStateMachine):
             with db.write(self.platform.engine) as conn:
                 expiry_job.expire_due(conn, later, zone, now)
         self.balance = dict.fromkeys(self.citizens, 0)
+        # What reversals could not take back, recovered from the citizen's next awarded batch.
+        self.owed = dict.fromkeys(self.citizens, 0)
+        self.paid: dict[str, int] = {}
 
     @rule(who=st.integers(0, CITIZENS - 1), units=st.integers(1, 3))
     def donate(self, who: int, units: int) -> None:
@@ -266,6 +279,7 @@ class PointsLedger(RuleBasedStateMachine):
         for citizen, expected in self.balance.items():
             assert self._held_by(citizen) == expected
         with db.read(self.platform.engine) as conn:
+            assert {c: debts.owed(conn, c) for c in self.citizens} == self.owed
             assert ledger.balance(conn, f"merchant:{self.merchant}") == self.merchant_points
 
     @invariant()

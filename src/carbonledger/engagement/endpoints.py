@@ -3,6 +3,7 @@ list of upcoming volunteer events. The operator's routes are in `admin_endpoints
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,6 +25,8 @@ from carbonledger.engagement.schemas import (
     QuizOut,
     QuizQuestionOut,
 )
+from carbonledger.errors import RateLimited
+from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ingest.schemas import ErrorOut
 
 router = APIRouter()
@@ -184,6 +187,18 @@ async def withdraw(event: str, citizen: CurrentCitizen, request: Request) -> Res
     return Response(status_code=204)
 
 
+CODE_TRIES_PER_MINUTE = 30
+
+
+def limit_code_tries(request: Request, citizen: str) -> None:
+    """An attendance code is short enough to guess: a citizen may try 30 a minute (5 at once),
+    then waits (429 with Retry-After)."""
+    limiter: RateLimiter = request.app.state.code_tries
+    wait = limiter.take(f"attend:{citizen}", CODE_TRIES_PER_MINUTE, time.monotonic())
+    if wait:
+        raise RateLimited(f"too many attendance codes tried; try again in {wait} s", wait)
+
+
 @router.post(
     "/api/v1/me/events/{event}/attendance",
     response_model=AttendanceOut,
@@ -192,6 +207,7 @@ async def withdraw(event: str, citizen: CurrentCitizen, request: Request) -> Res
         **_UNKNOWN_EVENT,
         403: {"model": ErrorOut, "description": "wrong_attendance_code or csrf_failed"},
         409: {"model": ErrorOut, "description": "attendance_closed or already_attended"},
+        429: {"model": ErrorOut, "description": "rate_limited; see Retry-After"},
     },
     tags=["citizen"],
     summary="Enter the organiser's attendance code; points for the event's hours",
@@ -199,6 +215,7 @@ async def withdraw(event: str, citizen: CurrentCitizen, request: Request) -> Res
 async def attend(
     event: str, body: AttendanceIn, citizen: CurrentCitizen, request: Request
 ) -> AttendanceOut:
+    limit_code_tries(request, citizen)
     now = clock.now()
     paid = await transactions.write(
         request, lambda conn: events.attend(conn, event, citizen, body.code, now)

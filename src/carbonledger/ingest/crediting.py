@@ -315,7 +315,7 @@ class Crediting:
         with stage("writes"):
             repo.save_dedupe(conn, state)
             ledger.post(conn, transfers, now)
-            awarding.save(conn)
+            awarding.save(conn, now)
             self._settle(candidates, outcomes, settled)
             repo.insert_records(conn, settled.rows)
             repo.update_outcomes(conn, settled.updates)

@@ -7,10 +7,12 @@ daily cap reached half-way through a batch holds for the rest of it. It runs in 
 transaction, under the sequencer lock, so no other batch awards meanwhile.
 
 A reversal reconstructs what the credit paid from the record's own transfers and claws back base
-and bonuses. Bonus points returning to a campaign that was closed go on to issuance, as its
-leftover did when it closed, so a closed campaign never holds points. A reversal leaves the
-day's points as they were: the cap limits what one day's reports can earn, the reversed report
-was one of them, and the reports the cap cut that day are not paid again anyway.
+and bonuses, as far as the citizen's balance allows; what it cannot take back is owed and taken
+from the citizen's next awards (`debts`). Bonus points returning to a campaign that was closed
+go on to issuance, as its leftover did when it closed, so a closed campaign never holds points.
+A reversal leaves the day's points as they were: the cap limits what one day's reports can earn,
+the reversed report was one of them, and the reports the cap cut that day are not paid again
+anyway.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from datetime import date, datetime
 
 from sqlalchemy.engine import Connection
 
+from carbonledger import clock
 from carbonledger.points import campaign_repository as campaign_repo
-from carbonledger.points import ledger
+from carbonledger.points import debts, ledger
 from carbonledger.points import repository as repo
 from carbonledger.points.awards import Award, Clawback, award, clawback, clawback_transfers
 from carbonledger.points.campaigns import Campaign, campaign_account
@@ -98,9 +101,11 @@ class Awarding:
             self.budgets_left[campaign_id] -= points
         return awarded
 
-    def save(self, conn: Connection) -> None:
-        """Store the day points this batch added (the transfers carry the budgets)."""
+    def save(self, conn: Connection, now: datetime | None = None) -> None:
+        """Store the day points this batch added (the transfers carry the budgets), after the
+        award transfers are posted; then take what the awarded citizens owe after reversals."""
         repo.add_day_points(conn, dict(self.added))
+        debts.recover(conn, (citizen for citizen, _ in self.added), now or clock.now())
 
 
 def paid(conn: Connection, record_id: str, at: datetime) -> Award:
@@ -130,7 +135,8 @@ def claw_back(
     reason: str,
     now: datetime,
 ) -> Clawback:
-    """Take back what a reversed credit paid, as far as the citizen's balance allows."""
+    """Take back what a reversed credit paid, as far as the citizen's balance allows; the rest
+    is owed (`debts`), taken from the citizen's later awards."""
     balance = ledger.balance(conn, citizen_account(citizen_id))
     taken = clawback(paid(conn, record_id, at), balance)
     moves = [
@@ -154,4 +160,5 @@ def claw_back(
         if campaign_id in closed
     ]
     ledger.post(conn, moves, now)
+    debts.owe(conn, citizen_id, taken.shortfall, now)
     return taken

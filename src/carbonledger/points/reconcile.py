@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.market.reconcile import unit_problems
 from carbonledger.points import campaign_repository as campaign_repo
+from carbonledger.points import debts
 from carbonledger.points import repository as repo
 from carbonledger.points.campaigns import campaign_account
 from carbonledger.points.postings import account_kind
@@ -52,6 +53,8 @@ class Reconciliation:
     checkpoint_size: int = 0
     leaf_points: int = 0
     issued_for_leaves: int = 0
+    owing: int = 0
+    owed: int = 0
     held: dict[str, int] = field(default_factory=dict)
     moved: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -73,6 +76,7 @@ class Reconciliation:
             *moved,
             f"points in log leaves up to checkpoint {self.checkpoint_size}: {self.leaf_points}",
             f"issuance movements for those leaves: {self.issued_for_leaves}",
+            f"points owed after reversals: {self.owed} by {self.owing} citizen(s)",
         ]
 
 
@@ -114,6 +118,7 @@ def reconcile(
             held[account_kind(account)] += balance
     result.held = dict(held)
     result.moved = repo.kind_totals(conn)
+    result.owing, result.owed = debts.total_owed(conn)
     for row in campaign_repo.campaign_rows(conn):
         left = balances.get(campaign_account(row.id), (0, False))[0]
         if row.status == "closed" and left:

@@ -164,11 +164,13 @@ class PointsOut(BaseModel):
     balance: int
     expiring: list[ExpiringOut]
     movements: list[MovementOut]
+    owed: int = Field(0, description="Points owed after a reversal, taken from the next awards.")
 
     @classmethod
     def of(cls, seen: Statement) -> PointsOut:
         return cls(
             balance=seen.balance,
+            owed=seen.owed,
             expiring=[ExpiringOut(**e._asdict()) for e in seen.expiring],
             movements=[MovementOut(**asdict(m)) for m in seen.movements],
         )

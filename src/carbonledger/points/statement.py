@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from carbonledger.points import ledger
+from carbonledger.points import debts, ledger
 from carbonledger.points import repository as repo
 from carbonledger.points.expiry import Expiring, schedule
 from carbonledger.points.expiry_job import earning_years
@@ -39,6 +39,8 @@ class Statement:
     balance: int
     expiring: list[Expiring]
     movements: list[Movement]
+    owed: int = 0
+    """Points still owed after a reversal, taken from the next awards."""
 
 
 def statement(
@@ -67,4 +69,5 @@ def statement(
         ledger.balance(conn, account),
         schedule(earned[account], outflows[account], today),
         movements,
+        debts.owed(conn, citizen_id),
     )

@@ -122,3 +122,14 @@ expiry_runs = Table(
     Column("points", BigInteger, nullable=False),
     Column("ran_at", UTCDateTime, nullable=False),
 )
+
+point_debts = Table(
+    "point_debts",
+    metadata,
+    # What reversals could not take back because the citizen had spent it: owed, and taken from
+    # the citizen's later awards until nothing is owed.
+    Column("citizen_id", String(26), primary_key=True),
+    Column("owed", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("owed >= 0", name="owed_not_negative"),
+)

@@ -1,4 +1,4 @@
-"""hardening: login failures with backoff, one partner per signing key, hashed link codes
+"""hardening: login backoff, one partner per key, hashed link codes, points owed
 
 Revision ID: 0012
 Revises: 0009
@@ -43,11 +43,20 @@ def upgrade() -> None:
     _login_failures("last_at")
     # Link codes are kept only as their SHA-256; the live ones stay usable.
     _link_codes(64, lambda code: hashlib.sha256(code.encode()).hexdigest())
+    op.create_table(
+        "point_debts",
+        sa.Column("citizen_id", sa.String(length=26), nullable=False),
+        sa.Column("owed", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("owed >= 0", name=op.f("ck_point_debts_owed_not_negative")),
+        sa.PrimaryKeyConstraint("citizen_id", name=op.f("pk_point_debts")),
+    )
     with op.batch_alter_table("partners") as batch:
         batch.create_unique_constraint(op.f("uq_partners_public_key"), ["public_key"])
 
 
 def downgrade() -> None:
+    op.drop_table("point_debts")
     with op.batch_alter_table("partners") as batch:
         batch.drop_constraint(op.f("uq_partners_public_key"), type_="unique")
     # A hash cannot be turned back into its code: the live codes end.

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection
 from carbonledger import bounds, clock
 from carbonledger.engagement import events, quiz
 from carbonledger.engagement import service as engagement
+from carbonledger.engagement.endpoints import limit_code_tries
 from carbonledger.engagement.rules import Payment
-from carbonledger.errors import InvalidInput, NotFound
+from carbonledger.errors import InvalidInput, NotFound, RateLimited
 from carbonledger.platform import Platform
 from carbonledger.web.base import i18n
 from carbonledger.web.base.guard import page_session
@@ -91,6 +92,14 @@ async def act(name: str, request: Request) -> Response:
     if name not in FORMS:
         raise NotFound(f"no activity form is called {name!r}", code="not_found")
     notice, action = FORMS[name]
+    if name == "attend":
+        session = await page_session(request, "citizen")
+        try:
+            limit_code_tries(request, session.subject)
+        except RateLimited as error:
+            page = await ACTIVITIES.refused(request, session, error)
+            page.headers["Retry-After"] = str(error.retry_after)
+            return page
     done = await ACTIVITIES.act(request, action)
     if isinstance(done, HTMLResponse):
         return done
