@@ -27,6 +27,8 @@ PAGES = [
     "/app/donations",
     "/app/account",
     "/app/account/delete",
+    "/app/account/phone",
+    "/app/appeals",
 ]
 """Every page of the citizen app that needs a login."""
 

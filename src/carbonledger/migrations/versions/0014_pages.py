@@ -1,4 +1,4 @@
-"""records by partner account when no citizen is known; codes sent to phones
+"""records by partner account when no citizen is known; codes sent to phones; appeals
 
 Revision ID: 0014
 Revises: 0009
@@ -18,6 +18,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "appeals",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("record_id", sa.String(length=26), nullable=False),
+        sa.Column("citizen_id", sa.String(length=26), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", carbonledger.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('open', 'upheld', 'denied')", name=op.f("ck_appeals_status")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_appeals")),
+        sa.UniqueConstraint("record_id", name=op.f("uq_appeals_record_id")),
+    )
+    op.create_index("ix_appeals_citizen", "appeals", ["citizen_id"], unique=False)
+    op.create_index("ix_appeals_status", "appeals", ["status", "created_at"], unique=False)
     op.create_table(
         "phone_codes",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -51,6 +70,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_appeals_status", table_name="appeals")
+    op.drop_index("ix_appeals_citizen", table_name="appeals")
+    op.drop_table("appeals")
     op.drop_table("verified_phones")
     op.drop_index("ix_phone_codes_phone", table_name="phone_codes")
     op.drop_table("phone_codes")

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from carbonledger.web.citizen import (
     account,
     activities,
+    appeals,
     auth,
     donations,
     home,
@@ -27,5 +28,6 @@ for group in (
     donations,
     account,
     phone,
+    appeals,
 ):
     router.include_router(group.router)
