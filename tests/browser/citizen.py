@@ -29,6 +29,7 @@ PAGES = [
     "/app/account/delete",
     "/app/account/phone",
     "/app/appeals",
+    "/app/notifications",
 ]
 """Every page of the citizen app that needs a login."""
 

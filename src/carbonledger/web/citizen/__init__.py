@@ -14,6 +14,7 @@ from carbonledger.web.citizen import (
     donations,
     home,
     links,
+    notifications,
     phone,
     rewards,
 )
@@ -29,5 +30,6 @@ for group in (
     account,
     phone,
     appeals,
+    notifications,
 ):
     router.include_router(group.router)
