@@ -35,6 +35,8 @@ CONSOLE = [
     "/console/review",
     "/console/rewards",
     "/console/reports",
+    "/console/engagement",
+    "/console/operators",
 ]
 
 

@@ -42,6 +42,8 @@ AREAS = (
     ("review", "/console/review", "reviewer"),
     ("rewards", "/console/rewards", "points"),
     ("reports", "/console/reports", "reports"),
+    ("engagement", "/console/engagement", "points"),
+    ("operators", "/console/operators", "admin"),
 )
 """The console's areas: (name, address, the role that opens it)."""
 AUDIENCE = "console"
