@@ -36,6 +36,7 @@ CONSOLE = [
     "/console/rewards",
     "/console/reports",
     "/console/engagement",
+    "/console/donations",
     "/console/operators",
 ]
 

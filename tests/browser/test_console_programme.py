@@ -1,7 +1,8 @@
 """The operator's console for what took the CLI or the API before, in a real browser: adding a
 quiz question (which citizens then get), publishing a volunteer event and reading its attendance
-code once (which then confirms a citizen's attendance), adding an operator with roles, and
-issuing a partner's portal key (which then logs the partner's staff in)."""
+code once (which then confirms a citizen's attendance), adding an operator with roles,
+issuing a partner's portal key (which then logs the partner's staff in), and opening a
+public-welfare project (which citizens then see)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from carbonledger import clock, db
 from carbonledger.engagement import quiz
 from carbonledger.platform import Platform
 from tests import factories
+from tests.browser.citizen import log_in
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -82,3 +84,34 @@ def test_an_admin_runs_the_programme_from_the_console(
     page.get_by_label("门户访问密钥").fill(key.group(1))
     page.get_by_role("button", name="登录").click()
     expect(page.locator(".partner-line")).to_contain_text(partner.id)
+
+
+def test_an_operator_opens_a_project_that_citizens_can_fund(
+    page: Any, site: tuple[Platform, str]
+) -> None:
+    platform, url = site
+    operator = factories.add_operator(platform, ("points",))
+    page.goto(f"{url}/console/login")
+    page.get_by_label("运营账号").fill(operator)
+    page.get_by_label("密码").fill(factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("navigation").get_by_role("link", name="公益项目").click()
+    page.get_by_label("中文名称").fill("永定河增殖放流")
+    page.get_by_label("英文名称").fill("Fish for the Yongding")
+    page.get_by_label("项目类型").select_option(label="增殖放流")
+    page.get_by_label("单位（中文，如 棵）").fill("尾")
+    page.get_by_label("单位（英文，如 tree）").fill("fish")
+    page.get_by_label("每单位积分").fill("10")
+    page.get_by_label("目标数量（单位）").fill("x")
+    page.get_by_role("button", name="新建项目").last.click()
+    expect(page.locator(".flash")).to_have_text("项目信息有误：目标数量。")
+    page.get_by_label("目标数量（单位）").fill("500")
+    page.get_by_role("button", name="新建项目").last.click()
+    expect(page.locator(".flash")).to_have_text("公益项目已开放捐赠。")
+    project = page.locator(".flags li").filter(has_text="永定河增殖放流")
+    expect(project).to_contain_text("已完成 0/500 尾")
+    _, phone = factories.new_citizen(platform, factories.PASSWORD)
+    page.context.clear_cookies()
+    log_in(page, url, phone)
+    page.goto(f"{url}/app/donations")
+    expect(page.locator("main")).to_contain_text("永定河增殖放流")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from carbonledger.web.console import (
+    donations,
     engagement,
     home,
     methodology,
@@ -21,5 +22,16 @@ from carbonledger.web.console import (
 )
 
 router = APIRouter(include_in_schema=False)
-for area in (home, partners, methodology, points, review, rewards, reports, engagement, operators):
+for area in (
+    home,
+    partners,
+    methodology,
+    points,
+    review,
+    rewards,
+    reports,
+    engagement,
+    donations,
+    operators,
+):
     router.include_router(area.router)

@@ -43,6 +43,7 @@ AREAS = (
     ("rewards", "/console/rewards", "points"),
     ("reports", "/console/reports", "reports"),
     ("engagement", "/console/engagement", "points"),
+    ("donations", "/console/donations", "points"),
     ("operators", "/console/operators", "admin"),
 )
 """The console's areas: (name, address, the role that opens it)."""
