@@ -30,6 +30,7 @@ PAGES = [
     "/app/account/phone",
     "/app/appeals",
     "/app/notifications",
+    "/app/lotteries",
 ]
 """Every page of the citizen app that needs a login."""
 

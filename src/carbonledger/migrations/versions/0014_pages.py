@@ -1,4 +1,5 @@
-"""records by partner account when no citizen is known; codes sent to phones; appeals
+"""records by partner account when no citizen is known; codes sent to phones; appeals;
+lottery prizes as vouchers
 
 Revision ID: 0014
 Revises: 0009
@@ -18,6 +19,28 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "prize_vouchers",
+        sa.Column("lottery_id", sa.String(length=26), nullable=False),
+        sa.Column("slot", sa.Integer(), nullable=False),
+        sa.Column("citizen_id", sa.String(length=26), nullable=False),
+        sa.Column("merchant_id", sa.String(length=64), nullable=False),
+        sa.Column("prize_id", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("voucher_code", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("issued_at", carbonledger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", carbonledger.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('issued', 'confirmed')", name=op.f("ck_prize_vouchers_state")
+        ),
+        sa.ForeignKeyConstraint(
+            ["lottery_id"], ["lotteries.id"], name=op.f("fk_prize_vouchers_lottery_id_lotteries")
+        ),
+        sa.PrimaryKeyConstraint("lottery_id", "slot", name=op.f("pk_prize_vouchers")),
+        sa.UniqueConstraint("voucher_code", name=op.f("uq_prize_vouchers_voucher_code")),
+    )
+    op.create_index("ix_prize_vouchers_citizen", "prize_vouchers", ["citizen_id"], unique=False)
     op.create_table(
         "appeals",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -70,6 +93,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_prize_vouchers_citizen", table_name="prize_vouchers")
+    op.drop_table("prize_vouchers")
     op.drop_index("ix_appeals_status", table_name="appeals")
     op.drop_index("ix_appeals_citizen", table_name="appeals")
     op.drop_table("appeals")

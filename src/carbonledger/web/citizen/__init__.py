@@ -14,6 +14,7 @@ from carbonledger.web.citizen import (
     donations,
     home,
     links,
+    lotteries,
     notifications,
     phone,
     rewards,
@@ -31,5 +32,6 @@ for group in (
     phone,
     appeals,
     notifications,
+    lotteries,
 ):
     router.include_router(group.router)

@@ -1,0 +1,80 @@
+"""A lottery from entry to prize, in a real browser at a phone's size: the citizen buys entries
+with points, the lottery is closed and drawn, the citizen finds the prize won as a voucher with
+its QR code and the draw's public record, and the prize's merchant confirms the voucher in the
+portal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from carbonledger import clock, db
+from carbonledger.lotteries import service as lotteries
+from carbonledger.lotteries.terms import PrizeTerms
+from carbonledger.platform import Platform
+from tests import factories
+from tests.browser.citizen import log_in
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect
+
+
+def test_a_citizen_wins_a_prize_and_the_merchant_hands_it_over(
+    page: Any, site: tuple[Platform, str]
+) -> None:
+    platform, url = site
+    merchant = factories.add_partner(platform, role="merchant")
+    now = clock.now()
+    terms = factories.lottery_terms(
+        merchant.id,
+        now - timedelta(hours=1),
+        now + timedelta(hours=1),
+        name_zh="绿色出行抽奖",
+        prizes=(PrizeTerms(merchant.id, "骑行头盔", 1),),
+    )
+    with db.write(platform.engine) as conn:
+        lottery = lotteries.create(conn, platform, terms, "op", now - timedelta(hours=2))
+    citizen, phone = factories.new_citizen(platform, factories.PASSWORD)
+    factories.grant_points(platform, citizen, 300)
+
+    log_in(page, url, phone)
+    page.goto(f"{url}/app/activities")
+    page.get_by_role("link", name="抽奖").first.click()
+    card = page.locator(f"#lottery-{lottery}")
+    expect(card).to_contain_text("绿色出行抽奖")
+    card.get_by_label("购买次数（每次 100 积分）").fill("2")
+    card.get_by_role("button", name="购买抽奖机会").click()
+    expect(page.locator(".flash")).to_have_text("已购买抽奖机会。")
+    expect(page.locator(f"#lottery-{lottery}")).to_contain_text("我有 2 次抽奖机会")
+
+    later = now + timedelta(hours=1, seconds=1)
+    with db.write(platform.engine) as conn:
+        lotteries.close(conn, lottery, later)
+    with db.write(platform.engine) as conn:
+        lotteries.draw(conn, platform, lottery, later)
+    page.reload()
+    expect(page.locator(f"#lottery-{lottery} .badge")).to_have_text("已开奖")
+    record = page.locator(f"#lottery-{lottery}").get_by_role("link", name="查看开奖公示记录")
+    assert record.get_attribute("href") == f"/api/v1/lotteries/{lottery}"
+    prize = page.locator(f"#prize-{lottery}-1")
+    expect(prize).to_contain_text("骑行头盔")
+    expect(prize.locator(".badge")).to_have_text("待领取")
+    assert prize.locator(".voucher-qr svg").count() == 1
+    code = prize.locator(".voucher-code").inner_text().strip()
+
+    page.context.clear_cookies()
+    page.goto(f"{url}/portal/login")
+    page.get_by_label("合作方编号").fill(merchant.id)
+    page.get_by_label("门户访问密钥").fill(factories.portal_key(platform, merchant.id))
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{url}/portal/vouchers?code={code}")
+    expect(page.locator("#voucher")).to_contain_text("抽奖奖品")
+    page.get_by_role("button", name="确认核销").click()
+    expect(page.locator("#voucher-state")).to_have_text("已核销")
+
+    page.context.clear_cookies()
+    log_in(page, url, phone)
+    page.goto(f"{url}/app/lotteries")
+    expect(page.locator(f"#prize-{lottery}-1 .badge")).to_have_text("已领取")
