@@ -37,6 +37,7 @@ CONSOLE = [
     "/console/reports",
     "/console/engagement",
     "/console/donations",
+    "/console/lotteries",
     "/console/operators",
 ]
 

@@ -78,3 +78,46 @@ def test_a_citizen_wins_a_prize_and_the_merchant_hands_it_over(
     log_in(page, url, phone)
     page.goto(f"{url}/app/lotteries")
     expect(page.locator(f"#prize-{lottery}-1 .badge")).to_have_text("已领取")
+
+
+def test_an_operator_publishes_a_lottery_and_sees_a_past_one_drawn(
+    page: Any, site: tuple[Platform, str]
+) -> None:
+    platform, url = site
+    merchant = factories.add_partner(platform, role="merchant")
+    now = clock.now()
+    ended = factories.lottery_terms(
+        merchant.id, now - timedelta(hours=2), now - timedelta(minutes=1), name_zh="已截止的抽奖"
+    )
+    with db.write(platform.engine) as conn:
+        lottery = lotteries.create(conn, platform, ended, "op", now - timedelta(hours=3))
+    operator = factories.add_operator(platform, ("points",))
+    page.goto(f"{url}/console/login")
+    page.get_by_label("运营账号").fill(operator)
+    page.get_by_label("密码").fill(factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("navigation").get_by_role("link", name="抽奖").click()
+
+    local = now.astimezone(platform.settings.zone)
+    page.get_by_label("中文名称").fill("周末骑行抽奖")
+    page.get_by_label("英文名称").fill("Weekend ride lottery")
+    page.get_by_label("开始时间（本市时间）").fill(
+        (local + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_label("截止时间（本市时间）").fill(
+        (local + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_label("每次抽奖机会的积分（留空表示不出售）").fill("50")
+    page.get_by_label("奖品 1 名称").fill("骑行水壶")
+    page.get_by_label("奖品 1 商户编号").fill(merchant.id)
+    page.get_by_label("奖品 1 数量").fill("5")
+    page.get_by_role("button", name="发布抽奖").click()
+    expect(page.locator(".flash")).to_have_text("抽奖已发布，其承诺已写入公开日志。")
+    expect(page.locator(".flags li").filter(has_text="周末骑行抽奖")).to_contain_text(
+        "骑行水壶 × 5"
+    )
+
+    # The background duties close and draw a lottery whose window has passed, as the buttons
+    # would: the winners' vouchers are issued either way.
+    page.reload()
+    expect(page.locator(f"#lottery-{lottery} .badge")).to_have_text("已开奖", timeout=15_000)

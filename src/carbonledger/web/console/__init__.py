@@ -12,6 +12,7 @@ from carbonledger.web.console import (
     donations,
     engagement,
     home,
+    lotteries,
     methodology,
     operators,
     partners,
@@ -32,6 +33,7 @@ for area in (
     reports,
     engagement,
     donations,
+    lotteries,
     operators,
 ):
     router.include_router(area.router)

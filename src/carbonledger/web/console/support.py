@@ -44,6 +44,7 @@ AREAS = (
     ("reports", "/console/reports", "reports"),
     ("engagement", "/console/engagement", "points"),
     ("donations", "/console/donations", "points"),
+    ("lotteries", "/console/lotteries", "points"),
     ("operators", "/console/operators", "admin"),
 )
 """The console's areas: (name, address, the role that opens it)."""
