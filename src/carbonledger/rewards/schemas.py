@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.rewards.rules import KINDS
 
-RewardStatusOut = Literal["active", "suspended", "withdrawn"]
+RewardStatusOut = Literal["pending", "active", "suspended", "withdrawn"]
 _STRICT = ConfigDict(extra="forbid", strict=True)
 Responses = dict[int | str, dict[str, Any]]
 

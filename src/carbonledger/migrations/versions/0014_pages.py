@@ -1,5 +1,6 @@
 """records by partner account when no citizen is known; codes sent to phones; appeals;
-lottery prizes as vouchers
+lottery prizes as vouchers;
+merchants' new rewards wait for approval
 
 Revision ID: 0014
 Revises: 0009
@@ -18,7 +19,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _reward_statuses(statuses: str) -> None:
+    # On SQLite this rebuilds the table (migrate.upgrade lifts foreign keys for it).
+    with op.batch_alter_table("rewards", recreate="auto") as batch:
+        batch.drop_constraint(op.f("ck_rewards_status"), type_="check")
+        batch.create_check_constraint(op.f("ck_rewards_status"), f"status IN ({statuses})")
+
+
 def upgrade() -> None:
+    _reward_statuses("'pending', 'active', 'suspended', 'withdrawn'")
     op.create_table(
         "prize_vouchers",
         sa.Column("lottery_id", sa.String(length=26), nullable=False),
@@ -93,6 +102,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _reward_statuses("'active', 'suspended', 'withdrawn'")
     op.drop_index("ix_prize_vouchers_citizen", table_name="prize_vouchers")
     op.drop_table("prize_vouchers")
     op.drop_index("ix_appeals_status", table_name="appeals")
