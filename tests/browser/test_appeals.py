@@ -14,6 +14,7 @@ from carbonledger.ingest.reversal import reverse
 from carbonledger.platform import Platform
 from tests import factories
 from tests.browser.citizen import credited_citizen, log_in
+from tests.browser.logins import operator_log_in
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -48,10 +49,7 @@ def test_a_citizen_appeals_a_reversal_and_reads_the_answer(
 
     reviewer = factories.add_operator(platform, ("reviewer",))
     page.context.clear_cookies()
-    page.goto(f"{url}/console/login")
-    page.get_by_label("运营账号").fill(reviewer)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    operator_log_in(page, url, reviewer)
     page.goto(f"{url}/console/review")
     appeal = page.locator("#appeals li").filter(has_text=record)
     expect(appeal).to_contain_text("这是我真实的骑行")

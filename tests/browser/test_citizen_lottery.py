@@ -16,6 +16,7 @@ from carbonledger.lotteries.terms import PrizeTerms
 from carbonledger.platform import Platform
 from tests import factories
 from tests.browser.citizen import log_in
+from tests.browser.logins import operator_log_in, portal_log_in
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -65,10 +66,7 @@ def test_a_citizen_wins_a_prize_and_the_merchant_hands_it_over(
     code = prize.locator(".voucher-code").inner_text().strip()
 
     page.context.clear_cookies()
-    page.goto(f"{url}/portal/login")
-    page.get_by_label("合作方编号").fill(merchant.id)
-    page.get_by_label("门户访问密钥").fill(factories.portal_key(platform, merchant.id))
-    page.get_by_role("button", name="登录").click()
+    portal_log_in(page, url, platform, merchant.id)
     page.goto(f"{url}/portal/vouchers?code={code}")
     expect(page.locator("#voucher")).to_contain_text("抽奖奖品")
     page.get_by_role("button", name="确认核销").click()
@@ -92,10 +90,7 @@ def test_an_operator_publishes_a_lottery_and_sees_a_past_one_drawn(
     with db.write(platform.engine) as conn:
         lottery = lotteries.create(conn, platform, ended, "op", now - timedelta(hours=3))
     operator = factories.add_operator(platform, ("points",))
-    page.goto(f"{url}/console/login")
-    page.get_by_label("运营账号").fill(operator)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    operator_log_in(page, url, operator)
     page.get_by_role("navigation").get_by_role("link", name="抽奖").click()
 
     local = now.astimezone(platform.settings.zone)

@@ -17,6 +17,7 @@ from carbonledger.engagement import quiz
 from carbonledger.platform import Platform
 from tests import factories
 from tests.browser.citizen import log_in
+from tests.browser.logins import operator_log_in
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -33,10 +34,7 @@ def test_an_admin_runs_the_programme_from_the_console(
     platform, url = site
     admin = factories.add_operator(platform, ("admin",))
     partner = factories.add_partner(platform)
-    page.goto(f"{url}/console/login")
-    page.get_by_label("运营账号").fill(admin)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    operator_log_in(page, url, admin)
 
     page.get_by_role("navigation").get_by_role("link", name="答题与活动").click()
     page.get_by_label("题目（中文）").fill("公交出行比驾车减排吗？")
@@ -91,10 +89,7 @@ def test_an_operator_opens_a_project_that_citizens_can_fund(
 ) -> None:
     platform, url = site
     operator = factories.add_operator(platform, ("points",))
-    page.goto(f"{url}/console/login")
-    page.get_by_label("运营账号").fill(operator)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    operator_log_in(page, url, operator)
     page.get_by_role("navigation").get_by_role("link", name="公益项目").click()
     page.get_by_label("中文名称").fill("永定河增殖放流")
     page.get_by_label("英文名称").fill("Fish for the Yongding")

@@ -17,6 +17,7 @@ from carbonledger.platform import Platform
 from tests import factories
 from tests.browser.citizen import log_in
 from tests.browser.conftest import screenshot
+from tests.browser.logins import operator_log_in, portal_log_in
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -40,10 +41,7 @@ def test_a_merchant_confirms_a_citizens_voucher(page: Any, site: tuple[Platform,
     screenshot(page, "citizen-voucher-qr")
 
     page.context.clear_cookies()
-    page.goto(f"{url}/portal/login")
-    page.get_by_label("合作方编号").fill(merchant.id)
-    page.get_by_label("门户访问密钥").fill(factories.portal_key(platform, merchant.id))
-    page.get_by_role("button", name="登录").click()
+    portal_log_in(page, url, platform, merchant.id)
     page.get_by_role("link", name="核销").click()
     page.get_by_label("券码").fill(code.lower())  # as typed at a till
     page.get_by_role("button", name="查询").click()
@@ -67,10 +65,7 @@ def test_a_merchant_lists_a_reward_that_goes_live_once_approved(
 ) -> None:
     platform, url = site
     merchant = factories.add_partner(platform, role="merchant")
-    page.goto(f"{url}/portal/login")
-    page.get_by_label("合作方编号").fill(merchant.id)
-    page.get_by_label("门户访问密钥").fill(factories.portal_key(platform, merchant.id))
-    page.get_by_role("button", name="登录").click()
+    portal_log_in(page, url, platform, merchant.id)
     page.goto(f"{url}/portal/rewards")
     form = page.locator("#new-reward")
     form.get_by_label("中文名称").fill("单车月卡")
@@ -90,10 +85,7 @@ def test_a_merchant_lists_a_reward_that_goes_live_once_approved(
 
     operator = factories.add_operator(platform, ("points",))
     page.context.clear_cookies()
-    page.goto(f"{url}/console/login")
-    page.get_by_label("运营账号").fill(operator)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    operator_log_in(page, url, operator)
     page.goto(f"{url}/console/rewards")
     page.get_by_role("button", name="批准上架 单车月卡").click()
     expect(page.locator(".flash")).to_have_text("奖励已批准上架。")
