@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.auth import add_operator as add_operator_account
+from carbonledger.accounts.auth import new_operator
 from carbonledger.accounts.passwords import hash_password
 from carbonledger.accounts.sessions import CSRF_HEADER
 from carbonledger.ids import ulid
@@ -136,8 +137,9 @@ def citizen_client(url: str, platform: Platform) -> tuple[str, httpx.Client]:
 
 def add_operator(platform: Platform, roles: tuple[str, ...] = ("admin",)) -> str:
     operator_id = f"operator-{next(_counter)}"
+    new = new_operator(operator_id, "值班员", PASSWORD, list(roles))
     with db.write(platform.engine) as conn:
-        add_operator_account(conn, operator_id, "值班员", PASSWORD, list(roles), clock.now())
+        add_operator_account(conn, new, clock.now())
     return operator_id
 
 
@@ -273,8 +275,9 @@ def portal_key(platform: Platform, partner_id: str) -> str:
     """A fresh portal access key for the partner's staff, as the operator's CLI issues it."""
     from carbonledger.accounts import portal
 
+    new = portal.new_portal_key()
     with db.write(platform.engine) as conn:
-        return portal.issue_portal_key(conn, partner_id, clock.now())
+        return portal.issue_portal_key(conn, partner_id, new, clock.now())
 
 
 def portal_client(url: str, platform: Platform, partner_id: str) -> httpx.Client:

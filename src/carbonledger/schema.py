@@ -1,6 +1,7 @@
 """Every table of the platform, imported so that `metadata` knows them all (for Alembic)."""
 
 from carbonledger.accounts import tables as accounts_tables
+from carbonledger.appeals import tables as appeals_tables
 from carbonledger.db import metadata
 from carbonledger.donations import tables as donations_tables
 from carbonledger.engagement import tables as engagement_tables
@@ -16,6 +17,7 @@ from carbonledger.translog import tables as translog_tables
 
 __all__ = [
     "accounts_tables",
+    "appeals_tables",
     "donations_tables",
     "engagement_tables",
     "ingest_tables",

@@ -27,6 +27,10 @@ PAGES = [
     "/app/donations",
     "/app/account",
     "/app/account/delete",
+    "/app/account/phone",
+    "/app/appeals",
+    "/app/notifications",
+    "/app/lotteries",
 ]
 """Every page of the citizen app that needs a login."""
 

@@ -35,6 +35,10 @@ CONSOLE = [
     "/console/review",
     "/console/rewards",
     "/console/reports",
+    "/console/engagement",
+    "/console/donations",
+    "/console/lotteries",
+    "/console/operators",
 ]
 
 

@@ -53,8 +53,13 @@ def _refused(response: httpx.Response, status: int, code: str) -> None:
     assert response.json()["error"]["code"] == code
 
 
-def _listed(merchant: PartnerClient, **changes: Any) -> dict[str, Any]:
-    return _ok(merchant.request("POST", "/api/v1/merchant/rewards", {**REWARD, **changes}), 201)
+def _listed(served: Served, merchant: PartnerClient, **changes: Any) -> dict[str, Any]:
+    """A reward the merchant listed and the operator approved."""
+    pending = _ok(merchant.request("POST", "/api/v1/merchant/rewards", {**REWARD, **changes}), 201)
+    assert pending["status"] == "pending"
+    platform, url = served
+    with factories.operator_client(url, platform, roles=("points",)) as operator:
+        return _ok(operator.post(f"/api/v1/admin/rewards/{pending['id']}/restore"))
 
 
 def _redeem(client: httpx.Client, reward: str, key: str = "key-1") -> httpx.Response:
@@ -64,7 +69,7 @@ def _redeem(client: httpx.Client, reward: str, key: str = "key-1") -> httpx.Resp
 def test_a_merchant_lists_changes_and_withdraws_a_reward(
     served: Served, merchant: PartnerClient
 ) -> None:
-    reward = _listed(merchant)
+    reward = _listed(served, merchant)
     assert (reward["status"], reward["kind_zh"], reward["kind_en"]) == (
         "active",
         "地铁充值",
@@ -105,7 +110,7 @@ def test_bad_reward_terms_are_refused_with_every_problem(merchant: PartnerClient
 
 def test_a_merchant_touches_only_its_own_rewards(served: Served, merchant: PartnerClient) -> None:
     platform, url = served
-    reward = _listed(merchant)
+    reward = _listed(served, merchant)
     other = factories.add_partner(platform, role="both")
     with PartnerClient(url, other.id, other.key) as client:
         path = f"/api/v1/merchant/rewards/{reward['id']}"
@@ -135,7 +140,7 @@ def test_a_citizen_redeems_retries_lists_and_cancels(
     served: Served, merchant: PartnerClient, citizen: tuple[str, httpx.Client]
 ) -> None:
     _, client = citizen
-    reward = _listed(merchant)
+    reward = _listed(served, merchant)
     first = _ok(_redeem(client, reward["id"]), 201)
     assert (first["state"], first["points"], first["replayed"]) == ("reserved", 500, False)
     again = _ok(_redeem(client, reward["id"]))
@@ -160,11 +165,11 @@ def test_redeeming_refusals(
 ) -> None:
     platform, url = served
     _, client = citizen
-    dear = _listed(merchant, price=5000)
+    dear = _listed(served, merchant, price=5000)
     _refused(_redeem(client, dear["id"]), 409, "insufficient_points")
     _refused(_redeem(client, "01NOSUCHREWARD"), 404, "unknown_reward")
     _refused(_redeem(client, dear["id"], "spaces are not allowed"), 400, "invalid_redemption")
-    last = _listed(merchant, stock=1)
+    last = _listed(served, merchant, stock=1)
     _ok(_redeem(client, last["id"], "key-last"), 201)
     other_id, other = factories.citizen_client(url, platform)
     factories.grant_points(platform, other_id, 500)
@@ -178,7 +183,7 @@ def test_citizen_routes_need_a_login_and_the_csrf_token(
 ) -> None:
     platform, url = served
     _, client = citizen
-    reward = _listed(merchant)
+    reward = _listed(served, merchant)
     mine = _ok(_redeem(client, reward["id"]), 201)
     body = {"reward": reward["id"], "idempotency_key": "k"}
     _refused(httpx.post(f"{url}/api/v1/me/redemptions", json=body), 401, "not_logged_in")
@@ -200,7 +205,7 @@ def test_a_merchant_confirms_its_own_vouchers_once_and_settles(
 ) -> None:
     platform, url = served
     _, client = citizen
-    reward = _listed(merchant)
+    reward = _listed(served, merchant)
     voucher = _ok(_redeem(client, reward["id"]), 201)["voucher"]
     other = factories.add_partner(platform, role="merchant")
     with PartnerClient(url, other.id, other.key) as stranger:
@@ -250,7 +255,7 @@ def test_the_operator_suspends_and_restores_rewards(
 ) -> None:
     platform, url = served
     _, client = citizen
-    reward = _listed(merchant)
+    reward = _listed(served, merchant)
     with factories.operator_client(url, platform, roles=("points",)) as operator:
         listed = _ok(
             operator.get("/api/v1/admin/rewards", params={"merchant": merchant.partner_id})
@@ -295,3 +300,20 @@ def test_openapi_describes_the_reward_routes(served: Served) -> None:
     assert {"kind", "price", "stock", "valid_until"} <= set(body["properties"])
     assert {"400", "401", "403"} <= set(create["responses"])
     assert {"404", "409", "410"} <= set(paths["/api/v1/me/redemptions"]["post"]["responses"])
+
+
+def test_a_merchants_new_reward_goes_live_only_once_an_operator_approves_it(
+    served: Served, merchant: PartnerClient
+) -> None:
+    platform, url = served
+    pending = _ok(merchant.request("POST", "/api/v1/merchant/rewards", REWARD), 201)
+    assert pending["status"] == "pending"
+    public = _ok(httpx.get(f"{url}/api/v1/rewards"))["rewards"]
+    assert pending["id"] not in [r["id"] for r in public]
+    with factories.operator_client(url, platform, roles=("points",)) as operator:
+        page = operator.get("/console/rewards")
+        assert "待审核" in page.text and "批准上架" in page.text
+        approved = _ok(operator.post(f"/api/v1/admin/rewards/{pending['id']}/restore"))
+    assert approved["status"] == "active"
+    public = _ok(httpx.get(f"{url}/api/v1/rewards"))["rewards"]
+    assert pending["id"] in [r["id"] for r in public]

@@ -122,7 +122,7 @@ def test_operators_have_roles_and_a_disabled_one_has_none(platform: Platform) ->
 
 
 def test_a_bad_operator_is_refused_with_every_problem(platform: Platform) -> None:
-    with db.write(platform.engine) as conn, pytest.raises(InvalidInput) as refused:
-        auth.add_operator(conn, "X", " ", "short", ["boss"], clock.now())
+    with pytest.raises(InvalidInput) as refused:
+        auth.new_operator("X", " ", "short", ["boss"])
     message = refused.value.message
     assert all(part in message for part in ("id:", "name:", "password:", "roles:"))

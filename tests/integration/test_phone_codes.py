@@ -64,5 +64,6 @@ def test_a_code_takes_five_wrong_tries_and_a_reset_ends_sessions(platform: Platf
         ).scalar_one()
         assert service.verified_at(conn, citizen) == later
     assert left == 0
-    with db.write(platform.engine) as conn:
-        assert auth.login_citizen(conn, platform.keys, phone, "another-pass-1", later, 12)
+    assert auth.log_in(
+        platform.engine, platform.keys, "citizen", phone, "another-pass-1", "127.0.0.1", later, 12
+    )

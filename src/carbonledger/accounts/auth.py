@@ -227,9 +227,9 @@ def logout(conn: Connection, keys: Keys, token: str) -> None:
     repo.delete_session(conn, sessions.token_hash(keys.session_key, token))
 
 
-def add_operator(
-    conn: Connection, operator_id: str, name: str, password: str, roles: list[str], now: datetime
-) -> None:
+def new_operator(operator_id: str, name: str, password: str, roles: list[str]) -> dict[str, str]:
+    """An operator account's row, checked and its password hashed: slow work, done before the
+    write transaction that adds it (`add_operator`)."""
     problems = []
     if not 2 <= len(operator_id) <= 64 or not set(operator_id) <= _OPERATOR_ID_CHARS:
         problems.append("id: 2-64 characters of a-z, 0-9, '_', '-' and '.'")
@@ -241,16 +241,19 @@ def add_operator(
         problems.append(f"roles: {problem}")
     if problems:
         raise InvalidInput("; ".join(problems), code="invalid_operator")
-    row = {
+    return {
         "id": operator_id,
         "name": name.strip(),
         "password_hash": passwords.hash_password(password),
         "roles": ",".join(sorted(set(roles))),
         "status": "active",
-        "created_at": now,
     }
-    if not repo.insert_operator(conn, row):
-        raise Conflict(f"an operator {operator_id!r} exists already", code="operator_exists")
+
+
+def add_operator(conn: Connection, new: dict[str, str], now: datetime) -> None:
+    """Add the operator `new_operator` made."""
+    if not repo.insert_operator(conn, {**new, "created_at": now}):
+        raise Conflict(f"an operator {new['id']!r} exists already", code="operator_exists")
 
 
 def operator_roles(conn: Connection, operator_id: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, transactions
 from carbonledger.accounts import auth, sessions
@@ -78,12 +79,10 @@ async def list_operators(_operator: Admin, request: Request) -> list[OperatorOut
 )
 async def add_operator(body: OperatorIn, _operator: Admin, request: Request) -> OperatorOut:
     now = clock.now()
-    await transactions.write(
-        request,
-        lambda conn: auth.add_operator(
-            conn, body.operator, body.name, body.password, body.roles, now
-        ),
+    new = await run_in_threadpool(
+        auth.new_operator, body.operator, body.name, body.password, body.roles
     )
+    await transactions.write(request, lambda conn: auth.add_operator(conn, new, now))
     return OperatorOut(
         operator=body.operator,
         name=body.name.strip(),

@@ -39,12 +39,19 @@ def suspended() -> Forbidden:
     return Forbidden("this partner is suspended; contact the operator", code="partner_suspended")
 
 
-def issue_portal_key(conn: Connection, partner_id: str, now: datetime) -> str:
-    """A new access key for the partner's staff, returned this once; the previous key stops
-    working and every portal session of the partner ends."""
-    _partner(conn, partner_id)
+def new_portal_key() -> tuple[str, str]:
+    """(a new access key, its hash): hashing is slow, so it is done before the write
+    transaction that issues the key (`issue_portal_key`)."""
     key = secrets.token_urlsafe(_ACCESS_KEY_BYTES)
-    repo.set_portal_key(conn, partner_id, passwords.hash_password(key), now)
+    return key, passwords.hash_password(key)
+
+
+def issue_portal_key(conn: Connection, partner_id: str, new: tuple[str, str], now: datetime) -> str:
+    """Give the partner's staff the access key `new_portal_key` made, returned this once; the
+    previous key stops working and every portal session of the partner ends."""
+    _partner(conn, partner_id)
+    key, key_hash = new
+    repo.set_portal_key(conn, partner_id, key_hash, now)
     repo.delete_sessions_of(conn, "partner", partner_id)
     return key
 

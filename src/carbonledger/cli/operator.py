@@ -8,8 +8,9 @@ import typer
 
 from carbonledger import clock
 from carbonledger.accounts import service as accounts
-from carbonledger.cli.common import err, operator_transaction
+from carbonledger.cli.common import err, fail, operator_transaction
 from carbonledger.config import Settings
+from carbonledger.errors import CarbonLedgerError
 from carbonledger.phone.sender import OUTBOX
 from carbonledger.platform import Platform
 
@@ -184,8 +185,9 @@ def partner_portal_key(partner_id: Annotated[str, typer.Argument(metavar="ID")])
     printed this once and stored only hashed. The previous key and its sessions end."""
     from carbonledger.accounts import portal
 
+    new = portal.new_portal_key()
     with operator_transaction() as (_, conn):
-        key = portal.issue_portal_key(conn, partner_id, clock.now())
+        key = portal.issue_portal_key(conn, partner_id, new, clock.now())
     print(key)
 
 
@@ -255,8 +257,12 @@ def operator_add(
     """Create an operator account with its roles."""
     from carbonledger.accounts import auth
 
+    try:
+        new = auth.new_operator(operator_id, name, password, role)
+    except CarbonLedgerError as error:
+        fail(error)
     with operator_transaction() as (_, conn):
-        auth.add_operator(conn, operator_id, name, password, role, clock.now())
+        auth.add_operator(conn, new, clock.now())
     print(f"operator {operator_id} added ({', '.join(sorted(set(role)))})")
 
 

@@ -119,7 +119,7 @@ def flow_rows(conn: Connection, before: datetime | None = None) -> list[Row[Any]
     return list(conn.execute(query))
 
 
-def _citizens_records(citizen_id: str) -> tuple[Any, Any]:
+def citizens_records(citizen_id: str) -> tuple[Any, Any]:
     """The citizen's records as two FROM clauses and their conditions: those credited or
     decided for the citizen, and those of a partner account the citizen linked that were
     rejected before any citizen was known (too malformed to read, say). Two branches, each
@@ -141,14 +141,14 @@ def _citizens_records(citizen_id: str) -> tuple[Any, Any]:
 def citizen_entries(
     conn: Connection, citizen_id: str, limit: int, before: str | None = None
 ) -> list[Row[Any]]:
-    """The citizen's records (`_citizens_records`) by when the behaviour happened (when it
+    """The citizen's records (`citizens_records`) by when the behaviour happened (when it
     arrived, for a record too malformed to say), newest first, `limit` of them, after record
     `before` in that order; a reversed credit with its reversal's leaf and the points taken
     back."""
     happened = func.coalesce(records.c.occurred_at, records.c.received_at)
     cursor = None
     if before is not None:
-        for source, mine in _citizens_records(citizen_id):
+        for source, mine in citizens_records(citizen_id):
             found = conn.execute(
                 select(happened).select_from(source).where(mine, records.c.id == before)
             ).first()
@@ -156,7 +156,7 @@ def citizen_entries(
         if cursor is None:
             return []
     branches = []
-    for source, mine in _citizens_records(citizen_id):
+    for source, mine in citizens_records(citizen_id):
         branch = (
             select(
                 records.c.id,
@@ -195,9 +195,9 @@ def citizen_entries(
 
 def citizen_totals(conn: Connection, citizen_id: str) -> list[Row[Any]]:
     """(day, scenario, status, records, grams in mg, points) of the citizen's records
-    (`_citizens_records`)."""
+    (`citizens_records`)."""
     rows: list[Row[Any]] = []
-    for source, mine in _citizens_records(citizen_id):
+    for source, mine in citizens_records(citizen_id):
         query = (
             select(
                 records.c.day,

@@ -20,6 +20,7 @@ from carbonledger.accounts import repository as accounts_repo
 from carbonledger.accounts.protection import decrypt, encrypt
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
+from carbonledger.lotteries import prizes
 from carbonledger.lotteries import repository as repo
 from carbonledger.lotteries.terms import (
     Credit,
@@ -194,7 +195,8 @@ def core_prizes(conn: Connection, lottery_id: str) -> list[rule.Prize]:
 
 def draw(conn: Connection, platform: Platform, lottery_id: str, now: datetime) -> int:
     """Draw a closed lottery: reveal its seed in the log, store the winners by the published
-    rule, retire the points paid for entries. Return the reveal leaf's index."""
+    rule, issue each winner a voucher for the prize, retire the points paid for entries.
+    Return the reveal leaf's index."""
     head = sequencer.lock(conn)
     row = locked(conn, lottery_id)
     if row.status == "open":
@@ -234,6 +236,7 @@ def draw(conn: Connection, platform: Platform, lottery_id: str, now: datetime) -
     repo.set_lottery(
         conn, lottery_id, status="drawn", seed=seed, reveal_leaf=head.size, drawn_at=now
     )
+    prizes.issue(conn, lottery_id, now)
     _retire(conn, lottery_id, now)
     return head.size
 

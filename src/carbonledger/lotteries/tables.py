@@ -91,3 +91,21 @@ lottery_winners = Table(
     Column("entry_id", String(40), nullable=False),
     Column("account", String(32), nullable=False),
 )
+
+prize_vouchers = Table(
+    "prize_vouchers",
+    metadata,
+    # A winner's prize, issued at the draw as a voucher the prize's merchant confirms.
+    Column("lottery_id", String(26), ForeignKey("lotteries.id"), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("citizen_id", String(26), nullable=False),
+    Column("merchant_id", String(64), nullable=False),
+    Column("prize_id", String(80), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("voucher_code", String(16), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    CheckConstraint("state IN ('issued', 'confirmed')", name="state"),
+    Index("ix_prize_vouchers_citizen", "citizen_id"),
+)

@@ -33,9 +33,15 @@ def terms_of(row: Any) -> Terms:
     return Terms(**{field.name: getattr(row, field.name) for field in dataclasses.fields(Terms)})
 
 
-def create(conn: Connection, merchant_id: str, terms: Terms, now: datetime) -> Row[Any]:
-    """List a new reward, active at once; opens the merchant's point account and `reserved`,
-    which its redemptions post to."""
+def create(
+    conn: Connection,
+    merchant_id: str,
+    terms: Terms,
+    now: datetime,
+    status: RewardStatus = RewardStatus.ACTIVE,
+) -> Row[Any]:
+    """List a new reward (a merchant's waits for the operator's approval: `pending`); opens the
+    merchant's point account and `reserved`, which its redemptions post to."""
     check_terms(terms)
     ledger.open_accounts(
         conn, [(merchant_account(merchant_id), "merchant"), (RESERVED, "reserved")], now
@@ -47,7 +53,7 @@ def create(conn: Connection, merchant_id: str, terms: Terms, now: datetime) -> R
             "id": reward_id,
             "partner_id": merchant_id,
             **dataclasses.asdict(terms),
-            "status": RewardStatus.ACTIVE,
+            "status": status,
             "created_at": now,
             "updated_at": now,
         },

@@ -173,7 +173,7 @@ async def suspend(reward_id: str, _operator: PointsOperator, request: Request) -
     response_model=RewardOut,
     responses=_STATUS_ERRORS,
     tags=["operator"],
-    summary="Restore a suspended reward to the catalogue",
+    summary="Approve a merchant's new reward, or restore a suspended one, to the catalogue",
 )
 async def restore(reward_id: str, _operator: PointsOperator, request: Request) -> RewardOut:
     return await _set_status(request, reward_id, RewardStatus.ACTIVE)

@@ -75,7 +75,7 @@ async def _merchant(request: Request) -> tuple[Caller, bytes, datetime]:
     response_model=RewardOut,
     responses={**_MERCHANT_ERRORS, **_BAD_TERMS},
     openapi_extra=_body(RewardIn),
-    summary="List a new reward",
+    summary="List a new reward: it goes live once an operator approves it",
 )
 async def create_reward(request: Request) -> RewardOut:
     caller, body, now = await _merchant(request)
@@ -83,7 +83,7 @@ async def create_reward(request: Request) -> RewardOut:
     terms = Terms(**{**data, "valid_from": data["valid_from"] or now})
     row = await write(
         request,
-        lambda conn: catalogue.create(conn, caller.partner_id, terms, now),
+        lambda conn: catalogue.create(conn, caller.partner_id, terms, now, RewardStatus.PENDING),
     )
     return reward_out(row)
 

@@ -45,6 +45,8 @@ KINDS: dict[str, tuple[str, str]] = {
 
 
 class RewardStatus(StrEnum):
+    PENDING = "pending"
+    """Listed by its merchant and waiting for the operator's approval: not yet redeemable."""
     ACTIVE = "active"
     """Listed and redeemable while within its validity and in stock."""
     SUSPENDED = "suspended"
@@ -134,7 +136,8 @@ def check_changeable(status: RewardStatus) -> None:
 
 def next_status(current: RewardStatus, wanted: RewardStatus) -> bool:
     """Whether moving a reward from `current` to `wanted` changes it. Active and suspended move
-    freely between each other and to withdrawn; withdrawn is final."""
+    freely between each other and to withdrawn, a pending reward goes live when the operator
+    approves it (active); withdrawn is final."""
     if current == wanted:
         return False
     check_changeable(current)

@@ -14,7 +14,7 @@ from carbonledger.bounds import Amount, Instant
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.rewards.rules import KINDS
 
-RewardStatusOut = Literal["active", "suspended", "withdrawn"]
+RewardStatusOut = Literal["pending", "active", "suspended", "withdrawn"]
 _STRICT = ConfigDict(extra="forbid", strict=True)
 Responses = dict[int | str, dict[str, Any]]
 

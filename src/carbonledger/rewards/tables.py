@@ -39,7 +39,7 @@ rewards = Table(
     CheckConstraint("stock >= 0", name="stock"),
     CheckConstraint("per_citizen_limit IS NULL OR per_citizen_limit > 0", name="limit"),
     CheckConstraint("valid_from < valid_until", name="validity"),
-    CheckConstraint("status IN ('active', 'suspended', 'withdrawn')", name="status"),
+    CheckConstraint("status IN ('pending', 'active', 'suspended', 'withdrawn')", name="status"),
 )
 
 redemptions = Table(

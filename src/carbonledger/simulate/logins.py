@@ -49,9 +49,8 @@ def _password() -> str:
 def add_operator(conn: Connection) -> str:
     """The demo's operator with role admin; return its password."""
     password = _password()
-    auth.add_operator(
-        conn, DEMO_OPERATOR, "演示管理员 Demo admin", password, ["admin"], clock.now()
-    )
+    new = auth.new_operator(DEMO_OPERATOR, "演示管理员 Demo admin", password, ["admin"])
+    auth.add_operator(conn, new, clock.now())
     return password
 
 
@@ -81,8 +80,8 @@ def portal_keys(conn: Connection) -> tuple[str, str]:
     """Fresh portal access keys for the data partner and the mall."""
     now = clock.now()
     return (
-        portal.issue_portal_key(conn, PORTAL_DATA_PARTNER, now),
-        portal.issue_portal_key(conn, PORTAL_MERCHANT, now),
+        portal.issue_portal_key(conn, PORTAL_DATA_PARTNER, portal.new_portal_key(), now),
+        portal.issue_portal_key(conn, PORTAL_MERCHANT, portal.new_portal_key(), now),
     )
 
 

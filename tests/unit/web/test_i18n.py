@@ -3,6 +3,9 @@ key rather than a crash."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from carbonledger.web.base import i18n
 from carbonledger.web.base.rendering import grams
 
@@ -40,3 +43,29 @@ def test_reductions_read_in_grams_kilograms_or_tonnes() -> None:
     assert grams(214_200) == "214.2 g"
     assert grams(2_500_000) == "2.50 kg"
     assert grams(3_456_789_000) == "3.457 t"
+
+
+# Codes only a signed API call, a command or the log's own routes can meet: no page shows them.
+_NOT_ON_PAGES = {
+    "backup_failed", "bad_city", "bad_key", "bad_keys", "bad_kind", "bad_run",
+    "hold_not_over", "invalid_batch", "invalid_batch_size", "invalid_funding",
+    "invalid_proof_request", "no_checkpoint", "replayed_nonce", "size_beyond_checkpoint",
+    "unknown_budget", "unknown_kind", "unknown_tile",
+}  # fmt: skip
+
+
+def test_every_error_a_page_can_meet_has_chinese_words() -> None:
+    sources = Path(i18n.__file__).resolve().parents[2]
+    codes = {
+        code
+        for path in sources.rglob("*.py")
+        for code in re.findall(r'code="([a-z_]+)"', path.read_text("utf-8"))
+    }
+    zh = i18n.messages()["zh"]
+    audiences = ("citizen", "console", "portal")
+    missing = {
+        code
+        for code in codes - _NOT_ON_PAGES
+        if f"error.{code}" not in zh and not any(f"{a}.error.{code}" in zh for a in audiences)
+    }
+    assert missing == set()

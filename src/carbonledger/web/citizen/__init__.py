@@ -9,10 +9,13 @@ from fastapi import APIRouter
 from carbonledger.web.citizen import (
     account,
     activities,
+    appeals,
     auth,
     donations,
     home,
     links,
+    lotteries,
+    notifications,
     phone,
     rewards,
 )
@@ -27,5 +30,8 @@ for group in (
     donations,
     account,
     phone,
+    appeals,
+    notifications,
+    lotteries,
 ):
     router.include_router(group.router)

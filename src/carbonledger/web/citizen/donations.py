@@ -10,10 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 
-from carbonledger import bounds, clock
+from carbonledger import bounds, clock, transactions
+from carbonledger.accounts.dependencies import platform_of
+from carbonledger.donations import certificate
 from carbonledger.donations import service as donations
-from carbonledger.errors import InvalidInput
+from carbonledger.errors import CarbonLedgerError, InvalidInput
 from carbonledger.platform import Platform
 from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
@@ -65,4 +68,28 @@ async def donate(request: Request) -> Response:
         done
         if isinstance(done, HTMLResponse)
         else after("/app/donations", "donated", anchor="funded")
+    )
+
+
+@router.get("/app/donations/{project_id}/certificate.pdf")
+async def certificate_pdf(request: Request, project_id: str) -> Response:
+    session = await page_session(request, "citizen")
+    platform = platform_of(request)
+    try:
+        found = await transactions.read(
+            request,
+            lambda conn: certificate.of(
+                conn, platform.keys, session.subject, project_id, platform.settings.zone
+            ),
+        )
+    except CarbonLedgerError as error:
+        return await DONATIONS.refused(request, session, error)
+    pdf = await run_in_threadpool(certificate.write_pdf, found, platform.settings.report_font)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificate-{found.number}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )

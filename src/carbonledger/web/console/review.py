@@ -1,6 +1,7 @@
 """Console: the review queue (复核队列, role `reviewer`) — credits the pipeline flagged (the daily
 cap reached, a behaviour near a plausibility bound) and those operators flagged by hand; the
-reviewer reverses a credit with a reason (a reversal leaf, its points clawed back) or keeps it."""
+reviewer reverses a credit with a reason (a reversal leaf, its points clawed back) or keeps it;
+and the citizens' appeals (申诉) against records not credited or reversed, each answered."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger import bounds, clock, transactions
 from carbonledger.accounts.dependencies import platform_of
+from carbonledger.appeals import service as appeals
 from carbonledger.review import service
 from carbonledger.web.console.support import Area, Operator, show
 
@@ -39,10 +41,11 @@ async def page(
 ) -> Response:
     shown, number = _query(request)
 
-    def read(conn: Connection) -> dict[str, Any]:
-        return service.queue(conn, shown, service.QUEUE_PAGE + 1, (number - 1) * service.QUEUE_PAGE)
+    def read(conn: Connection) -> tuple[dict[str, Any], tuple[list[Any], int]]:
+        offset = (number - 1) * service.QUEUE_PAGE
+        return service.queue(conn, shown, service.QUEUE_PAGE + 1, offset), appeals.waiting(conn)
 
-    queue = await transactions.read(request, read)
+    queue, (open_appeals, appeal_count) = await transactions.read(request, read)
     more = len(queue["flags"]) > service.QUEUE_PAGE
     return show(
         request,
@@ -57,6 +60,8 @@ async def page(
         page_number=number,
         more=more,
         form=form or {},
+        appeals=open_appeals,
+        appeal_count=appeal_count,
     )
 
 
@@ -77,6 +82,18 @@ async def flag(request: Request) -> Response:
         record_id,
         lambda conn, me, form: service.flag_record(
             conn, record_id, form.get("note", ""), me.id, clock.now()
+        ),
+    )
+
+
+@router.post(PATH + "/appeals/{appeal_id}")
+async def answer_appeal(request: Request, appeal_id: str) -> Response:
+    return await AREA.change(
+        request,
+        "appeal_answered",
+        "",
+        lambda conn, me, form: appeals.answer(
+            conn, appeal_id, form.get("decision", ""), form.get("answer", ""), me.id, clock.now()
         ),
     )
 

@@ -1,5 +1,6 @@
 """Console: rewards oversight (奖励监管, role `points`) — every merchant's rewards in any status
-with their redemptions (held, confirmed, voided); the operator suspends a reward (hidden, not
+with their redemptions (held, confirmed, voided); the operator approves a merchant's new reward
+(it goes live), suspends a reward (hidden, not
 redeemable; vouchers issued stay usable) or restores it. The same services as the
 `/api/v1/admin/rewards` routes."""
 
@@ -20,7 +21,11 @@ from carbonledger.web.console.support import Area, Operator, show
 
 router = APIRouter(include_in_schema=False)
 PATH = "/console/rewards"
-ACTIONS = {"suspend": RewardStatus.SUSPENDED, "restore": RewardStatus.ACTIVE}
+ACTIONS = {
+    "suspend": RewardStatus.SUSPENDED,
+    "restore": RewardStatus.ACTIVE,
+    "approve": RewardStatus.ACTIVE,
+}
 
 
 async def page(

@@ -42,6 +42,10 @@ AREAS = (
     ("review", "/console/review", "reviewer"),
     ("rewards", "/console/rewards", "points"),
     ("reports", "/console/reports", "reports"),
+    ("engagement", "/console/engagement", "points"),
+    ("donations", "/console/donations", "points"),
+    ("lotteries", "/console/lotteries", "points"),
+    ("operators", "/console/operators", "admin"),
     ("market", "/console/market", "market"),
 )
 """The console's areas: (name, address, the role that opens it)."""
@@ -158,12 +162,23 @@ class Area:
             return refused(request, me, self.role)
         return await self.page(request, me)
 
-    async def change(self, request: Request, notice: str, name: str, work: Change) -> Response:
+    async def change(
+        self,
+        request: Request,
+        notice: str,
+        name: str,
+        work: Change,
+        *,
+        prepare: Callable[[dict[str, str]], Any] | None = None,
+    ) -> Response:
         """A form that changes one thing in one write transaction, then back to the page (a
-        reload does not post again) with `notice` about `name`."""
+        reload does not post again) with `notice` about `name`. `prepare` turns the checked
+        form into what `work` gets, before the transaction (slow work such as hashing a
+        password never runs inside one)."""
 
         async def act(me: Operator, form: dict[str, str]) -> Response:
-            await transactions.write(request, lambda conn: work(conn, me, form))
+            given = form if prepare is None else await run_in_threadpool(prepare, form)
+            await transactions.write(request, lambda conn: work(conn, me, given))
             return rendering.after(self.path, notice, name=name)
 
         return await form_action(request, self.role, act, self.page)

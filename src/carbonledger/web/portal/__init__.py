@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from carbonledger.web.portal import auth, keys, ledger, merchant, vouchers
+from carbonledger.web.portal import auth, keys, ledger, listing, merchant, vouchers
 from carbonledger.web.portal.auth import PortalRefused, portal_refused_handler
 
 __all__ = ["PortalRefused", "portal_refused_handler", "router"]
 
 router = APIRouter(include_in_schema=False)
-for group in (auth, ledger, keys, merchant, vouchers):
+for group in (auth, ledger, keys, merchant, listing, vouchers):
     router.include_router(group.router)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from carbonledger import clock, transactions
 from carbonledger.accounts import auth, portal
@@ -96,9 +97,11 @@ async def rotate_portal_key(request: Request) -> HTMLResponse:
     except CarbonLedgerError as error:
         return _refused(request, error, session, partner)
 
+    new = await run_in_threadpool(portal.new_portal_key)
+
     def work(conn: Any) -> tuple[str, str, Session]:
         now = clock.now()
-        key = portal.issue_portal_key(conn, partner["partner"], now)
+        key = portal.issue_portal_key(conn, partner["partner"], new, now)
         # Every portal session of the partner has ended; the one who rotated stays logged in.
         token, renewed = auth.open_session(
             conn, platform.keys, "partner", partner["partner"], now, platform.settings.session_hours

@@ -14,6 +14,7 @@ from carbonledger import transactions
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.rewards import catalogue, service
+from carbonledger.rewards.rules import KINDS
 from carbonledger.rewards.schemas import listings
 from carbonledger.web.portal.auth import portal_partner, refusal, show
 from carbonledger.web.portal.ledger import period, period_fields
@@ -23,11 +24,21 @@ _TEMPLATE = "portal/rewards.html"
 
 
 @router.get("/portal/rewards")
-async def rewards_page(
+async def rewards(
     request: Request,
     first: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     last: Annotated[str | None, Query(alias="to", max_length=10)] = None,
 ) -> HTMLResponse:
+    return await rewards_page(request, first, last)
+
+
+async def rewards_page(
+    request: Request,
+    first: str | None,
+    last: str | None,
+    refused: CarbonLedgerError | None = None,
+) -> HTMLResponse:
+    """The merchant's rewards and settlement; `refused` shows the page refusing a form."""
     session, partner = await portal_partner(request, "merchant")
     merchant = partner["partner"]
     fields = period_fields(request, first, last)
@@ -42,7 +53,10 @@ async def rewards_page(
         "rewards": rewards.model_dump()["rewards"],
         **fields,
         "statement": None,
+        "kinds": KINDS,
     }
+    if refused is not None:
+        return refusal(request, refused, _TEMPLATE, **context)
     try:
         start, end = period(fields)
         statement = await transactions.read(

@@ -1,7 +1,8 @@
-"""Partner portal for merchants: confirming a voucher at the till (核销) by typing its code or
-scanning the QR code on the citizen's phone (static/scan.js uses the browser's BarcodeDetector
-where it has one). The code is looked up first, so staff see what they confirm; confirming
-calls the same service as `POST /api/v1/merchant/vouchers/{code}/confirm`."""
+"""Partner portal for merchants: confirming a voucher at the till (核销), for a redeemed reward
+or a lottery prize, by typing its code or scanning the QR code on the citizen's phone
+(static/scan.js uses the browser's BarcodeDetector where it has one). The code is looked up
+first, so staff see what they confirm; a reward's voucher is confirmed by the same service as
+`POST /api/v1/merchant/vouchers/{code}/confirm`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import platform_of
-from carbonledger.errors import CarbonLedgerError
+from carbonledger.errors import CarbonLedgerError, NotFound
+from carbonledger.lotteries import prizes
 from carbonledger.rewards import service
 from carbonledger.web.base.forms import submit
 from carbonledger.web.portal.auth import portal_partner, refusal, said, show
@@ -31,7 +33,41 @@ def _view(row: Any) -> dict[str, Any]:
         "state": row.state,
         "expires_at": row.expires_at,
         "confirmed_at": row.confirmed_at,
+        "prize": False,
     }
+
+
+def _prize_view(row: Any) -> dict[str, Any]:
+    return {
+        "code": row.voucher_code,
+        "name_zh": row.name,
+        "name_en": row.name,
+        "points": None,
+        "state": "reserved" if row.state == "issued" else row.state,
+        "expires_at": None,
+        "confirmed_at": row.confirmed_at,
+        "prize": True,
+    }
+
+
+def _look_up(conn: Any, merchant: str, code: str) -> dict[str, Any]:
+    """A reward's voucher of this merchant's, else a lottery prize's."""
+    try:
+        return _view(service.voucher(conn, merchant, code))
+    except NotFound:
+        found = prizes.find(conn, merchant, code)
+        if found is None:
+            raise
+        return _prize_view(found)
+
+
+def _confirm(conn: Any, merchant: str, code: str, zone: Any) -> dict[str, Any]:
+    try:
+        return _view(service.confirm(conn, merchant, code, clock.now(), zone))
+    except NotFound:
+        if prizes.find(conn, merchant, code) is None:
+            raise
+        return _prize_view(prizes.confirm(conn, merchant, code, clock.now()))
 
 
 @router.get(PATH)
@@ -49,12 +85,12 @@ async def vouchers_page(
     if not code.strip():
         return show(request, _TEMPLATE, **context)
     try:
-        row = await transactions.read(
-            request, lambda conn: service.voucher(conn, partner["partner"], code)
+        found = await transactions.read(
+            request, lambda conn: _look_up(conn, partner["partner"], code)
         )
     except CarbonLedgerError as error:
         return refusal(request, error, _TEMPLATE, **context)
-    return show(request, _TEMPLATE, **{**context, "voucher": _view(row)})
+    return show(request, _TEMPLATE, **{**context, "voucher": found})
 
 
 @router.post(PATH + "/confirm")
@@ -64,20 +100,20 @@ async def confirm(request: Request) -> HTMLResponse:
     context: dict[str, Any] = {"session": session, "partner": partner, "active": "vouchers"}
     code = ""
 
-    def work(conn: Any, form: dict[str, str]) -> Any:
+    def work(conn: Any, form: dict[str, str]) -> dict[str, Any]:
         nonlocal code
         code = form.get("code", "").strip()
-        return service.confirm(conn, partner["partner"], code, clock.now(), zone)
+        return _confirm(conn, partner["partner"], code, zone)
 
     try:
-        row = await submit(request, session, work)
+        confirmed = await submit(request, session, work)
     except CarbonLedgerError as error:
         return refusal(request, error, _TEMPLATE, code=code, voucher=None, **context)
     return show(
         request,
         _TEMPLATE,
         code="",
-        voucher=_view(row),
+        voucher=confirmed,
         flash=said(request, "portal.vouchers.confirmed"),
         flash_kind="ok",
         **context,

@@ -1,6 +1,6 @@
 """hardening: login backoff, one partner per key, hashed link codes, points owed
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import carbonledger.db
 
-revision: str = "0012"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
