@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from carbonledger.ingest.reversal import reverse
+from carbonledger.ingest.crediting import reverse
 
 from carbonledger import clock, db
 from carbonledger.platform import Platform
@@ -32,7 +32,7 @@ def test_a_citizen_appeals_a_reversal_and_reads_the_answer(
         page.locator("table.entries tbody tr").first.get_attribute("id").removeprefix("record-")
     )
     with db.write(platform.engine) as conn:
-        reverse(conn, record, "速度异常", clock.now())
+        reverse(conn, platform, record, "速度异常", clock.now())
 
     page.goto(f"{url}/app/ledger")
     page.locator(f"#record-{record}").get_by_role("link", name="申诉").first.click()
