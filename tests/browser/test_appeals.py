@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from carbonledger.ingest.crediting import reverse
 
 from carbonledger import clock, db
+from carbonledger.ingest.crediting import reverse
 from carbonledger.platform import Platform
 from tests import factories
 from tests.browser.citizen import credited_citizen, log_in
