@@ -15,6 +15,7 @@ from sqlalchemy import Connection, update
 
 from carbonledger import clock, db
 from carbonledger.accounts import service as accounts
+from carbonledger.accounts.export import export
 from carbonledger.errors import CarbonLedgerError, InsufficientPoints
 from carbonledger.ingest.crediting import reverse
 from carbonledger.lotteries import duties, purchases, service, views
@@ -196,6 +197,21 @@ def test_citizens_see_their_entries_and_wins(town: Town) -> None:
     assert len(mine["won"]) == 1 and mine["won"][0]["merchant"] == town.merchant
     assert nothing["entries"] == [] and nothing["won"] == []
     assert [(item["lottery"], item["my_entries"]) for item in listed] == [(lottery, 3)]
+
+
+def test_a_winners_prize_voucher_is_in_their_data_export(town: Town) -> None:
+    lottery = drawn_lottery(town)
+    with db.read(town.platform.engine) as conn:
+        exported = [
+            export(conn, town.platform.keys, citizen, town.platform.settings.zone, clock.now())
+            for citizen in town.citizens
+        ]
+    prizes = [prize for document in exported for prize in document["prizes"]]
+    # Two winners, each with the voucher the merchant confirms, named by the lottery.
+    assert len(prizes) == 2
+    assert {prize["lottery_id"] for prize in prizes} == {lottery}
+    assert all(prize["voucher_code"] and prize["state"] == "issued" for prize in prizes)
+    assert exported[2]["prizes"] == []
 
 
 def test_bought_points_are_held_then_retired_at_the_draw(town: Town) -> None:

@@ -35,6 +35,7 @@ from carbonledger.engagement.schemas import MyEventOut
 from carbonledger.errors import NotFound
 from carbonledger.keys import Keys
 from carbonledger.ledgers.service import citizen_entries
+from carbonledger.lotteries import prizes
 from carbonledger.points.schemas import PointsOut
 from carbonledger.points.statement import statement
 from carbonledger.rewards import service as rewards
@@ -102,6 +103,7 @@ def export(
         "transfers": _views(points.movements),
         "expiring": _views(points.expiring),
         "redemptions": _views(redemption_out(r) for r in rewards.redemptions_of(conn, citizen_id)),
+        "prizes": _rows([dict(r._mapping) for r in prizes.of_citizen(conn, citizen_id)]),
         "donations": _views(DonationOut.of(r) for r in donations.donations_of(conn, citizen_id)),
         "funded": _views(FundedOut.of(r) for r in donations.funded_by(conn, citizen_id).projects),
         "events": _views(MyEventOut.of(r) for r in events.signups_of(conn, citizen_id)),
