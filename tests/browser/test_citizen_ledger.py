@@ -59,6 +59,6 @@ def test_the_ledger_orders_by_occurrence_links_reversals_and_shows_rejections(
     expect(reversed_row.locator("a.reversal")).to_have_text(f"撤销记录 #{reversal}")
     assert (
         reversed_row.locator("a.reversal").get_attribute("href")
-        == f"/api/v1/log/entries/{reversal}"
+        == f"/log?q={reversal}"
     )
     expect(page.locator(f"#record-{rejected['record']} .badge")).to_have_text("未计入")

@@ -40,7 +40,8 @@ def test_a_lot_goes_through_the_console_and_the_public_pages(
             f"{url}/console/market/lots",
             data=_form(operator, start="soon", end="", scenarios="cycling", regions="110000"),
         )
-        assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+        # The Chinese page names the fields to fix.
+        assert bad.status_code == 400 and "批次信息有误：开始日期、结束日期" in bad.text
         formed = operator.post(
             f"{url}/console/market/lots",
             data=_form(

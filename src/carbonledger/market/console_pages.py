@@ -44,13 +44,15 @@ def _list(form: dict[str, str], name: str) -> tuple[str, ...]:
 
 
 def _terms(form: dict[str, str]) -> forming.LotTerms:
-    try:
-        period = (
-            date.fromisoformat(form.get("start", "")),
-            date.fromisoformat(form.get("end", "")),
-        )
-    except ValueError:
-        raise InvalidInput("the period's days are written YYYY-MM-DD") from None
+    bad = []
+    for name in ("start", "end"):
+        try:
+            date.fromisoformat(form.get(name, ""))
+        except ValueError:
+            bad.append(f"{name}: a day written YYYY-MM-DD")
+    if bad:
+        raise InvalidInput("; ".join(bad), code="invalid_lot")
+    period = (date.fromisoformat(form["start"]), date.fromisoformat(form["end"]))
     return forming.LotTerms(
         period[0],
         period[1],
