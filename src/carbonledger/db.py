@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -76,8 +76,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def private_file(path: Path) -> None:
     """Create `path` if it is missing, readable and writable by its owner only (a database or
-    backup holds personal data); an existing file is made so."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    backup holds personal data); an existing file is made so. An existing file is never opened:
+    closing any descriptor of a SQLite file drops every lock this process holds on it."""
+    if not path.exists():
+        with suppress(FileExistsError):  # another process made it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     path.chmod(0o600)
 
 

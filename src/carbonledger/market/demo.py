@@ -102,36 +102,41 @@ def run(
             conn, ORGANISER, "organiser", "城市马拉松组委会 City Marathon", now
         )
         pool = units - buffer
-        # A small city still sells and retires something: at least one unit each.
-        sold, event = max(pool * 3 // 10, 1), max(pool // 10, 1)
-        registry.transfer(
-            conn,
-            number,
-            sold,
-            seller=registry_repo.POOL,
-            buyer=enterprise,
-            price_fen=_price(sold, manifest.unit_mg),
-            funds=f"campaign:{FUNDED_CAMPAIGN}",
-            now=now,
-        )
-        registry.transfer(
-            conn,
-            number,
-            event,
-            seller=registry_repo.POOL,
-            buyer=organiser,
-            price_fen=_price(event, manifest.unit_mg),
-            funds=None,
-            now=now,
-        )
-        retired = registry.retire(
-            conn,
-            number,
-            event,
-            holder=organiser,
-            purpose="2026 城市马拉松碳中和 · 2026 city marathon, carbon neutral",
-            beneficiary="城市马拉松 City Marathon",
-            now=now,
-        )
+        if pool < 2:  # too small a city to sell and retire: the lot stays issued, unsold
+            retired = None
+        else:
+            # A small city still sells and retires something: at least one unit each.
+            sold, event = max(pool * 3 // 10, 1), max(pool // 10, 1)
+            registry.transfer(
+                conn,
+                number,
+                sold,
+                seller=registry_repo.POOL,
+                buyer=enterprise,
+                price_fen=_price(sold, manifest.unit_mg),
+                funds=f"campaign:{FUNDED_CAMPAIGN}",
+                now=now,
+            )
+            registry.transfer(
+                conn,
+                number,
+                event,
+                seller=registry_repo.POOL,
+                buyer=organiser,
+                price_fen=_price(event, manifest.unit_mg),
+                funds=None,
+                now=now,
+            )
+            retired = registry.retire(
+                conn,
+                number,
+                event,
+                holder=organiser,
+                purpose="2026 城市马拉松碳中和 · 2026 city marathon, carbon neutral",
+                beneficiary="城市马拉松 City Marathon",
+                now=now,
+            )
     publisher.publish_and_cosign(platform, clock.now() + timedelta(microseconds=1))
+    if retired is None:
+        return None
     return MarketDemo(number, units, sold, event, retired.id)
