@@ -57,8 +57,5 @@ def test_the_ledger_orders_by_occurrence_links_reversals_and_shows_rejections(
     reversed_row = page.locator(f"#record-{first['record']}")
     expect(reversed_row.locator("del")).to_have_text(str(first["points"]))
     expect(reversed_row.locator("a.reversal")).to_have_text(f"撤销记录 #{reversal}")
-    assert (
-        reversed_row.locator("a.reversal").get_attribute("href")
-        == f"/log?q={reversal}"
-    )
+    assert reversed_row.locator("a.reversal").get_attribute("href") == f"/log?q={reversal}"
     expect(page.locator(f"#record-{rejected['record']} .badge")).to_have_text("未计入")
