@@ -237,10 +237,9 @@ class PointsLedger(RuleBasedStateMachine):
         for _ in range(2):
             with db.write(self.platform.engine) as conn:
                 expiry_job.expire_due(conn, later, zone, now)
+        # What was held expired; what reversals could not take back is still owed (expiry
+        # forgives no debt), and a credit reversed later still names what it paid.
         self.balance = dict.fromkeys(self.citizens, 0)
-        # What reversals could not take back, recovered from the citizen's next awarded batch.
-        self.owed = dict.fromkeys(self.citizens, 0)
-        self.paid: dict[str, int] = {}
 
     @rule(who=st.integers(0, CITIZENS - 1), units=st.integers(1, 3))
     def donate(self, who: int, units: int) -> None:
