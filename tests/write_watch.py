@@ -18,13 +18,21 @@ class WriteWatch:
     def __init__(self) -> None:
         self._local = threading.local()
         self.calls: dict[str, list[bool]] = {}
+        self.writes = 0  # write transactions begun
 
     def _begin(self, conn: Any) -> None:
         if conn.get_execution_options().get(db.WRITE_OPTION, False):
             self._local.writing = True
+            self.writes += 1
 
     def _end(self, _conn: Any) -> None:
         self._local.writing = False
+
+    def forget(self) -> None:
+        """Start counting afresh (the wrapped functions stay watched)."""
+        for seen in self.calls.values():
+            seen.clear()
+        self.writes = 0
 
     def writing(self) -> bool:
         return bool(getattr(self._local, "writing", False))

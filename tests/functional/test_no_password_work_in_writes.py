@@ -6,85 +6,43 @@ real HTTP, with right and wrong secrets."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import argon2
 import httpx
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
 
 from carbonledger.accounts import passwords
 from carbonledger.platform import Platform
 from tests import factories
+from tests.write_watch import WriteWatch
 
 Served = tuple[Platform, str]
 
 
-class Watch:
-    """Which argon2 calls ran, and whether their thread was inside a write transaction."""
-
-    def __init__(self) -> None:
-        self.local = threading.local()
-        self.calls: list[tuple[str, bool]] = []
-        self.argon2: list[str] = []
-        self.writes = 0
-
-    def depth(self) -> int:
-        return int(getattr(self.local, "depth", 0))
-
-    def begin(self, conn: Connection) -> None:
-        if conn.get_execution_options().get("carbonledger_write"):
-            self.local.depth = self.depth() + 1
-            self.writes += 1
-
-    def end(self, conn: Connection) -> None:
-        if conn.get_execution_options().get("carbonledger_write"):
-            self.local.depth = self.depth() - 1
-
-
 @pytest.fixture
-def watch(served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[Watch]:
+def watch(served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[WriteWatch]:
+    """The password functions and argon2's hash and verify, each call noting whether a write
+    transaction was open on its thread."""
     platform, _ = served
-    found = Watch()
-    for name in ("begin", "commit", "rollback"):
-        event.listen(platform.engine, name, found.begin if name == "begin" else found.end)
+    found = WriteWatch()
     for name in ("hash_password", "password_matches"):
-        original = getattr(passwords, name)
-
-        def spy(*args: Any, _name: str = name, _original: Any = original) -> Any:
-            found.calls.append((_name, found.depth() > 0))
-            return _original(*args)
-
-        monkeypatch.setattr(passwords, name, spy)
+        found.wrap(monkeypatch, passwords, name)
     for name in ("hash", "verify"):
-        argon2_original = getattr(argon2.PasswordHasher, name)
-
-        def counted(
-            self: Any, *args: Any, _name: str = name, _original: Any = argon2_original
-        ) -> Any:
-            found.argon2.append(_name)
-            return _original(self, *args)
-
-        monkeypatch.setattr(argon2.PasswordHasher, name, counted)
-    yield found
-    event.remove(platform.engine, "begin", found.begin)
-    event.remove(platform.engine, "commit", found.end)
-    event.remove(platform.engine, "rollback", found.end)
+        found.wrap(monkeypatch, argon2.PasswordHasher, name)
+    with found.on(platform.engine):
+        yield found
 
 
 def test_logins_and_registration_check_passwords_outside_write_transactions(
-    served: Served, watch: Watch
+    served: Served, watch: WriteWatch
 ) -> None:
     platform, url = served
     _, phone = factories.new_citizen(platform, factories.PASSWORD)
     operator_id = factories.add_operator(platform)
     partner = factories.add_partner(platform)
     key = factories.portal_key(platform, partner.id)
-    watch.calls.clear()
-    watch.argon2.clear()
+    watch.forget()
     serial = factories.next_serial()
     registering = {
         "name": "张三",
@@ -121,7 +79,9 @@ def test_logins_and_registration_check_passwords_outside_write_transactions(
         303,
         401,
     ]
-    assert len(watch.calls) >= 9
-    assert len(watch.argon2) >= len(watch.calls)
+    checks = watch.calls["hash_password"] + watch.calls["password_matches"]
+    argon2_calls = watch.calls["hash"] + watch.calls["verify"]
+    assert len(checks) >= 9
+    assert len(argon2_calls) >= len(checks)
     assert watch.writes >= 9
-    assert [call for call in watch.calls if call[1]] == []
+    assert [inside for inside in checks + argon2_calls if inside] == []
