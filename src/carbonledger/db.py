@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -208,21 +208,24 @@ def retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 5)
 # built once per table and dialect): the hot path's cost stays the database's, not the toolkit's.
 
 
-# The last instant converted: a batch's rows share their `now` in several columns.
-_last_instant: tuple[datetime | None, str | None] = (None, None)
+# Instants already converted: a batch's rows share `now`, and a record's times reach the
+# records, trips and points rows alike. Equal instants are equal keys whatever their zone, and
+# all have the one UTC text. Cleared when full; dict operations are atomic across threads.
+_instants: dict[datetime, str] = {}
+_INSTANTS_KEPT = 16_384
 
 
 def _sqlite_instant(value: datetime | None) -> str | None:
-    global _last_instant  # noqa: PLW0603 (one atomic rebinding: safe across threads)
     if value is None:
         return None
-    last = _last_instant
-    if value is last[0]:
-        return last[1]
-    if value.tzinfo is None:
-        raise ValueError("instants must be timezone-aware")
-    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    _last_instant = (value, text)
+    text = _instants.get(value)
+    if text is None:
+        if value.tzinfo is None:
+            raise ValueError("instants must be timezone-aware")
+        text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if len(_instants) >= _INSTANTS_KEPT:
+            _instants.clear()
+        _instants[value] = text
     return text
 
 
@@ -255,25 +258,35 @@ def _converter(dialect: str, column: Column[Any]) -> Callable[[Any], Any]:
     return _same
 
 
+def _tuple_function(
+    items: Sequence[tuple[str, Callable[[Any], Any] | None]],
+) -> Callable[[Any], tuple[Any, ...]]:
+    """`lambda row: (...)` of each (item of the row, converter or None) in turn, compiled once
+    so that a row costs one call, not one per column."""
+    scope: dict[str, Any] = {}
+    parts = []
+    for number, (item, convert) in enumerate(items):
+        if convert is None:
+            parts.append(f"row[{item}]")
+        else:
+            scope[f"c{number}"] = convert
+            parts.append(f"c{number}(row[{item}])")
+    function: Callable[[Any], tuple[Any, ...]] = eval(  # noqa: S307 (items from metadata)
+        f"lambda row: ({', '.join(parts)},)", scope
+    )
+    return function
+
+
 @lru_cache(maxsize=512)
 def _row_maker(
     dialect: str, table: Table, names: tuple[str, ...]
 ) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """A function from a row dict to its tuple of stored values, in `names` order, calling a
     converter only for the columns that need one (compiled once per table and columns)."""
-    scope: dict[str, Any] = {}
-    parts = []
-    for number, name in enumerate(names):
-        convert = _converter(dialect, table.c[name])
-        if convert is _same:
-            parts.append(f"row[{name!r}]")
-        else:
-            scope[f"c{number}"] = convert
-            parts.append(f"c{number}(row[{name!r}])")
-    maker: Callable[[dict[str, Any]], tuple[Any, ...]] = eval(  # noqa: S307 (names from metadata)
-        f"lambda row: ({', '.join(parts)},)", scope
+    converters = [_converter(dialect, table.c[name]) for name in names]
+    return _tuple_function(
+        [(repr(name), None if c is _same else c) for name, c in zip(names, converters, strict=True)]
     )
-    return maker
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -372,12 +385,98 @@ def read_instant(value: Any) -> datetime:
     if isinstance(value, str):
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     assert isinstance(value, datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def parameter_mark(conn: Connection) -> str:
     """The driver's placeholder for a positional parameter."""
     return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
+# Reading rows on the hot path: one driver-level SELECT, its rows as plain tuples in the
+# Python form the toolkit would give (instants aware in UTC, days as dates, flags as bools).
+
+
+def _read_instant(value: Any) -> datetime | None:
+    return None if value is None else read_instant(value)
+
+
+def _read_day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _read_flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _reader(dialect: str, column: Column[Any]) -> Callable[[Any], Any] | None:
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _read_instant
+    if dialect == "sqlite" and isinstance(kind, Date):
+        return _read_day
+    if dialect == "sqlite" and isinstance(kind, Boolean):
+        return _read_flag
+    return None
+
+
+@lru_cache(maxsize=512)
+def _row_reader(
+    dialect: str, table: Table, names: tuple[str, ...]
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """A function from a fetched tuple to its Python values, or None when none needs one."""
+    readers = [_reader(dialect, table.c[name]) for name in names]
+    if not any(readers):
+        return None
+    return _tuple_function([(str(number), read) for number, read in enumerate(readers)])
+
+
+def fetch(conn: Connection, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a driver-level query, as the driver gives them, read in the caller's
+    transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def select_in(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    within: dict[str, Collection[Any]],
+    equal: dict[str, Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The `names` columns of the rows whose columns equal `equal` and whose `within` columns
+    each hold one of the values given: one driver-level statement per 32,000 values of the
+    first `within` column, with the values in storage form and the rows in Python form."""
+    dialect, mark = conn.dialect.name, parameter_mark(conn)
+    equal = equal or {}
+    if any(not values for values in within.values()):
+        return []
+
+    def stored(name: str, values: Collection[Any]) -> list[Any]:
+        convert = _converter(dialect, table.c[name])
+        return list(values) if convert is _same else [convert(v) for v in values]
+
+    fixed = [(f'"{name}" = {mark}', stored(name, [value])) for name, value in equal.items()]
+    lists = [(name, stored(name, set(values))) for name, values in within.items()]
+    first, first_values = lists[0]
+    others = [(f'"{n}" IN ({", ".join([mark] * len(v))})', v) for n, v in lists[1:]]
+    head = f'SELECT {_quoted(names)} FROM "{table.name}" WHERE '  # noqa: S608
+    found: list[tuple[Any, ...]] = []
+    step = max(_MAX_PARAMETERS - sum(len(v) for _, v in others) - len(fixed), 1)
+    for start in range(0, len(first_values), step):
+        chunk = first_values[start : start + step]
+        clauses = [c for c, _ in fixed] + [f'"{first}" IN ({", ".join([mark] * len(chunk))})']
+        clauses += [c for c, _ in others]
+        parameters = [v for _, values in fixed for v in values] + chunk
+        parameters += [v for _, values in others for v in values]
+        found += fetch(conn, head + " AND ".join(clauses), parameters)
+    read = _row_reader(dialect, table, tuple(names))
+    return found if read is None else [read(row) for row in found]
 
 
 def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import datetime
 from functools import lru_cache
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# RFC 4648 base 32 spells the same 5-bit groups with other letters.
-_FROM_BASE32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
+# Every 10-bit value as its two characters, so 80 random bits are spelled in 8 look-ups.
+_PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
 
 
 @lru_cache(maxsize=64)
@@ -23,8 +22,21 @@ def _time_part(milliseconds: int) -> str:
 
 def ulid(at: datetime) -> str:
     """A new ULID whose first 48 bits are `at` in milliseconds and the rest random."""
-    tail = base64.b32encode(os.urandom(10)).decode("ascii").translate(_FROM_BASE32)
-    return _time_part(int(at.timestamp() * 1000)) + tail
+    r = int.from_bytes(os.urandom(10), "big")
+    p = _PAIRS
+    return "".join(
+        (
+            _time_part(int(at.timestamp() * 1000)),
+            p[r >> 70],
+            p[(r >> 60) & 1023],
+            p[(r >> 50) & 1023],
+            p[(r >> 40) & 1023],
+            p[(r >> 30) & 1023],
+            p[(r >> 20) & 1023],
+            p[(r >> 10) & 1023],
+            p[r & 1023],
+        )
+    )
 
 
 def random_code(length: int) -> str:

@@ -26,6 +26,7 @@ from carbonledger.ingest import repository as repo
 from carbonledger.ingest.crediting import Candidate, Crediting, Settled, stage
 from carbonledger.ingest.records import Invalid, Record, validate
 from carbonledger.ingest.results import FieldError, Result, Status
+from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.methodology.quantify import check_plausibility
 from carbonledger.platform import Platform
 
@@ -67,8 +68,11 @@ def prepare(
     with stage("validation"):
         catalogue = platform.refresh_catalogue(conn)
         parsed = tuple(validate(raw, catalogue) for raw in raw_records)
+        settings = platform.settings
+        latest = now + timedelta(seconds=settings.clock_skew_seconds)
+        earliest = now - timedelta(days=settings.retention_days)
         problems = tuple(
-            _bounds(platform, record, now) if isinstance(record, Record) else None
+            _bounds(catalogue, record, earliest, latest) if isinstance(record, Record) else None
             for record in parsed
         )
         users = {
@@ -80,13 +84,16 @@ def prepare(
     return Prepared(parsed, problems, links)
 
 
-def _bounds(platform: Platform, record: Record, now: datetime) -> str | None:
-    settings = platform.settings
-    if record.occurred_at > now + timedelta(seconds=settings.clock_skew_seconds):
+def _bounds(
+    catalogue: Catalogue, record: Record, earliest: datetime, latest: datetime
+) -> str | None:
+    """Why a valid record cannot be credited: too far in the future or the past (bounds of the
+    batch's time), or implausible for its scenario; None when it can be."""
+    if record.occurred_at > latest:
         return "in_future"
-    if record.occurred_at < now - timedelta(days=settings.retention_days):
+    if record.occurred_at < earliest:
         return "too_old"
-    scenario = platform.catalogue.scenario(record.scenario)
+    scenario = catalogue.scenario(record.scenario)
     assert scenario is not None
     return check_plausibility(
         scenario, record.quantity_milli, record.occurred_at, record.ended_at, record.embodied_mg

@@ -6,16 +6,18 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.db import (
+    fetch,
     insert_new,
     insert_rows,
     parameter_mark,
     read_instant,
+    select_in,
     stored_instant,
     update_rows,
     upsert,
@@ -56,6 +58,23 @@ _RESULT_COLUMNS = (
 )
 
 
+class _ResultRow(NamedTuple):
+    """The `_RESULT_COLUMNS` of a stored record."""
+
+    id: str
+    external_id: str
+    content_hash: bytes
+    status: str
+    reason: str | None
+    duplicate_of: str | None
+    reduction_mg: int
+    points: int
+    methodology: str | None
+    leaf_index: int | None
+    capped: bool
+    errors: str | None
+
+
 def insert_batch(conn: Connection, row: dict[str, Any]) -> None:
     insert_rows(conn, batches, [row])
 
@@ -81,15 +100,12 @@ def stored_results(
     conn: Connection, partner_id: str, external_ids: Sequence[str]
 ) -> dict[str, tuple[bytes, Result]]:
     """external_id → (content hash, result) for this partner's records already stored."""
-    if not external_ids:
-        return {}
-    rows = conn.execute(
-        select(*_RESULT_COLUMNS).where(
-            records.c.partner_id == partner_id,
-            records.c.external_id.in_(list(set(external_ids))),
-        )
+    names = [column.name for column in _RESULT_COLUMNS]
+    rows = select_in(
+        conn, records, names, {"external_id": external_ids}, equal={"partner_id": partner_id}
     )
-    return {row.external_id: (row.content_hash, result_from_row(row)) for row in rows}
+    found = (_ResultRow(*row) for row in rows)
+    return {row.external_id: (row.content_hash, result_from_row(row)) for row in found}
 
 
 def result_of(conn: Connection, partner_id: str, external_id: str) -> Result | None:
@@ -173,27 +189,26 @@ def load_dedupe(conn: Connection, claims: Sequence[Candidate]) -> DedupeState:
     longest interval a record may have) are read, however long the citizen's history."""
     citizen_list = list({c.citizen_id for c in claims})
     found_trips = _trips_near(conn, claims)
-    usage: dict[tuple[str, date, str], Usage] = {}
-    day_list = list({c.day for c in claims})
-    if citizen_list:
-        for r in conn.execute(
-            select(daily_usage).where(
-                daily_usage.c.citizen_id.in_(citizen_list),
-                daily_usage.c.day.in_(day_list),
-            )
-        ):
-            usage[(r.citizen_id, r.day, r.scenario)] = Usage(r.used_milli, r.last_record)
-    key_list = list({(c.scenario, c.evidence_key) for c in claims if c.evidence_key is not None})
-    evidence: dict[tuple[str, str], str] = {}
-    if key_list:
-        for r in conn.execute(
-            select(evidence_keys).where(
-                # Both columns, so the (scenario, key) primary key serves the look-up.
-                evidence_keys.c.scenario.in_(list({s for s, _ in key_list})),
-                evidence_keys.c.key.in_([k for _, k in key_list]),
-            )
-        ):
-            evidence[(r.scenario, r.key)] = r.record_id
+    usage = {
+        (citizen_id, day, scenario): Usage(used_milli, last_record)
+        for citizen_id, day, scenario, used_milli, last_record in select_in(
+            conn,
+            daily_usage,
+            ("citizen_id", "day", "scenario", "used_milli", "last_record"),
+            {"citizen_id": citizen_list, "day": {c.day for c in claims}},
+        )
+    }
+    key_list = {(c.scenario, c.evidence_key) for c in claims if c.evidence_key is not None}
+    evidence: dict[tuple[str, str], str] = {
+        (scenario, key): record_id
+        for scenario, key, record_id in select_in(
+            conn,
+            evidence_keys,
+            ("scenario", "key", "record_id"),
+            # Both columns, so the (scenario, key) primary key serves the look-up.
+            {"key": {k for _, k in key_list}, "scenario": {s for s, _ in key_list}},
+        )
+    }
     return DedupeState.of(found_trips, usage, evidence)
 
 
@@ -215,7 +230,8 @@ def _trips_near(conn: Connection, claims: Sequence[Candidate]) -> list[Trip]:
             stored_instant(conn, end),
         )
     )
-    rows = conn.exec_driver_sql(
+    rows = fetch(
+        conn,
         f"WITH claims (citizen_id, reach, low, high) AS (VALUES {values}) "  # noqa: S608
         "SELECT t.record_id, t.citizen_id, t.dedupe_group, t.scenario, t.started_at, "
         "t.ended_at FROM claims JOIN trips t ON t.citizen_id = claims.citizen_id "

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from carbonledger.db import insert_ignore, insert_rows, parameter_mark, upsert
+from carbonledger.db import insert_ignore, insert_rows, parameter_mark, select_in, upsert
 from carbonledger.errors import Conflict, InsufficientPoints
 from carbonledger.ids import ulid
 from carbonledger.points.postings import (
@@ -58,21 +58,19 @@ def open_system_accounts(conn: Connection, now: datetime) -> None:
 
 
 def _stored(conn: Connection, keys: Sequence[str]) -> dict[str, Transfer]:
-    rows = conn.execute(select(transfers).where(transfers.c.idempotency_key.in_(keys)))
-    return {
-        row.idempotency_key: Transfer(
-            idempotency_key=row.idempotency_key,
-            kind=row.kind,
-            debit=row.debit,
-            credit=row.credit,
-            amount=row.amount,
-            leaf_index=row.leaf_index,
-            record_id=row.record_id,
-            ref=row.ref,
-            memo=row.memo,
-        )
-        for row in rows
-    }
+    names = (
+        "idempotency_key",
+        "kind",
+        "debit",
+        "credit",
+        "amount",
+        "leaf_index",
+        "record_id",
+        "ref",
+        "memo",
+    )
+    rows = select_in(conn, transfers, names, {"idempotency_key": keys})
+    return {row[0]: Transfer(**dict(zip(names, row, strict=True))) for row in rows}
 
 
 def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:

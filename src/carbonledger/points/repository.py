@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import insert_if_new, upsert
+from carbonledger.db import insert_if_new, select_in, upsert
 from carbonledger.points.expiry import REFUND_SOURCES
 from carbonledger.points.postings import ISSUANCE
 from carbonledger.points.rules import AwardRules, RulesVersion
@@ -82,13 +82,8 @@ def kind_totals(conn: Connection) -> dict[str, int]:
 
 def balances_of(conn: Connection, accounts: Iterable[str]) -> dict[str, int]:
     """account → balance, for the accounts that exist among `accounts`."""
-    wanted = list(set(accounts))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(point_accounts.c.id, point_accounts.c.balance).where(point_accounts.c.id.in_(wanted))
-    )
-    return {row.id: row.balance for row in rows}
+    rows = select_in(conn, point_accounts, ("id", "balance"), {"id": set(accounts)})
+    return dict(rows)
 
 
 def account_exists(conn: Connection, account: str) -> bool:
@@ -120,16 +115,13 @@ def day_points(
     conn: Connection, citizen_ids: Iterable[str], days: Iterable[date]
 ) -> dict[tuple[str, date], int]:
     """(citizen, day) → credit points awarded, for the citizens and days given (batch-sized)."""
-    citizen_list, day_list = list(set(citizen_ids)), list(set(days))
-    if not citizen_list or not day_list:
-        return {}
-    rows = conn.execute(
-        select(citizen_day_points).where(
-            citizen_day_points.c.citizen_id.in_(citizen_list),
-            citizen_day_points.c.day.in_(day_list),
-        )
+    rows = select_in(
+        conn,
+        citizen_day_points,
+        ("citizen_id", "day", "points"),
+        {"citizen_id": set(citizen_ids), "day": set(days)},
     )
-    return {(row.citizen_id, row.day): row.points for row in rows}
+    return {(citizen_id, day): points for citizen_id, day, points in rows}
 
 
 def add_day_points(conn: Connection, added: dict[tuple[str, date], int]) -> None:
