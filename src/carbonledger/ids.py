@@ -22,21 +22,33 @@ def _time_part(milliseconds: int) -> str:
 
 def ulid(at: datetime) -> str:
     """A new ULID whose first 48 bits are `at` in milliseconds and the rest random."""
-    r = int.from_bytes(os.urandom(10), "big")
+    return ulids(at, 1)[0]
+
+
+def ulids(at: datetime, count: int) -> list[str]:
+    """`count` new ULIDs of the instant `at`, from one read of the system's randomness."""
+    time_part = _time_part(int(at.timestamp() * 1000))
+    entropy = os.urandom(10 * count)
     p = _PAIRS
-    return "".join(
-        (
-            _time_part(int(at.timestamp() * 1000)),
-            p[r >> 70],
-            p[(r >> 60) & 1023],
-            p[(r >> 50) & 1023],
-            p[(r >> 40) & 1023],
-            p[(r >> 30) & 1023],
-            p[(r >> 20) & 1023],
-            p[(r >> 10) & 1023],
-            p[r & 1023],
+    made = []
+    for start in range(0, 10 * count, 10):
+        r = int.from_bytes(entropy[start : start + 10], "big")
+        made.append(
+            "".join(
+                (
+                    time_part,
+                    p[r >> 70],
+                    p[(r >> 60) & 1023],
+                    p[(r >> 50) & 1023],
+                    p[(r >> 40) & 1023],
+                    p[(r >> 30) & 1023],
+                    p[(r >> 20) & 1023],
+                    p[(r >> 10) & 1023],
+                    p[r & 1023],
+                )
+            )
         )
-    )
+    return made
 
 
 def random_code(length: int) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 
@@ -68,8 +68,7 @@ def stage(name: str) -> Iterator[None]:
         STAGE_SECONDS[name] += time.perf_counter() - started
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A record of a linked citizen asking to be credited: new in this batch, or stored and
     waiting (pending) until its partner user was linked."""
 
@@ -137,8 +136,7 @@ class Candidate:
         return (self.day, self.region, self.scenario, self.partner_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What the crediting service decided for one candidate. `points` is the total awarded (base
     and campaign bonuses); `points_capped` says the daily points cap cut the award — unlike the
     decision's `capped`, the dedupe cap on the credited quantity, which the partner is told."""

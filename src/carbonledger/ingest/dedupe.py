@@ -20,6 +20,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from carbonledger.ingest.results import Status
 from carbonledger.methodology.catalogue import Scenario
@@ -50,8 +51,7 @@ class Usage:
     last_record: str
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """A linked, plausible record asking to be credited."""
 
     record_id: str
@@ -64,8 +64,7 @@ class Claim:
     evidence_key: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """`credited_milli` > 0 exactly when the claim is accepted."""
 
     status: Status

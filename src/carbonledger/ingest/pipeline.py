@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger import db
 from carbonledger.accounts.repository import linked_citizens
-from carbonledger.ids import ulid
+from carbonledger.ids import ulid, ulids
 from carbonledger.ingest import repository as repo
 from carbonledger.ingest.crediting import Candidate, Crediting, Settled, stage
 from carbonledger.ingest.records import Invalid, Record, validate
@@ -135,8 +135,11 @@ def _errors_json(errors: tuple[FieldError, ...]) -> str | None:
 class _Batch:
     """The rows of one batch, built once as plain values, and the results to answer."""
 
-    def __init__(self, platform: Platform, batch_id: str, partner_id: str, now: datetime) -> None:
+    def __init__(
+        self, platform: Platform, batch_id: str, partner_id: str, count: int, now: datetime
+    ) -> None:
         self.settings = platform.settings
+        self.ids = iter(ulids(now, count))
         self.batch_id = batch_id
         self.partner_id = partner_id
         self.now = now
@@ -148,7 +151,7 @@ class _Batch:
         rollups (the crediting service counts the candidates)."""
         if record.external_id is None or record.content_hash is None:
             return result
-        record_id = ulid(self.now)
+        record_id = next(self.ids)
         if isinstance(record, Record):
             day = record.occurred_at.astimezone(self.settings.zone).date()
             region, scenario = record.region or self.settings.region, record.scenario
@@ -273,7 +276,7 @@ def submit(
     )
     parsed = prepared.records
     batch_id = _insert_batch(conn, batch, len(parsed), now)
-    work = _Batch(platform, batch_id, batch.partner_id, now)
+    work = _Batch(platform, batch_id, batch.partner_id, len(parsed), now)
     stored = repo.stored_results(
         conn, batch.partner_id, [p.external_id for p in parsed if p.external_id is not None]
     )

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from carbonledger.ingest.results import FieldError
 from carbonledger.methodology.catalogue import Catalogue, Scenario
@@ -25,8 +25,7 @@ _MAX_QUANTITY = 1_000_000_000
 _MAX_ID = 128
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """A well-formed record; quantities in integer milli-units."""
 
     external_id: str

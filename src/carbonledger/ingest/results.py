@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Status(StrEnum):
@@ -28,8 +28,7 @@ class FieldError:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """The platform's answer for one record."""
 
     external_id: str | None
@@ -46,7 +45,7 @@ class Result:
     replayed: bool = False
 
     def as_replay(self) -> Result:
-        return replace(self, replayed=True)
+        return self._replace(replayed=True)
 
     def to_wire(self) -> dict[str, Any]:
         body: dict[str, Any] = {"external_id": self.external_id, "status": self.status.value}

@@ -73,8 +73,8 @@ def award(
         raise AwardError(f"points awarded today cannot be negative ({awarded_today})")
     campaigns = list(campaigns)
     ids = [c.id for c in campaigns]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
         raise AwardError(f"campaign(s) listed more than once: {', '.join(repeated)}")
     base = rules.points_for(reduction_mg)
     matching = sorted(

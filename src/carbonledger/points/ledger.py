@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.db import insert_ignore, insert_rows, parameter_mark, select_in, upsert
 from carbonledger.errors import Conflict, InsufficientPoints
-from carbonledger.ids import ulid
+from carbonledger.ids import ulids
 from carbonledger.points.postings import (
     EXPIRED,
     ISSUANCE,
@@ -104,7 +104,7 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
         transfers,
         [
             {
-                "id": ulid(now),
+                "id": transfer_id,
                 "idempotency_key": t.idempotency_key,
                 "kind": t.kind,
                 "debit": t.debit,
@@ -116,7 +116,7 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
                 "memo": t.memo,
                 "created_at": now,
             }
-            for t in batch
+            for t, transfer_id in zip(batch, ulids(now, len(batch)), strict=True)
         ],
     )
     _apply(conn, balance_changes(batch))
