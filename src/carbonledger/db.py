@@ -479,6 +479,39 @@ def select_in(
     return found if read is None else [read(row) for row in found]
 
 
+def select_keys(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    keys: Sequence[str],
+    wanted: Collection[tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """The `names` columns of the rows whose `keys` columns hold one of the `wanted` tuples
+    (say, (citizen, day) pairs): the tuples joined to the table as a list of values, so that
+    only those rows are read, by the index that starts with `keys`."""
+    dialect, mark = conn.dialect.name, parameter_mark(conn)
+    converters = [_converter(dialect, table.c[key]) for key in keys]
+    stored = [
+        tuple(convert(value) for convert, value in zip(converters, item, strict=True))
+        for item in set(wanted)
+    ]
+    one = "(" + ", ".join([mark] * len(keys)) + ")"
+    joined = " AND ".join(f't."{key}" = w."{key}"' for key in keys)
+    columns = ", ".join(f't."{name}"' for name in names)
+    found: list[tuple[Any, ...]] = []
+    step = _MAX_PARAMETERS // len(keys)
+    for start in range(0, len(stored), step):
+        chunk = stored[start : start + step]
+        found += fetch(
+            conn,
+            f"WITH w ({_quoted(keys)}) AS (VALUES {', '.join([one] * len(chunk))}) "  # noqa: S608
+            f'SELECT {columns} FROM w JOIN "{table.name}" t ON {joined}',
+            [value for item in chunk for value in item],
+        )
+    read = _row_reader(dialect, table, tuple(names))
+    return found if read is None else [read(row) for row in found]
+
+
 def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert one row unless its key exists; True when it was inserted."""
     return bool(insert_new(conn, table, [row]))

@@ -54,10 +54,18 @@ class Invalid:
 
 def content_hash(raw: Any) -> bytes:
     """A fingerprint of a record as sent, to tell a retry from a reused external_id."""
+    return _fingerprint(raw)[0]
+
+
+def _fingerprint(raw: Any) -> tuple[bytes, bool]:
+    """The record's content hash, and whether all its text is valid Unicode."""
     text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    # surrogatepass: the same bytes as UTF-8 for any valid text, and no failure on a lone
-    # surrogate (a record holding one is refused, but still fingerprinted).
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    try:
+        return hashlib.sha256(text.encode("utf-8")).digest(), True
+    except UnicodeEncodeError:
+        # The same bytes as UTF-8 for any valid text, and no failure on a lone surrogate (a
+        # record holding one is refused, but still fingerprinted).
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), False
 
 
 def unicode_problem(value: Any, where: str = "") -> str | None:
@@ -184,13 +192,15 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
         return Invalid(
             None, "invalid_field", (FieldError("", "a record must be a JSON object"),), None
         )
-    if (place := unicode_problem(raw)) is not None:
+    fingerprint, unicode = _fingerprint(raw)
+    if not unicode:
+        place = unicode_problem(raw) or "the record"
         problem = FieldError(
             printable(place), "must be valid Unicode text; a lone surrogate such as \\ud800 is not"
         )
         named = raw.get("external_id")
         external_id = printable(named) if isinstance(named, str) else None
-        return Invalid(external_id, "invalid_field", (problem,), content_hash(raw))
+        return Invalid(external_id, "invalid_field", (problem,), fingerprint)
     errors: list[FieldError] = []
     errors.extend(
         FieldError(name, "is not a field of a record") for name in sorted(set(raw) - FIELDS)
@@ -224,7 +234,6 @@ def validate(raw: Any, catalogue: Catalogue) -> Record | Invalid:
         if scenario.needs_embodied:
             embodied_mg = _embodied_mg(evidence, errors)
 
-    fingerprint = content_hash(raw)
     if errors:
         return Invalid(external_id, "invalid_field", tuple(errors), fingerprint, user)
     if scenario is None:

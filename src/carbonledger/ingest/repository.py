@@ -18,6 +18,7 @@ from carbonledger.db import (
     parameter_mark,
     read_instant,
     select_in,
+    select_keys,
     stored_instant,
     update_rows,
     upsert,
@@ -187,15 +188,15 @@ def load_dedupe(conn: Connection, claims: Sequence[Candidate]) -> DedupeState:
     daily usage on their days, and the evidence keys they carry. Batch-sized: each citizen's
     claims are merged into spans, and only trips starting in a span (reaching back by the
     longest interval a record may have) are read, however long the citizen's history."""
-    citizen_list = list({c.citizen_id for c in claims})
     found_trips = _trips_near(conn, claims)
     usage = {
         (citizen_id, day, scenario): Usage(used_milli, last_record)
-        for citizen_id, day, scenario, used_milli, last_record in select_in(
+        for citizen_id, day, scenario, used_milli, last_record in select_keys(
             conn,
             daily_usage,
             ("citizen_id", "day", "scenario", "used_milli", "last_record"),
-            {"citizen_id": citizen_list, "day": {c.day for c in claims}},
+            ("citizen_id", "day"),
+            {(c.citizen_id, c.day) for c in claims},
         )
     }
     key_list = {(c.scenario, c.evidence_key) for c in claims if c.evidence_key is not None}

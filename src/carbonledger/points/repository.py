@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import insert_if_new, select_in, upsert
+from carbonledger.db import insert_if_new, select_in, select_keys, upsert
 from carbonledger.points.expiry import REFUND_SOURCES
 from carbonledger.points.postings import ISSUANCE
 from carbonledger.points.rules import AwardRules, RulesVersion
@@ -114,12 +114,14 @@ def insert_rules(conn: Connection, row: dict[str, Any]) -> None:
 def day_points(
     conn: Connection, citizen_ids: Iterable[str], days: Iterable[date]
 ) -> dict[tuple[str, date], int]:
-    """(citizen, day) → credit points awarded, for the citizens and days given (batch-sized)."""
-    rows = select_in(
+    """(citizen, day) → credit points awarded, for the (citizen, day) pairs given, zipped
+    (batch-sized)."""
+    rows = select_keys(
         conn,
         citizen_day_points,
         ("citizen_id", "day", "points"),
-        {"citizen_id": set(citizen_ids), "day": set(days)},
+        ("citizen_id", "day"),
+        list(zip(citizen_ids, days, strict=True)),
     )
     return {(citizen_id, day): points for citizen_id, day, points in rows}
 

@@ -1,0 +1,91 @@
+"""The hot path's driver-level reads (`db.select_in`, `db.select_keys`) give exactly the rows and
+Python values the toolkit's own SELECT gives, on SQLite and PostgreSQL, also past the number of
+parameters one statement may carry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from carbonledger import db
+from carbonledger.ingest.tables import daily_usage
+from carbonledger.platform import Platform
+from carbonledger.points.tables import citizen_day_points
+
+FIRST = date(2026, 11, 1)
+
+
+def _fill(platform: Platform, citizens: int, days: int) -> None:
+    with db.write(platform.engine) as conn:
+        db.insert_rows(
+            conn,
+            citizen_day_points,
+            [
+                {"citizen_id": f"c{c:05d}", "day": FIRST + timedelta(days=d), "points": c * 100 + d}
+                for c in range(citizens)
+                for d in range(days)
+            ],
+        )
+
+
+def test_select_in_matches_the_toolkit_beyond_one_statement(platform: Platform) -> None:
+    _fill(platform, 33_000, 2)
+    wanted = [f"c{c:05d}" for c in range(33_000)] + ["nobody"]
+    days = {FIRST + timedelta(days=1)}
+    names = ("citizen_id", "day", "points")
+    with db.read(platform.engine) as conn:
+        fast = db.select_in(conn, citizen_day_points, names, {"citizen_id": wanted, "day": days})
+        slow = conn.execute(
+            select(citizen_day_points).where(
+                citizen_day_points.c.citizen_id.in_(wanted), citizen_day_points.c.day.in_(days)
+            )
+        ).all()
+    assert len(fast) == 33_000
+    assert sorted(fast) == sorted((r.citizen_id, r.day, r.points) for r in slow)
+    assert all(type(day) is date for _, day, _ in fast)
+
+
+def test_select_keys_reads_only_the_pairs_asked_for(platform: Platform) -> None:
+    _fill(platform, 50, 5)
+    pairs = {("c00003", FIRST), ("c00007", FIRST + timedelta(days=4)), ("c00099", FIRST)}
+    names = ("citizen_id", "day", "points")
+    with db.read(platform.engine) as conn:
+        rows = db.select_keys(conn, citizen_day_points, names, ("citizen_id", "day"), pairs)
+    assert sorted(rows) == [("c00003", FIRST, 300), ("c00007", FIRST + timedelta(days=4), 704)]
+
+
+def test_read_values_come_back_in_python_form(platform: Platform) -> None:
+    at = datetime(2026, 11, 3, 7, 30, 15, 123456, tzinfo=UTC)
+    with db.write(platform.engine) as conn:
+        db.insert_rows(
+            conn,
+            daily_usage,
+            [
+                {
+                    "citizen_id": "c1",
+                    "day": FIRST,
+                    "scenario": "cycling",
+                    "used_milli": 4200,
+                    "last_record": "r1",
+                }
+            ],
+        )
+        db.insert_rows(
+            conn,
+            citizen_day_points,
+            [{"citizen_id": "c1", "day": FIRST + timedelta(days=1), "points": 7}],
+        )
+    with db.read(platform.engine) as conn:
+        usage = db.select_keys(
+            conn,
+            daily_usage,
+            ("citizen_id", "day", "scenario", "used_milli"),
+            ("citizen_id", "day"),
+            [("c1", FIRST)],
+        )
+        assert usage == [("c1", FIRST, "cycling", 4200)]
+        instant = db.fetch(
+            conn, f"SELECT {db.parameter_mark(conn)}", [db.stored_instant(conn, at)]
+        )[0][0]
+    assert db.read_instant(instant) == at
