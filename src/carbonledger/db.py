@@ -421,6 +421,15 @@ def _reader(dialect: str, column: Column[Any]) -> Callable[[Any], Any] | None:
 
 
 @lru_cache(maxsize=512)
+def _key_maker(
+    dialect: str, table: Table, names: tuple[str, ...]
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function from a tuple of `names` values to their stored form."""
+    converters = [_converter(dialect, table.c[name]) for name in names]
+    return _tuple_function([(str(i), None if c is _same else c) for i, c in enumerate(converters)])
+
+
+@lru_cache(maxsize=512)
 def _row_reader(
     dialect: str, table: Table, names: tuple[str, ...]
 ) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
@@ -490,11 +499,8 @@ def select_keys(
     (say, (citizen, day) pairs): the tuples joined to the table as a list of values, so that
     only those rows are read, by the index that starts with `keys`."""
     dialect, mark = conn.dialect.name, parameter_mark(conn)
-    converters = [_converter(dialect, table.c[key]) for key in keys]
-    stored = [
-        tuple(convert(value) for convert, value in zip(converters, item, strict=True))
-        for item in set(wanted)
-    ]
+    store = _key_maker(dialect, table, tuple(keys))
+    stored = [store(item) for item in set(wanted)]
     one = "(" + ", ".join([mark] * len(keys)) + ")"
     joined = " AND ".join(f't."{key}" = w."{key}"' for key in keys)
     columns = ", ".join(f't."{name}"' for name in names)

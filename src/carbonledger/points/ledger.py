@@ -121,15 +121,20 @@ def post(conn: Connection, batch: Sequence[Transfer], now: datetime) -> bool:
     )
     _apply(conn, balance_changes(batch))
     # Each in the hour of what it is for (a credit's behaviour), else of its posting.
-    hours: dict[datetime, list[Transfer]] = {}
+    hours: dict[int, list[Transfer]] = {}
     for t in batch:
-        hour = (t.at or now).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        hours.setdefault(hour, []).append(t)
+        hours.setdefault(int((t.at or now).timestamp()) // 3600, []).append(t)
     upsert(
         conn,
         points_flow,
         [
-            {"hour": hour, "debit_kind": d, "credit_kind": c, "transfers": n, "amount": amount}
+            {
+                "hour": datetime.fromtimestamp(hour * 3600, UTC),
+                "debit_kind": d,
+                "credit_kind": c,
+                "transfers": n,
+                "amount": amount,
+            }
             for hour, moved in sorted(hours.items())
             for (d, c), (n, amount) in flow(moved).items()
         ],
