@@ -310,13 +310,39 @@ def _stored_rows(
 
 
 def insert_rows(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], tail: str = ""
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    tail: str = "",
+    *,
+    keys_distinct: bool = True,
 ) -> None:
-    """Insert the rows (dicts with the same keys) with one statement."""
+    """Insert the rows (dicts with the same keys) with one statement: on SQLite one prepared
+    statement run for each row; on PostgreSQL one statement for all of them, each column an
+    array (a server's cost is per statement), unless `keys_distinct` is False, for an ON
+    CONFLICT DO UPDATE `tail` that may meet one key twice (one statement cannot)."""
     if not rows:
         return
     names, values = _stored_rows(conn, table, rows)
-    conn.exec_driver_sql(_statement(conn, table, names) + tail, values)
+    if conn.dialect.name == "sqlite" or not keys_distinct:
+        conn.exec_driver_sql(_statement(conn, table, names) + tail, values)
+    else:
+        conn.exec_driver_sql(_arrays_statement(conn, table, names) + tail, _arrays(values))
+
+
+@lru_cache(maxsize=512)
+def _array_types(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{table.c[name].type.compile(dialect=dialect)}[]" for name in names)
+
+
+def _arrays_statement(conn: Connection, table: Table, names: tuple[str, ...]) -> str:
+    """A PostgreSQL INSERT of rows given as one array parameter per column."""
+    arrays = ", ".join(f"%s::{kind}" for kind in _array_types(conn.dialect, table, names))
+    return f'INSERT INTO "{table.name}" ({_quoted(names)}) SELECT * FROM unnest({arrays})'  # noqa: S608
+
+
+def _arrays(values: Sequence[tuple[Any, ...]]) -> tuple[list[Any], ...]:
+    return tuple(list(column) for column in zip(*values, strict=True))
 
 
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -336,27 +362,21 @@ def insert_new(
     if not rows:
         return []
     names, values = _stored_rows(conn, table, rows)
-    key = [column.name for column in table.primary_key.columns]
-    per_statement = max(_MAX_PARAMETERS // len(names), 1)
-    days = [isinstance(column.type, Date) for column in table.primary_key.columns]
-    inserted: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), per_statement):
-        chunk = values[start : start + per_statement]
-        statement = (
-            _statement(conn, table, names, len(chunk))
-            + f" ON CONFLICT DO NOTHING RETURNING {_quoted(key)}"
-        )
-        flat = [value for row in chunk for value in row]
-        result = conn.exec_driver_sql(statement, tuple(flat))
-        parse = conn.dialect.name == "sqlite" and any(days)
-        inserted += [
-            tuple(
-                date.fromisoformat(value) if parse and day else value
-                for value, day in zip(found, days, strict=True)
-            )
-            for found in result
-        ]
-    return inserted
+    key = tuple(column.name for column in table.primary_key.columns)
+    tail = f" ON CONFLICT DO NOTHING RETURNING {_quoted(key)}"
+    found: list[tuple[Any, ...]] = []
+    if conn.dialect.name == "sqlite":
+        per_statement = max(_MAX_PARAMETERS // len(names), 1)
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            flat = tuple(value for row in chunk for value in row)
+            statement = _statement(conn, table, names, len(chunk)) + tail
+            found += [tuple(row) for row in conn.exec_driver_sql(statement, flat)]
+    else:
+        statement = _arrays_statement(conn, table, names) + tail
+        found = [tuple(row) for row in conn.exec_driver_sql(statement, _arrays(values))]
+    read = _row_reader(conn.dialect.name, table, key)
+    return found if read is None else [read(row) for row in found]
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -373,6 +393,35 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
         f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = {mark}',  # noqa: S608
         [tuple(row[i] for i in order) for row in values],
     )
+
+
+def add_to_rows(
+    conn: Connection, table: Table, key: str, column: str, changes: Sequence[tuple[Any, int]]
+) -> int:
+    """Add each (key value, amount) of `changes` (distinct keys), in key order, to `column` of
+    the row with that key; return how many rows changed. Rows are locked in key order, so
+    that transactions changing the same rows never wait on each other in a circle: on
+    PostgreSQL the rows are locked first by one ordered SELECT … FOR UPDATE, then changed by
+    one statement."""
+    changes = sorted(changes)
+    if not changes:
+        return 0
+    if conn.dialect.name == "sqlite":
+        sql = f'UPDATE "{table.name}" SET "{column}" = "{column}" + ? WHERE "{key}" = ?'  # noqa: S608
+        return conn.exec_driver_sql(sql, [(amount, k) for k, amount in changes]).rowcount
+    keys, amounts = [k for k, _ in changes], [amount for _, amount in changes]
+    kind = table.c[key].type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(
+        f'SELECT 1 FROM "{table.name}" WHERE "{key}" = ANY(%s::{kind}[]) '  # noqa: S608
+        f'ORDER BY "{key}" FOR UPDATE',
+        (keys,),
+    )
+    return conn.exec_driver_sql(
+        f'UPDATE "{table.name}" AS t SET "{column}" = t."{column}" + c.amount '  # noqa: S608
+        f"FROM unnest(%s::{kind}[], %s::bigint[]) AS c (key, amount) "
+        f'WHERE t."{key}" = c.key',
+        (keys, amounts),
+    ).rowcount
 
 
 def stored_instant(conn: Connection, value: datetime) -> Any:
@@ -539,4 +588,5 @@ def upsert(
     changes = [f'"{name}" = "{table.name}"."{name}" + excluded."{name}"' for name in add]
     changes += [f'"{name}" = excluded."{name}"' for name in replace]
     tail = f" ON CONFLICT ({_quoted(keys)}) DO UPDATE SET {', '.join(changes)}"
-    insert_rows(conn, table, rows, tail)
+    distinct = len({tuple(row[key] for key in keys) for row in rows}) == len(rows)
+    insert_rows(conn, table, rows, tail, keys_distinct=distinct)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from carbonledger.db import insert_ignore, insert_rows, parameter_mark, select_in, upsert
+from carbonledger.db import add_to_rows, insert_ignore, insert_rows, select_in, upsert
 from carbonledger.errors import Conflict, InsufficientPoints
 from carbonledger.ids import ulids
 from carbonledger.points.postings import (
@@ -150,11 +150,9 @@ def _apply(conn: Connection, changes: dict[str, int]) -> None:
     The CHECK constraint on the table stays the last guard."""
     increased = [account for account, change in sorted(changes.items()) if change > 0]
     if increased:
-        mark = parameter_mark(conn)
-        done = conn.exec_driver_sql(
-            f"UPDATE point_accounts SET balance = balance + {mark} WHERE id = {mark}",  # noqa: S608
-            [(changes[account], account) for account in increased],
-        ).rowcount
+        done = add_to_rows(
+            conn, point_accounts, "id", "balance", [(a, changes[a]) for a in increased]
+        )
         if done != len(increased):
             missing = _missing(conn, increased)
             raise LookupError(f"no point account {', '.join(missing)}; open it before posting")
