@@ -77,10 +77,9 @@ def award(
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         raise AwardError(f"campaign(s) listed more than once: {', '.join(repeated)}")
     base = rules.points_for(reduction_mg)
-    matching = sorted(
-        (c for c in campaigns if matches(c, scenario, category, region, at)),
-        key=lambda c: (c.starts_at, c.id),
-    )
+    matching = [c for c in campaigns if matches(c, scenario, category, region, at)]
+    if len(matching) > 1:
+        matching.sort(key=lambda c: (c.starts_at, c.id))
     wanted = [(c.id, min(c.bonus_for(base), max(budgets_left.get(c.id, 0), 0))) for c in matching]
     room = rules.room(awarded_today)
     if room is None:
