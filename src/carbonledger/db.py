@@ -588,5 +588,7 @@ def upsert(
     changes = [f'"{name}" = "{table.name}"."{name}" + excluded."{name}"' for name in add]
     changes += [f'"{name}" = excluded."{name}"' for name in replace]
     tail = f" ON CONFLICT ({_quoted(keys)}) DO UPDATE SET {', '.join(changes)}"
-    distinct = len({tuple(row[key] for key in keys) for row in rows}) == len(rows)
+    distinct = conn.dialect.name == "sqlite" or len(
+        {tuple(row[key] for key in keys) for row in rows}
+    ) == len(rows)
     insert_rows(conn, table, rows, tail, keys_distinct=distinct)
