@@ -158,13 +158,21 @@ class Capture:
     def _rollback(self, _conn: Any) -> None:
         self._open = []
 
+    def _copy(self, conn: Any, table: Any, names: Any, values: Any) -> None:
+        self._open.append((f"COPY {table.name} ({', '.join(names)}) FROM STDIN", values, True))
+        self._copy_rows(conn, table, names, values)
+
     def __enter__(self) -> Capture:
+        # COPY runs on the driver's cursor, unseen by the engine's events: wrapped here.
+        self._copy_rows = db.copy_rows
+        db.copy_rows = self._copy  # type: ignore[assignment]
         event.listen(self.engine, "before_cursor_execute", self._statement)
         event.listen(self.engine, "commit", self._commit)
         event.listen(self.engine, "rollback", self._rollback)
         return self
 
     def __exit__(self, *_: object) -> None:
+        db.copy_rows = self._copy_rows  # type: ignore[assignment]
         event.remove(self.engine, "before_cursor_execute", self._statement)
         event.remove(self.engine, "commit", self._commit)
         event.remove(self.engine, "rollback", self._rollback)
@@ -209,7 +217,11 @@ def replay(platform: Platform, copy: Any, capture: Capture) -> float:
     for transaction in capture.transactions:
         cursor.execute(begin)
         for sql, params, many in transaction:
-            if many:
+            if sql.startswith("COPY"):
+                with cursor.copy(sql) as copying:
+                    for row in params:
+                        copying.write_row(row)
+            elif many:
                 cursor.executemany(sql, params)
             else:
                 cursor.execute(sql, params)

@@ -318,16 +318,29 @@ def insert_rows(
     keys_distinct: bool = True,
 ) -> None:
     """Insert the rows (dicts with the same keys) with one statement: on SQLite one prepared
-    statement run for each row; on PostgreSQL one statement for all of them, each column an
-    array (a server's cost is per statement), unless `keys_distinct` is False, for an ON
-    CONFLICT DO UPDATE `tail` that may meet one key twice (one statement cannot)."""
+    statement run for each row; on PostgreSQL, whose cost is per statement, one COPY, or with
+    a `tail` (ON CONFLICT …) one INSERT of all the rows given as one array per column, unless
+    `keys_distinct` is False, for a DO UPDATE that may meet one key twice (one statement
+    cannot)."""
     if not rows:
         return
     names, values = _stored_rows(conn, table, rows)
     if conn.dialect.name == "sqlite" or not keys_distinct:
         conn.exec_driver_sql(_statement(conn, table, names) + tail, values)
-    else:
+    elif tail:
         conn.exec_driver_sql(_arrays_statement(conn, table, names) + tail, _arrays(values))
+    else:
+        copy_rows(conn, table, names, values)
+
+
+def copy_rows(
+    conn: Connection, table: Table, names: tuple[str, ...], values: Sequence[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL's COPY of rows already in storage form, in the caller's transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f'COPY "{table.name}" ({_quoted(names)}) FROM STDIN') as copy:
+        for row in values:
+            copy.write_row(row)
 
 
 @lru_cache(maxsize=512)
