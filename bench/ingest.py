@@ -2,7 +2,8 @@
 ceilings, for four workloads, on SQLite and PostgreSQL; then signed HTTP.
 
     .venv/bin/python bench/ingest.py [--records 100000] [--backend both]
-        [--workloads city,dense,release,stored] [--stored 1000000] [--http-records 50000]
+        [--workloads city,dense,release,stored,memory] [--stored 1000000]
+        [--http-records 50000]
         [--workers 1,2]
 
 Workloads:
@@ -14,6 +15,8 @@ Workloads:
            month of records arrives, then each links; records released per second.
   stored   the city mix on top of `--stored` records already in the database (bulk-loaded in the
            pipeline's shape), against the same run on an empty one.
+  memory   the city mix with nothing captured for a ceiling: the pipeline's own resident memory,
+           read ten times over the run.
 
 Ceilings, run in the same process on the same database kind:
   width    a plain driver-level executemany of rows as wide as `records` into a table like it.
@@ -352,6 +355,18 @@ def city(platform: Platform, total: int, days_back: int = 25, days: int = 25) ->
     return with_replay(platform, f"city{days_back}", work)
 
 
+def memory(platform: Platform, total: int) -> Run:
+    """The city mix, nothing captured: the resident memory of the pipeline alone."""
+    run = Run()
+    with run:
+        pairs = city_stream(platform, 7, days_back=25, tag="-m")
+        for partner, batch in batches(pairs, 1000, total):
+            run.submit(platform, partner, batch)
+            if run.records % max(total // 10, 1000) < 1000:
+                run.memory.append(rss_mib())
+    return run
+
+
 def dense(platform: Platform, tag: str = "d") -> tuple[Run, float]:
     records = list(dense_records(range(DENSE_CITIZENS), DENSE_DAYS, tag))
 
@@ -500,7 +515,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--workloads", default="city,dense,release,stored")
+    parser.add_argument("--workloads", default="city,dense,release,stored,memory")
     parser.add_argument("--stored", type=int, default=1_000_000)
     parser.add_argument("--http-records", type=int, default=50_000)
     parser.add_argument("--workers", default="1,2", help="HTTP worker process counts")
@@ -523,6 +538,8 @@ def main() -> None:
                 run.report(backend, "dense", {"width": width, "replay": ceiling})
             if "release" in workloads:
                 release(platform)
+            if "memory" in workloads:
+                memory(platform, args.records).report(backend, "memory", {})
             for workers in (int(w) for w in args.workers.split(",") if args.http_records):
                 pairs = city_stream(platform, 2 + workers, days_back=20, tag=f"-w{workers}")
                 line = http(platform, keys, pairs, args.http_records, workers)
