@@ -21,7 +21,7 @@ from carbonledger.accounts.tables import (
     retired_keys,
     sessions,
 )
-from carbonledger.db import fetch, insert_if_new, parameter_mark
+from carbonledger.db import fetch, insert_if_new, insert_rows, parameter_mark
 
 
 def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
@@ -57,7 +57,7 @@ def forget_nonces_before(conn: Connection, before: datetime) -> None:
 
 
 def insert_citizens(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(citizens.insert(), rows)
+    insert_rows(conn, citizens, rows)
 
 
 def citizen(conn: Connection, citizen_id: str) -> Row[Any] | None:
@@ -136,8 +136,7 @@ def data_partners(conn: Connection) -> list[Row[Any]]:
 
 
 def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(links.insert(), rows)
+    insert_rows(conn, links, rows)
 
 
 def linked_citizens(
