@@ -405,7 +405,9 @@ def release(platform: Platform) -> None:
         for serial, citizen_id in zip(serials, ids, strict=True):
             for partner in ("bikeshare", "maps-a"):
                 with db.write(platform.engine) as conn:
-                    code = accounts.create_link_code(conn, citizen_id, partner, clock.now(), 10)
+                    code = accounts.create_link_code(
+                        conn, platform.keys, citizen_id, partner, clock.now(), 10
+                    )
                 started = time.perf_counter()
                 with db.write(platform.engine) as conn:
                     pending.link(

@@ -57,8 +57,9 @@ def _setup(platform: Platform, logins: int) -> tuple[Ed25519PrivateKey, list[str
             )
             phones.append(synthetic_phone(serial))
             if serial <= RIDERS:
-                code = accounts.create_link_code(conn, citizen, "bikes", now, 10)
-                accounts.link(conn, "bikes", f"r{serial}", code, now)
+                keys = platform.keys
+                code = accounts.create_link_code(conn, keys, citizen, "bikes", now, 10)
+                accounts.link(conn, keys, "bikes", f"r{serial}", code, now)
     return key, phones[:logins]
 
 

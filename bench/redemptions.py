@@ -175,7 +175,9 @@ def measure(
         key = f"{run}-{number}"
         db.retrying(
             platform.engine,
-            lambda conn: service.redeem(conn, citizen, reward, key, clock.now(), hold),
+            lambda conn: service.redeem(
+                conn, platform.keys, citizen, reward, key, clock.now(), hold
+            ),
         )
 
     with db.read(platform.engine) as conn:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from carbonledger import db
-from carbonledger.config import Settings
+from carbonledger.config import Settings, sqlalchemy_url
+from carbonledger.db import make_engine
 from carbonledger.platform import Platform, bootstrap
 from carbonledger.schema import metadata
 
@@ -98,3 +99,24 @@ def pg_platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Plat
     built = make_platform("postgresql", tmp_path, request)
     yield built
     built.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database without any schema, on SQLite and on PostgreSQL, for migrating
+    from an earlier revision."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'bare.db'}")
+        yield engine
+        engine.dispose()
+        return
+    base = request.getfixturevalue("postgres_url").rsplit("/", 1)[0]
+    name = f"carbonledger_bare_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(sqlalchemy_url(f"{base}/{name}"))
+    yield engine
+    engine.dispose()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

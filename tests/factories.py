@@ -159,7 +159,7 @@ def link(
     """Link a partner user to a citizen the way the API does; return pending records credited."""
     now = now or clock.now()
     with db.write(platform.engine) as conn:
-        code = accounts.create_link_code(conn, citizen_id, partner_id, now, 10)
+        code = accounts.create_link_code(conn, platform.keys, citizen_id, partner_id, now, 10)
     with db.write(platform.engine) as conn:
         return pending.link(conn, platform, partner_id, user, code, now)
 
@@ -232,6 +232,30 @@ def lottery_terms(
     }
     fields.update(overrides)
     return LotteryTerms(**fields)
+
+
+def won_prize(platform: Platform, merchant_id: str, citizen_id: str) -> str:
+    """A lottery of one prize from `merchant_id` whose only entry the citizen bought, closed and
+    drawn: the citizen holds the prize's voucher. Returns the lottery's id."""
+    from carbonledger.lotteries import purchases
+    from carbonledger.lotteries import service as lotteries
+
+    now = clock.now()
+    prize = PrizeTerms(merchant_id, "骑行头盔", 1)
+    terms = lottery_terms(
+        merchant_id, now - timedelta(hours=1), now + timedelta(hours=1), prizes=(prize,)
+    )
+    grant_points(platform, citizen_id, 100)
+    with db.write(platform.engine) as conn:
+        lottery: str = lotteries.create(conn, platform, terms, "op", now - timedelta(hours=2))
+    with db.write(platform.engine) as conn:
+        purchases.buy(conn, lottery, citizen_id, 1, f"entry-{lottery}", now)
+    later = now + timedelta(hours=1, seconds=1)
+    with db.write(platform.engine) as conn:
+        lotteries.close(conn, lottery, later)
+    with db.write(platform.engine) as conn:
+        lotteries.draw(conn, platform, lottery, later)
+    return lottery
 
 
 def add_reward(platform: Platform, merchant_id: str, **terms: Any) -> str:
@@ -329,6 +353,6 @@ def started_event(platform: Platform, citizen_id: str) -> tuple[str, str]:
         100,
     )
     with db.write(platform.engine) as conn:
-        event, code = events.create_event(conn, new, None, earlier)
+        event, code = events.create_event(conn, platform.keys, new, None, earlier)
         events.sign_up(conn, event, citizen_id, earlier)
     return event, code

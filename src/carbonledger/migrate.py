@@ -1,13 +1,17 @@
 """Schema migrations (Alembic) run from code: the app, the CLI and the tests all build the schema
-this way, on SQLite and PostgreSQL alike."""
+this way, on SQLite and PostgreSQL alike. A revision that converts stored secrets (0013 keys the
+stored codes) reads the platform's keys from the Alembic config's attributes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
+
+from carbonledger.keys import Keys
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -18,9 +22,19 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, keys: Keys, revision: str = "head") -> None:
     """Bring the database to `revision` (the newest by default)."""
+    _run(engine, keys, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: Engine, keys: Keys, revision: str) -> None:
+    """Take the database back to `revision`."""
+    _run(engine, keys, lambda config: command.downgrade(config, revision))
+
+
+def _run(engine: Engine, keys: Keys, step: Callable[[Config], None]) -> None:
     config = alembic_config()
+    config.attributes["keys"] = keys
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -31,7 +45,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         try:
             with conn.begin():
                 config.attributes["connection"] = conn
-                command.upgrade(config, revision)
+                step(config)
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise RuntimeError("the migration left rows that refer to missing rows")
         finally:

@@ -54,13 +54,14 @@ class Platform:
         settings = settings or Settings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.url)
+        keys = Keys.load(settings.secrets_dir)
         if upgrade:
-            migrate.upgrade(engine)
+            migrate.upgrade(engine, keys)
             bootstrap(engine)
         if not settings.log_origin:
             origin = load_or_create_origin(settings.data_dir, engine)
             settings = settings.model_copy(update={"log_origin": origin})
-        return cls(settings, engine, Keys.load(settings.secrets_dir), Catalogue.load())
+        return cls(settings, engine, keys, Catalogue.load())
 
     def refresh_catalogue(self, conn: Connection) -> Catalogue:
         """The catalogue with every published methodology version, reloaded when more have been

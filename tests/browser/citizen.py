@@ -121,7 +121,8 @@ def add_event(platform: Platform, starts_in: timedelta, name: str = "河道清�
         300,
     )
     with db.write(platform.engine) as conn:
-        return events.create_event(conn, new, None, min(now, starts - timedelta(hours=1)))
+        at = min(now, starts - timedelta(hours=1))
+        return events.create_event(conn, platform.keys, new, None, at)
 
 
 def sign_up(platform: Platform, event_id: str, citizen_id: str, at: Any) -> None:

@@ -31,14 +31,15 @@ def test_the_citizen_reads_what_needs_attention(page: Any, site: tuple[Platform,
     assert rejected.record is not None
     now = clock.now()
     with db.write(platform.engine) as conn:
-        held = rewards.redeem(conn, citizen, reward, "soon-void", now, 60)  # an hour to use it
+        # An hour to use it.
+        held = rewards.redeem(conn, platform.keys, citizen, reward, "soon-void", now, 60)
         appeal = appeals.file(conn, citizen, rejected.record, "我确实步行了", now)
         appeals.answer(conn, appeal, "denied", "记录缺少行为类型，无法计入。", "op-1", now)
 
     log_in(page, url, phone)
     page.get_by_role("navigation").get_by_role("link", name="消息").click()
     notices = page.locator(".notices li")
-    expect(notices.filter(has_text="电影票")).to_contain_text(held.redemption.voucher_code)
+    expect(notices.filter(has_text="电影票")).to_contain_text(held.code)
     expect(notices.filter(has_text="申诉")).to_have_text("你的申诉已有答复：申诉未获支持。")
     today = now.astimezone(platform.settings.zone).date().isoformat()
     expect(notices.filter(has_text="到账")).to_have_text(f"{today} 到账 250 积分。")

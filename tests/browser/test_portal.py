@@ -88,11 +88,11 @@ def test_a_merchant_reads_its_rewards_and_settlement(page: Any, city: tuple[Plat
     hold, zone = platform.settings.redemption_hold_minutes, platform.settings.zone
     for n in range(3):
         with db.write(platform.engine) as conn:
-            voucher = rewards.redeem(conn, citizen, reward, f"k-{n}", clock.now(), hold)
+            key = f"k-{n}"
+            voucher = rewards.redeem(conn, platform.keys, citizen, reward, key, clock.now(), hold)
         if n < 2:
             with db.write(platform.engine) as conn:
-                code = voucher.redemption.voucher_code
-                rewards.confirm(conn, "mall", code, clock.now(), zone)
+                rewards.confirm(conn, platform.keys, "mall", voucher.code, clock.now(), zone)
     page.set_viewport_size({"width": 1280, "height": 900})
     _log_in(page, url, platform, "mall")
     assert page.url.startswith(f"{url}/portal/rewards")

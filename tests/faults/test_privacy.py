@@ -71,7 +71,7 @@ def test_no_personal_data_in_public_and_no_secret_in_the_output(
             assert wrong.status_code == 401
         with db.write(platform.engine) as conn:
             code = accounts.create_link_code(
-                conn, registered.json()["subject"], partner.id, clock.now(), 10
+                conn, platform.keys, registered.json()["subject"], partner.id, clock.now(), 10
             )
         with PartnerClient(server.url, partner.id, partner.key) as client:
             assert client.link(USER, code).status_code == 201

@@ -367,8 +367,9 @@ def test_database_and_backup_files_are_private_and_hold_no_link_code(
     platform, _url = served
     partner = factories.add_partner(platform)
     citizen = factories.add_citizen(platform)
+    now = clock.now()
     with db.write(platform.engine) as conn:
-        code = accounts.create_link_code(conn, citizen, partner.id, clock.now(), 10)
+        code = accounts.create_link_code(conn, platform.keys, citizen, partner.id, now, 10)
     database = Path(str(make_url(platform.settings.url).database))
     files = [database, *(Path(f"{database}{suffix}") for suffix in ("-wal", "-shm"))]
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files if path.exists())
@@ -380,9 +381,60 @@ def test_database_and_backup_files_are_private_and_hold_no_link_code(
     assert code.encode() not in copied.read_bytes()
     # The code still links, once.
     with db.write(platform.engine) as conn:
-        assert accounts.link(conn, partner.id, "rider-1", code, clock.now()) == citizen
+        assert accounts.link(conn, platform.keys, partner.id, "rider-1", code, now) == citizen
     with db.write(platform.engine) as conn, pytest.raises(NotFound):
-        accounts.link(conn, partner.id, "rider-2", code, clock.now())
+        accounts.link(conn, platform.keys, partner.id, "rider-2", code, now)
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Iterator[Served]:
+    """A served platform of the test's own, for data the shared one's reconciliation would not
+    expect (points granted outside the pipeline)."""
+    platform = Platform.open(Settings(data_dir=tmp_path / "data"))
+    with serve(platform) as url:
+        yield platform, url
+    platform.close()
+
+
+def _code_on(page: httpx.Response) -> str:
+    found = re.search(r'class="voucher-code"[^>]*>([0-9A-Z]{12})<', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_the_database_holds_no_voucher_code_yet_citizen_and_merchant_still_use_it(
+    own: Served, tmp_path: Path
+) -> None:
+    platform, url = own
+    merchant = factories.add_partner(platform, role="merchant").id
+    reward = factories.add_reward(platform, merchant, name_zh="咖啡一杯")
+    citizen, client = factories.citizen_client(url, platform)
+    factories.grant_points(platform, citizen, 100)
+    factories.won_prize(platform, merchant, citizen)
+    with client:
+        body = {"reward": reward, "idempotency_key": "k-1"}
+        voucher = client.post("/api/v1/me/redemptions", json=body).json()["voucher"]
+        # The citizen's own pages still show both codes.
+        assert _code_on(client.get("/app/rewards")) == voucher
+        prize = _code_on(client.get("/app/lotteries"))
+    database = Path(str(make_url(platform.settings.url).database))
+    files = [database, *(Path(f"{database}{suffix}") for suffix in ("-wal", "-shm"))]
+    backup.backup(platform.settings, platform.engine, tmp_path / "backup", clock.now())
+    files.append(tmp_path / "backup" / "database.sqlite")
+    for path in (path for path in files if path.exists()):
+        stored = path.read_bytes()
+        assert voucher.encode() not in stored and prize.encode() not in stored, path
+    with factories.portal_client(url, platform, merchant) as staff:
+        near_miss = voucher[:-1] + ("1" if voucher.endswith("0") else "0")
+        wrong = staff.get("/portal/vouchers", params={"code": near_miss})
+        for code in (voucher.lower(), prize):
+            found = staff.get("/portal/vouchers", params={"code": code})
+            csrf = found.text.split('name="csrf_token" value="')[1].split('"')[0]
+            form = {"code": code, "csrf_token": csrf}
+            confirmed = staff.post("/portal/vouchers/confirm", data=form)
+            assert 'id="voucher-state">已核销<' in confirmed.text
+    assert wrong.status_code == 404
+    assert "没有这张券，或它不是贵方奖励的券。" in wrong.text
 
 
 FORMULA = '=HYPERLINK("http://evil.example/","open me")'

@@ -27,7 +27,7 @@ def _code(
 ) -> str:
     with db.write(platform.engine) as conn:
         return accounts.create_link_code(
-            conn, citizen, partner_id, clock.now() + at_offset, minutes
+            conn, platform.keys, citizen, partner_id, clock.now() + at_offset, minutes
         )
 
 

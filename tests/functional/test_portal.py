@@ -197,9 +197,9 @@ def _settled_voucher(platform: Platform) -> tuple[str, str]:
     merchant, citizen, reward = factories.shop(platform)
     hold, zone = platform.settings.redemption_hold_minutes, platform.settings.zone
     with db.write(platform.engine) as conn:
-        code = rewards.redeem(conn, citizen, reward, "k-1", clock.now(), hold)
+        code = rewards.redeem(conn, platform.keys, citizen, reward, "k-1", clock.now(), hold).code
     with db.write(platform.engine) as conn:
-        rewards.confirm(conn, merchant, code.redemption.voucher_code, clock.now(), zone)
+        rewards.confirm(conn, platform.keys, merchant, code, clock.now(), zone)
     return merchant, reward
 
 

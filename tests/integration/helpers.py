@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from carbonledger import clock, db
 from carbonledger.ingest import pipeline
@@ -17,6 +17,22 @@ from carbonledger.ingest.tables import participants as participants_table
 from carbonledger.platform import Platform
 from carbonledger.points.postings import account_kind
 from carbonledger.points.tables import point_accounts, points_flow, transfers
+from carbonledger.schema import metadata
+
+
+def holders(engine: Engine, secret: str) -> list[str]:
+    """`table.column` of every stored value, in every table, that holds `secret` as text (or its
+    UTF-8 bytes, in a binary column)."""
+    found = []
+    with db.read(engine) as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                for column, value in row._mapping.items():
+                    binary = isinstance(value, memoryview | bytes)
+                    stored = bytes(value).decode("latin-1") if binary else value
+                    if isinstance(stored, str) and secret in stored:
+                        found.append(f"{table.name}.{column}")
+    return found
 
 
 def submit(

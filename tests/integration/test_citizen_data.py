@@ -27,13 +27,13 @@ def test_links_and_linkable_partners(platform: Platform) -> None:
         linkable = [p["partner"] for p in service.data_partners(conn)]
         links = service.citizen_links(conn, citizen)
         now = clock.now()
-        offer = service.offer_link_code(conn, citizen, data.id, now, 10)
+        offer = service.offer_link_code(conn, platform.keys, citizen, data.id, now, 10)
     assert set(linkable) == {data.id, both.id}
     assert merchant.id not in linkable
     assert [(link["partner"], link["user"]) for link in links] == [(both.id, "b-1")]
     assert offer["partner"] == data.id and offer["expires_at"] == now + timedelta(minutes=10)
     with db.write(platform.engine) as conn:
-        assert service.link(conn, data.id, "d-2", offer["code"], now) == citizen
+        assert service.link(conn, platform.keys, data.id, "d-2", offer["code"], now) == citizen
 
 
 def test_a_suspended_partner_is_not_offered(platform: Platform) -> None:

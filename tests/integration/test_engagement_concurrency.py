@@ -52,7 +52,9 @@ def test_an_events_capacity_holds_under_a_rush(pg_platform: Platform) -> None:
         10,
         0,
     )
-    event, _ = write(pg_platform, lambda conn: events.create_event(conn, new, None, NOON))
+    event, _ = write(
+        pg_platform, lambda conn: events.create_event(conn, pg_platform.keys, new, None, NOON)
+    )
     citizens = [factories.add_citizen(pg_platform) for _ in range(3 * RACERS // 2)]
     outcomes = _race(
         pg_platform,
@@ -105,7 +107,9 @@ def test_retries_racing_each_other_are_paid_once(pg_platform: Platform) -> None:
         10,
         100,
     )
-    event, code = write(pg_platform, lambda conn: events.create_event(conn, new, None, NOON))
+    event, code = write(
+        pg_platform, lambda conn: events.create_event(conn, pg_platform.keys, new, None, NOON)
+    )
     write(pg_platform, lambda conn: events.sign_up(conn, event, citizen, NOON))
     terms = ProjectTerms("river_cleanup", "清河", "River", "米", "metre", 10, 1000)
     project = write(pg_platform, lambda conn: donations.create_project(conn, terms, None, NOON))
@@ -120,7 +124,7 @@ def test_retries_racing_each_other_are_paid_once(pg_platform: Platform) -> None:
             "already_answered",
         ),
         "attendance": (
-            lambda conn: events.attend(conn, event, citizen, code, after),
+            lambda conn: events.attend(conn, pg_platform.keys, event, citizen, code, after),
             "already_attended",
         ),
     }

@@ -35,7 +35,7 @@ CLEANUP = events.NewEvent(
 
 
 def _create(platform: Platform, new: events.NewEvent = CLEANUP) -> tuple[str, str]:
-    return write(platform, lambda conn: events.create_event(conn, new, "op-1", NOW))
+    return write(platform, lambda conn: events.create_event(conn, platform.keys, new, "op-1", NOW))
 
 
 def _sign_up(platform: Platform, event: str, citizen: str, at: datetime = NOW) -> bool:
@@ -45,7 +45,9 @@ def _sign_up(platform: Platform, event: str, citizen: str, at: datetime = NOW) -
 def _attend(
     platform: Platform, event: str, citizen: str, code: str, at: datetime
 ) -> events.Payment:
-    return write(platform, lambda conn: events.attend(conn, event, citizen, code, at))
+    return write(
+        platform, lambda conn: events.attend(conn, platform.keys, event, citizen, code, at)
+    )
 
 
 def test_an_event_keeps_only_its_codes_hash_and_funds_its_budget(platform: Platform) -> None:
@@ -54,7 +56,7 @@ def test_an_event_keeps_only_its_codes_hash_and_funds_its_budget(platform: Platf
     with db.read(platform.engine) as conn:
         stored = conn.execute(select(events_table).where(events_table.c.id == event)).one()
         [listed] = events.upcoming(conn, NOW)
-    assert stored.attendance_code_hash == hash_attendance_code(code)
+    assert stored.attendance_code_hash == hash_attendance_code(platform.keys.hash_key, code)
     assert code.encode() not in b"".join(str(v).encode() for v in stored)
     assert (listed.id, listed.taken, listed.capacity) == (event, 0, 2)
     assert balance(platform, f"campaign:event-{event}") == 100

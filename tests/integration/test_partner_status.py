@@ -17,6 +17,7 @@ from carbonledger.accounts import service as accounts
 from carbonledger.db import make_engine
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.ingest.signing import public_key_b64
+from carbonledger.keys import Keys
 from carbonledger.platform import Platform
 
 _BATCH = (
@@ -40,8 +41,8 @@ def test_a_partner_moves_from_pending_to_active_to_suspended(platform: Platform)
 
 
 def test_the_sqlite_migration_keeps_partners_and_what_refers_to_them(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    migrate.upgrade(engine, "0008")
+    engine, keys = make_engine(f"sqlite:///{tmp_path / 'old.db'}"), Keys.load(tmp_path / "keys")
+    migrate.upgrade(engine, keys, "0008")
     with db.write(engine) as conn:
         conn.execute(
             text(
@@ -50,7 +51,7 @@ def test_the_sqlite_migration_keeps_partners_and_what_refers_to_them(tmp_path: P
             )
         )
         conn.execute(text(_BATCH), {"id": "b1", "partner": "bike"})
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, keys)
     with db.write(engine) as conn:
         conn.execute(text("UPDATE partners SET status = 'pending' WHERE id = 'bike'"))
         assert conn.execute(text("SELECT partner_id FROM batches")).scalar() == "bike"

@@ -164,7 +164,9 @@ class PointsLedger(RuleBasedStateMachine):
         citizen = self.citizens[who]
         key = f"k{next(_serial)}"
         outcome = self._attempt(
-            lambda conn: rewards.redeem(conn, citizen, self.reward, key, clock.now(), HOLD_MINUTES)
+            lambda conn: rewards.redeem(
+                conn, self.platform.keys, citizen, self.reward, key, clock.now(), HOLD_MINUTES
+            )
         )
         if self.balance[citizen] < PRICE:
             assert isinstance(outcome, CarbonLedgerError) and outcome.code == "insufficient_points"
@@ -175,18 +177,20 @@ class PointsLedger(RuleBasedStateMachine):
         assert not isinstance(outcome, CarbonLedgerError), outcome
         self.balance[citizen] -= PRICE
         self.stock -= 1
-        return citizen, key, outcome.redemption.id, outcome.redemption.voucher_code
+        return citizen, key, outcome.redemption.id, outcome.code
 
     @rule(redemption=held)
     def retry_redeem(self, redemption: tuple[str, str, str, str] | None) -> None:
         if redemption is None:
             return
-        citizen, key, first, _ = redemption
+        citizen, key, first, code = redemption
         again = self._attempt(
-            lambda conn: rewards.redeem(conn, citizen, self.reward, key, clock.now(), HOLD_MINUTES)
+            lambda conn: rewards.redeem(
+                conn, self.platform.keys, citizen, self.reward, key, clock.now(), HOLD_MINUTES
+            )
         )
         assert not isinstance(again, CarbonLedgerError)
-        assert (again.redemption.id, again.replayed) == (first, True)
+        assert (again.redemption.id, again.replayed, again.code) == (first, True, code)
 
     @rule(redemption=consumes(held))
     def cancel(self, redemption: tuple[str, str, str, str] | None) -> None:
@@ -209,7 +213,9 @@ class PointsLedger(RuleBasedStateMachine):
         voucher = redemption[3]
         zone = self.platform.settings.zone
         outcome = self._attempt(
-            lambda conn: rewards.confirm(conn, self.merchant, voucher, clock.now(), zone)
+            lambda conn: rewards.confirm(
+                conn, self.platform.keys, self.merchant, voucher, clock.now(), zone
+            )
         )
         if isinstance(outcome, CarbonLedgerError):
             assert outcome.code == "already_voided"

@@ -39,6 +39,7 @@ from carbonledger.lotteries import prizes
 from carbonledger.points.schemas import PointsOut
 from carbonledger.points.statement import statement
 from carbonledger.rewards import service as rewards
+from carbonledger.rewards import vouchers
 from carbonledger.rewards.schemas import redemption_out
 
 FORMAT_VERSION = 1
@@ -75,6 +76,12 @@ def _profile(keys: Keys, citizen_id: str, row: Any) -> dict[str, Any]:
     }
 
 
+def _prize(keys: Keys, row: Any) -> dict[str, Any]:
+    """A prize voucher with its code shown, as the citizen's lottery page shows it."""
+    kept = {key: value for key, value in row._mapping.items() if key not in vouchers.KEPT}
+    return {**kept, "voucher_code": vouchers.shown(keys, row)}
+
+
 def _all_records(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     before: str | None = None
@@ -102,8 +109,10 @@ def export(
         # The other sections as the citizen's own routes show them.
         "transfers": _views(points.movements),
         "expiring": _views(points.expiring),
-        "redemptions": _views(redemption_out(r) for r in rewards.redemptions_of(conn, citizen_id)),
-        "prizes": _rows([dict(r._mapping) for r in prizes.of_citizen(conn, citizen_id)]),
+        "redemptions": _views(
+            redemption_out(r, keys) for r in rewards.redemptions_of(conn, citizen_id)
+        ),
+        "prizes": _rows([_prize(keys, r) for r in prizes.of_citizen(conn, citizen_id)]),
         "donations": _views(DonationOut.of(r) for r in donations.donations_of(conn, citizen_id)),
         "funded": _views(FundedOut.of(r) for r in donations.funded_by(conn, citizen_id).projects),
         "events": _views(MyEventOut.of(r) for r in events.signups_of(conn, citizen_id)),

@@ -74,9 +74,11 @@ async def my_links(citizen: CurrentCitizen, request: Request) -> list[LinkOut]:
     summary="A one-time code that links my account at a partner (PARTNER_API.md §3)",
 )
 async def new_link_code(body: LinkCodeIn, citizen: CurrentCitizen, request: Request) -> LinkCodeOut:
-    minutes, now = platform_of(request).settings.link_code_minutes, clock.now()
+    platform, now = platform_of(request), clock.now()
+    keys, minutes = platform.keys, platform.settings.link_code_minutes
     offer = await transactions.write(
-        request, lambda conn: accounts.offer_link_code(conn, citizen, body.partner, now, minutes)
+        request,
+        lambda conn: accounts.offer_link_code(conn, keys, citizen, body.partner, now, minutes),
     )
     return LinkCodeOut(**offer)
 

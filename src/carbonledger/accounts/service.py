@@ -3,7 +3,6 @@ the partner API's link routes. Services never commit; the entry point owns the t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -210,7 +209,7 @@ def add_citizen(
 
 
 def create_link_code(
-    conn: Connection, citizen_id: str, partner_id: str, now: datetime, minutes: int
+    conn: Connection, keys: Keys, citizen_id: str, partner_id: str, now: datetime, minutes: int
 ) -> str:
     """A one-time code the citizen gives to the partner's app to link their account there."""
     citizen = repo.citizen(conn, citizen_id)
@@ -222,7 +221,7 @@ def create_link_code(
     while True:
         code = random_code(_LINK_CODE_LENGTH)
         row = {
-            "code": link_code_digest(code),
+            "code": link_code_digest(keys, code),
             "citizen_id": citizen_id,
             "partner_id": partner_id,
             "expires_at": now + timedelta(minutes=minutes),
@@ -231,10 +230,10 @@ def create_link_code(
             return code
 
 
-def link_code_digest(code: str) -> str:
-    """What is stored of a link code, which acts as a bearer secret for ten minutes: its SHA-256
-    (hex), so a copy of the database or a backup holds no usable code."""
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+def link_code_digest(keys: Keys, code: str) -> str:
+    """What is stored of a link code, which acts as a bearer secret for ten minutes: a keyed hash
+    (hex), so a copy of the database or a backup holds no code, nor a way to try every code."""
+    return protection.keyed_digest(keys.hash_key, "link_code", code.strip().upper()).hex()
 
 
 def citizen_links(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
@@ -256,19 +255,19 @@ def data_partners(conn: Connection) -> list[dict[str, str]]:
 
 
 def offer_link_code(
-    conn: Connection, citizen_id: str, partner_id: str, now: datetime, minutes: int
+    conn: Connection, keys: Keys, citizen_id: str, partner_id: str, now: datetime, minutes: int
 ) -> dict[str, Any]:
     """A new link code for the citizen app: the code, its partner and when it expires."""
     return {
-        "code": create_link_code(conn, citizen_id, partner_id, now, minutes),
+        "code": create_link_code(conn, keys, citizen_id, partner_id, now, minutes),
         "partner": partner_id,
         "expires_at": now + timedelta(minutes=minutes),
     }
 
 
-def link(conn: Connection, partner_id: str, user: str, code: str, now: datetime) -> str:
+def link(conn: Connection, keys: Keys, partner_id: str, user: str, code: str, now: datetime) -> str:
     """Link the partner's `user` to the citizen who made `code`; return the citizen id."""
-    found = repo.link_code(conn, link_code_digest(code))
+    found = repo.link_code(conn, link_code_digest(keys, code))
     if found is None or found.used_at is not None:
         raise NotFound(
             "this link code is unknown or used; ask the citizen for a new one", code="unknown_code"

@@ -65,7 +65,8 @@ links = Table(
 link_codes = Table(
     "link_codes",
     metadata,
-    # The SHA-256 (hex) of the code, never the code itself: it is a bearer secret.
+    # A keyed hash (hex) of the code, never the code itself: it is a bearer secret
+    # (`service.link_code_digest`).
     Column("code", String(64), primary_key=True),
     Column("citizen_id", String(26), ForeignKey("citizens.id"), nullable=False),
     Column("partner_id", String(64), ForeignKey("partners.id"), nullable=False),

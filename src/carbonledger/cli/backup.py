@@ -12,6 +12,7 @@ from carbonledger.cli.common import fail
 from carbonledger.config import Settings
 from carbonledger.db import make_engine
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.keys import Keys
 
 
 def backup(
@@ -48,7 +49,7 @@ def restore(
     engine = make_engine(settings.url)
     try:
         manifest = backups.restore(settings, engine, source, force=force)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, Keys.load(settings.secrets_dir))
     except CarbonLedgerError as error:
         fail(error)
     finally:

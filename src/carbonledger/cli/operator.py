@@ -227,8 +227,9 @@ def citizen_link_code(
 ) -> None:
     """Make a one-time code that links the citizen at the partner; prints the code."""
     with operator_transaction() as (platform, conn):
+        minutes = platform.settings.link_code_minutes
         code = accounts.create_link_code(
-            conn, citizen_id, partner_id, clock.now(), platform.settings.link_code_minutes
+            conn, platform.keys, citizen_id, partner_id, clock.now(), minutes
         )
     print(code)
 

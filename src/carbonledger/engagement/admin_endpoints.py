@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from carbonledger import clock, transactions
-from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with
+from carbonledger.accounts.dependencies import OPERATOR_ERRORS, operator_with, platform_of
 from carbonledger.engagement import events, quiz, service
 from carbonledger.engagement.rules import event_budget
 from carbonledger.engagement.schemas import (
@@ -154,11 +154,11 @@ async def retire_question(question: str, _operator: PointsOperator, request: Req
 async def create_event(
     body: EventIn, operator: PointsOperator, request: Request
 ) -> EventCreatedOut:
-    now = clock.now()
+    keys, now = platform_of(request).keys, clock.now()
     new = events.NewEvent(**body.model_dump())
 
     def work(conn: Any) -> EventCreatedOut:
-        event_id, code = events.create_event(conn, new, operator, now)
+        event_id, code = events.create_event(conn, keys, new, operator, now)
         budget = event_budget(event_id)
         return EventCreatedOut(
             **EventOut.of(events.get(conn, event_id), taken=0).model_dump(),

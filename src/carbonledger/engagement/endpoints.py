@@ -216,8 +216,8 @@ async def attend(
     event: str, body: AttendanceIn, citizen: CurrentCitizen, request: Request
 ) -> AttendanceOut:
     limit_code_tries(request, citizen)
-    now = clock.now()
+    keys, now = platform_of(request).keys, clock.now()
     paid = await transactions.write(
-        request, lambda conn: events.attend(conn, event, citizen, body.code, now)
+        request, lambda conn: events.attend(conn, keys, event, citizen, body.code, now)
     )
     return AttendanceOut(event=event, **Paid.of(paid).model_dump())

@@ -25,6 +25,7 @@ from carbonledger.engagement.rules import (
 from carbonledger.engagement.service import fund_budget, pay
 from carbonledger.errors import Conflict, Forbidden, InvalidInput, NotFound
 from carbonledger.ids import ulid
+from carbonledger.keys import Keys
 from carbonledger.points import ledger
 from carbonledger.points.campaigns import campaign_account
 from carbonledger.points.engagement import (
@@ -69,10 +70,10 @@ class NewEvent:
 
 
 def create_event(
-    conn: Connection, new: NewEvent, operator_id: str | None, now: datetime
+    conn: Connection, keys: Keys, new: NewEvent, operator_id: str | None, now: datetime
 ) -> tuple[str, str]:
     """Create the event and fund its budget; return (event id, attendance code). The code is
-    shown this once: only its hash is stored."""
+    shown this once: only its keyed hash is stored."""
     event_id, code = ulid(now), new_attendance_code()
     event = Event(
         event_id,
@@ -81,7 +82,7 @@ def create_event(
         new.ends_at,
         new.points_per_hour,
         new.capacity,
-        hash_attendance_code(code),
+        hash_attendance_code(keys.hash_key, code),
     )
     problems = event_problems(event) + event_text_problems(new.name_zh, new.name_en, new.place)
     if new.starts_at.utcoffset() is not None and new.starts_at <= now:
@@ -163,7 +164,9 @@ def withdraw(conn: Connection, event_id: str, citizen_id: str, now: datetime) ->
     repo.delete_signup(conn, event_id, citizen_id)
 
 
-def attend(conn: Connection, event_id: str, citizen_id: str, code: str, now: datetime) -> Payment:
+def attend(
+    conn: Connection, keys: Keys, event_id: str, citizen_id: str, code: str, now: datetime
+) -> Payment:
     """Confirm the citizen's attendance with the organiser's code and pay the event's hours."""
     event = get(conn, event_id)
     _signup(conn, event_id, citizen_id)
@@ -174,7 +177,7 @@ def attend(conn: Connection, event_id: str, citizen_id: str, code: str, now: dat
             f"until {ATTENDANCE_DAYS} days after its end",
             code="attendance_closed",
         )
-    if not attendance_code_matches(pure, code):
+    if not attendance_code_matches(pure, keys.hash_key, code):
         raise Forbidden(
             "this is not the event's attendance code; check it with the organiser",
             code="wrong_attendance_code",

@@ -84,7 +84,7 @@ events = Table(
     Column("ends_at", UTCDateTime, nullable=False),
     Column("capacity", Integer, nullable=False),
     Column("points_per_hour", Integer, nullable=False),
-    # Only the SHA-256 of the organiser's code: a leaked table gives nobody attendance points.
+    # Only a keyed hash of the organiser's code: a leaked table gives nobody attendance points.
     Column("attendance_code_hash", LargeBinary(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(64)),

@@ -24,7 +24,7 @@ def link(
     """Link a partner user to a citizen with the citizen's one-time code and credit the user's
     pending records to them; return how many were credited."""
     service = Crediting.begin(conn, platform, now)
-    citizen_id = accounts.link(conn, partner_id, user, code, now)
+    citizen_id = accounts.link(conn, platform.keys, partner_id, user, code, now)
     citizen = accounts_repo.citizen(conn, citizen_id)
     assert citizen is not None
     return _release(

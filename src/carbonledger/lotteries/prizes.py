@@ -1,6 +1,7 @@
 """Prizes as vouchers: at the draw each winning entry's citizen gets a voucher for the prize,
 which the prize's merchant confirms like a redeemed reward's voucher (the portal's 核销 page).
-A prize costs the citizen nothing, so no points move."""
+A prize costs the citizen nothing, so no points move. Its code is kept like a reward voucher's:
+keyed hash and ciphertext (`rewards.vouchers`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
 from carbonledger.errors import Conflict, NotFound
+from carbonledger.keys import Keys
 from carbonledger.lotteries.tables import (
     lotteries,
     lottery_entries,
@@ -18,10 +20,11 @@ from carbonledger.lotteries.tables import (
     lottery_winners,
     prize_vouchers,
 )
-from carbonledger.rewards.rules import normalize_voucher, voucher_code
+from carbonledger.rewards import vouchers
+from carbonledger.rewards.rules import voucher_code
 
 
-def issue(conn: Connection, lottery_id: str, now: datetime) -> int:
+def issue(conn: Connection, keys: Keys, lottery_id: str, now: datetime) -> int:
     """A voucher for every winner of the drawn lottery; return how many were issued."""
     won = conn.execute(
         select(
@@ -51,7 +54,7 @@ def issue(conn: Connection, lottery_id: str, now: datetime) -> int:
             "merchant_id": w.merchant_id,
             "prize_id": w.prize_id,
             "name": w.name,
-            "voucher_code": voucher_code(),
+            **vouchers.kept(keys, voucher_code()),
             "state": "issued",
             "issued_at": now,
         }
@@ -74,20 +77,21 @@ def of_citizen(conn: Connection, citizen_id: str) -> list[Row[Any]]:
     )
 
 
-def find(conn: Connection, merchant_id: str, code: str) -> Row[Any] | None:
-    """A prize voucher of this merchant's prizes, by its code; None when there is none."""
+def find(conn: Connection, keys: Keys, merchant_id: str, code: str) -> Row[Any] | None:
+    """A prize voucher of this merchant's prizes, by its code's keyed hash; None when there is
+    none."""
     found: Row[Any] | None = conn.execute(
         select(prize_vouchers).where(
-            prize_vouchers.c.voucher_code == normalize_voucher(code),
+            prize_vouchers.c.voucher_hash == vouchers.voucher_hash(keys, code),
             prize_vouchers.c.merchant_id == merchant_id,
         )
     ).first()
     return found
 
 
-def confirm(conn: Connection, merchant_id: str, code: str, now: datetime) -> Row[Any]:
+def confirm(conn: Connection, keys: Keys, merchant_id: str, code: str, now: datetime) -> Row[Any]:
     """The merchant hands over the prize: the voucher is used up."""
-    found = find(conn, merchant_id, code)
+    found = find(conn, keys, merchant_id, code)
     if found is None:
         raise NotFound(f"no voucher {code!r} was issued for this merchant", code="unknown_voucher")
     done = conn.execute(
@@ -101,6 +105,6 @@ def confirm(conn: Connection, merchant_id: str, code: str, now: datetime) -> Row
     ).rowcount
     if not done:
         raise Conflict("this voucher was confirmed already", code="already_confirmed")
-    confirmed = find(conn, merchant_id, code)
+    confirmed = find(conn, keys, merchant_id, code)
     assert confirmed is not None
     return confirmed

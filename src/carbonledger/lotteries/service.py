@@ -236,7 +236,7 @@ def draw(conn: Connection, platform: Platform, lottery_id: str, now: datetime) -
     repo.set_lottery(
         conn, lottery_id, status="drawn", seed=seed, reveal_leaf=head.size, drawn_at=now
     )
-    prizes.issue(conn, lottery_id, now)
+    prizes.issue(conn, platform.keys, lottery_id, now)
     _retire(conn, lottery_id, now)
     return head.size
 

@@ -1,5 +1,6 @@
-"""Tables of lotteries, their prizes, entries and winners. The seed is kept encrypted until the
-draw reveals it; the public digests and the indexes of the three log leaves sit on the lottery."""
+"""Tables of lotteries, their prizes, entries, winners and the winners' prize vouchers. The seed
+is kept encrypted until the draw reveals it; the public digests and the indexes of the three log
+leaves sit on the lottery."""
 
 from __future__ import annotations
 
@@ -102,7 +103,9 @@ prize_vouchers = Table(
     Column("merchant_id", String(64), nullable=False),
     Column("prize_id", String(80), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("voucher_code", String(16), nullable=False, unique=True),
+    # Kept like a reward's voucher code (`rewards.vouchers`): keyed hash and encrypted.
+    Column("voucher_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("voucher_enc", LargeBinary, nullable=False),
     Column("state", String(16), nullable=False),
     Column("issued_at", UTCDateTime, nullable=False),
     Column("confirmed_at", UTCDateTime),

@@ -1,5 +1,6 @@
 """Alembic environment: runs on the connection handed in by `carbonledger.migrate`, or on the
-configured database URL when Alembic is called from its own command line."""
+configured database URL when Alembic is called from its own command line (then with the keys of
+the configured data directory, which revisions that convert stored codes need)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from carbonledger.config import Settings
 from carbonledger.db import make_engine
+from carbonledger.keys import Keys
 from carbonledger.schema import metadata
 
 
@@ -26,6 +28,8 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    with make_engine(Settings().url).connect() as conn:
+    settings = Settings()
+    context.config.attributes.setdefault("keys", Keys.load(settings.secrets_dir))
+    with make_engine(settings.url).connect() as conn:
         _run(conn)
         conn.commit()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
+from carbonledger.accounts.protection import keyed_digest
 from carbonledger.ids import random_code
 from carbonledger.points.campaigns import campaign_account
 from carbonledger.points.postings import Transfer, citizen_account
@@ -217,7 +218,7 @@ def event_problems(event: Event) -> list[str]:
     if event.capacity <= 0:
         found.append(f"capacity must be at least 1 place, not {event.capacity}")
     if len(event.attendance_code_hash) != hashlib.sha256().digest_size:
-        found.append("attendance_code_hash must be the SHA-256 of the code")
+        found.append("attendance_code_hash must be the keyed hash of the code")
     return found
 
 
@@ -226,9 +227,11 @@ def _normalised(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
 
 
-def hash_attendance_code(code: str) -> bytes:
-    """What is stored of an attendance code: its SHA-256, after normalising."""
-    return hashlib.sha256(_normalised(code).encode("utf-8")).digest()
+def hash_attendance_code(hash_key: bytes, code: str) -> bytes:
+    """What is stored of an attendance code, a bearer secret while the event's attendance window
+    is open: a keyed hash after normalising, so a copy of the table does not let anyone try every
+    code."""
+    return keyed_digest(hash_key, "attendance_code", _normalised(code))
 
 
 def new_attendance_code() -> str:
@@ -236,9 +239,9 @@ def new_attendance_code() -> str:
     return random_code(ATTENDANCE_CODE_LENGTH)
 
 
-def attendance_code_matches(event: Event, code: str) -> bool:
+def attendance_code_matches(event: Event, hash_key: bytes, code: str) -> bool:
     """Whether `code` is the event's attendance code, compared in constant time."""
-    return hmac.compare_digest(hash_attendance_code(code), event.attendance_code_hash)
+    return hmac.compare_digest(hash_attendance_code(hash_key, code), event.attendance_code_hash)
 
 
 def check_sign_up(event: Event, signed_up: int, at: datetime) -> None:

@@ -5,5 +5,6 @@ A redemption reserves one item of stock and the reward's price in points (citize
 and issues a voucher code. The merchant confirms the voucher when it is used (`reserved` →
 `merchant:<id>`); a voucher the citizen cancels, or one not used within the hold time, is voided
 and the points and the item return. `rules` is the pure core: kinds, terms, the redemption state
-machine and the postings.
+machine and the postings; `vouchers` keeps a voucher's code, a bearer secret, only as a keyed hash
+and a ciphertext.
 """

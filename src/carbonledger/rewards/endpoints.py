@@ -71,14 +71,17 @@ async def list_available(request: Request, kind: str | None = None) -> RewardsOu
 async def redeem(
     body: RedeemIn, citizen: CurrentCitizen, request: Request, response: Response
 ) -> RedemptionOut:
-    now, hold = clock.now(), platform_of(request).settings.redemption_hold_minutes
+    platform, now = platform_of(request), clock.now()
+    keys, hold = platform.keys, platform.settings.redemption_hold_minutes
     redeemed = await write(
         request,
-        lambda conn: service.redeem(conn, citizen, body.reward, body.idempotency_key, now, hold),
+        lambda conn: service.redeem(
+            conn, keys, citizen, body.reward, body.idempotency_key, now, hold
+        ),
     )
     if redeemed.replayed:
         response.status_code = 200
-    return redemption_out(redeemed.redemption, replayed=redeemed.replayed)
+    return redemption_out(redeemed.redemption, keys, replayed=redeemed.replayed)
 
 
 @router.get(
@@ -90,7 +93,8 @@ async def redeem(
 )
 async def my_redemptions(citizen: CurrentCitizen, request: Request) -> RedemptionsOut:
     rows = await read(request, lambda conn: service.redemptions_of(conn, citizen))
-    return RedemptionsOut(redemptions=[redemption_out(row) for row in rows])
+    keys = platform_of(request).keys
+    return RedemptionsOut(redemptions=[redemption_out(row, keys) for row in rows])
 
 
 @router.get(
@@ -104,7 +108,8 @@ async def my_redemption(
     redemption_id: str, citizen: CurrentCitizen, request: Request
 ) -> RedemptionOut:
     return redemption_out(
-        await read(request, lambda conn: service.mine(conn, citizen, redemption_id))
+        await read(request, lambda conn: service.mine(conn, citizen, redemption_id)),
+        platform_of(request).keys,
     )
 
 
@@ -122,7 +127,7 @@ async def my_redemption(
 async def cancel(redemption_id: str, citizen: CurrentCitizen, request: Request) -> RedemptionOut:
     now = clock.now()
     row = await write(request, lambda conn: service.cancel(conn, citizen, redemption_id, now))
-    return redemption_out(row)
+    return redemption_out(row, platform_of(request).keys)
 
 
 @router.get(

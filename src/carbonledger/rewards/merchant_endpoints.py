@@ -144,8 +144,10 @@ async def withdraw_reward(request: Request, reward_id: str) -> RewardOut:
 )
 async def get_voucher(request: Request, code: str) -> RedemptionOut:
     caller, _, _ = await _merchant(request)
+    keys = platform_of(request).keys
     return redemption_out(
-        await read(request, lambda conn: service.voucher(conn, caller.partner_id, code))
+        await read(request, lambda conn: service.voucher(conn, keys, caller.partner_id, code)),
+        keys,
     )
 
 
@@ -162,12 +164,13 @@ async def get_voucher(request: Request, code: str) -> RedemptionOut:
 )
 async def confirm_voucher(request: Request, code: str) -> RedemptionOut:
     caller, _, now = await _merchant(request)
-    zone = platform_of(request).settings.zone
+    platform = platform_of(request)
+    keys, zone = platform.keys, platform.settings.zone
     row = await write(
         request,
-        lambda conn: service.confirm(conn, caller.partner_id, code, now, zone),
+        lambda conn: service.confirm(conn, keys, caller.partner_id, code, now, zone),
     )
-    return redemption_out(row)
+    return redemption_out(row, keys)
 
 
 @router.get(

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from carbonledger.bounds import Amount, Instant
 from carbonledger.ingest.schemas import ErrorOut
+from carbonledger.keys import Keys
+from carbonledger.rewards import vouchers
 from carbonledger.rewards.rules import KINDS
 
 RewardStatusOut = Literal["pending", "active", "suspended", "withdrawn"]
@@ -178,7 +180,7 @@ def _reward_fields(row: Any) -> dict[str, Any]:
     }
 
 
-def redemption_out(row: Any, replayed: bool | None = None) -> RedemptionOut:
+def redemption_out(row: Any, keys: Keys, replayed: bool | None = None) -> RedemptionOut:
     return RedemptionOut(
         id=row.id,
         reward=row.reward_id,
@@ -187,7 +189,7 @@ def redemption_out(row: Any, replayed: bool | None = None) -> RedemptionOut:
         name_en=row.name_en,
         merchant=row.partner_id,
         points=row.points,
-        voucher=row.voucher_code,
+        voucher=vouchers.shown(keys, row),
         state=row.state,
         void_reason=row.void_reason,
         created_at=row.created_at,

@@ -19,10 +19,12 @@ from sqlalchemy.engine import Connection, Row
 
 from carbonledger.errors import Conflict, InvalidInput, NotFound
 from carbonledger.ids import ulid
+from carbonledger.keys import Keys
 from carbonledger.ledgers.service import check_range
 from carbonledger.points import ledger
 from carbonledger.points.postings import citizen_account
 from carbonledger.rewards import repository as repo
+from carbonledger.rewards import vouchers
 from carbonledger.rewards.rules import (
     VOID_REASONS,
     Event,
@@ -34,7 +36,6 @@ from carbonledger.rewards.rules import (
     check_redeemable,
     hold_until,
     key_problem,
-    normalize_voucher,
     release,
     reservation,
     settlement,
@@ -48,10 +49,12 @@ EXPIRY_BATCH = 500  # redemptions voided per run of the job; the next run takes 
 
 @dataclass(frozen=True, slots=True)
 class Redeemed:
-    """A redemption as stored, and whether this request repeated an earlier one."""
+    """A redemption as stored, whether this request repeated an earlier one, and the voucher's
+    code for the citizen (the row keeps it only hashed and encrypted)."""
 
     redemption: Row[Any]
     replayed: bool
+    code: str
 
 
 def _offer(row: Any) -> Offer:
@@ -74,6 +77,7 @@ def _held(row: Any) -> Held:
 
 def redeem(
     conn: Connection,
+    keys: Keys,
     citizen_id: str,
     reward_id: str,
     idempotency_key: str,
@@ -94,7 +98,7 @@ def redeem(
                 "a new redemption needs a new key",
                 code="idempotency_key_reused",
             )
-        return Redeemed(first, replayed=True)
+        return Redeemed(first, replayed=True, code=vouchers.shown(keys, first))
     found = repo.offer(conn, reward_id)
     if found is None:
         raise NotFound(f"there is no reward {reward_id!r}", code="unknown_reward")
@@ -103,8 +107,9 @@ def redeem(
     limited = offer.per_citizen_limit is not None
     held = repo.held_count(conn, reward_id, citizen_id) if limited else 0
     check_redeemable(offer, now, held=held, balance=balance)
-    stored = _issue(
+    stored, code = _issue(
         conn,
+        keys,
         {
             "id": ulid(now),
             "reward_id": reward_id,
@@ -125,16 +130,17 @@ def redeem(
         check_redeemable(_offer(changed), now, held=held, balance=balance)
         raise Conflict("this reward is out of stock; try again later", code="out_of_stock")
     ledger.post(conn, [reservation(_held(stored))], now)
-    return Redeemed(stored, replayed=False)
+    return Redeemed(stored, replayed=False, code=code)
 
 
-def _issue(conn: Connection, row: dict[str, Any]) -> Row[Any]:
-    """Store a redemption under a fresh voucher code."""
+def _issue(conn: Connection, keys: Keys, row: dict[str, Any]) -> tuple[Row[Any], str]:
+    """Store a redemption under a fresh voucher code; return it and the code."""
     for _ in range(_VOUCHER_DRAWS):
-        if repo.insert_redemption(conn, {**row, "voucher_code": voucher_code()}):
+        code = voucher_code()
+        if repo.insert_redemption(conn, {**row, **vouchers.kept(keys, code)}):
             stored = repo.redemption(conn, id=row["id"])
             assert stored is not None
-            return stored
+            return stored, code
     raise RuntimeError("no free voucher code after several draws")
 
 
@@ -171,17 +177,19 @@ def _move_one(conn: Connection, row: Any, event: Event, now: datetime, **values:
 
 
 def confirm(
-    conn: Connection, merchant_id: str, code: str, now: datetime, zone: ZoneInfo
+    conn: Connection, keys: Keys, merchant_id: str, code: str, now: datetime, zone: ZoneInfo
 ) -> Row[Any]:
     """The merchant accepts a voucher of its own: the reserved points become the merchant's."""
-    row = voucher(conn, merchant_id, code)
+    row = voucher(conn, keys, merchant_id, code)
     day = now.astimezone(zone).date()
     return _move_one(conn, row, Event.CONFIRM, now, confirmed_at=now, confirmed_day=day)
 
 
-def voucher(conn: Connection, merchant_id: str, code: str) -> Row[Any]:
-    """A voucher of this merchant's, to check before accepting it."""
-    row = repo.redemption(conn, voucher_code=normalize_voucher(code), partner_id=merchant_id)
+def voucher(conn: Connection, keys: Keys, merchant_id: str, code: str) -> Row[Any]:
+    """A voucher of this merchant's, to check before accepting it. Found by the code's keyed
+    hash, an index look-up: no stored code is compared with the one typed."""
+    hashed = vouchers.voucher_hash(keys, code)
+    row = repo.redemption(conn, voucher_hash=hashed, partner_id=merchant_id)
     if row is None:
         raise NotFound(
             f"no voucher {code!r} was issued for this merchant's rewards", code="unknown_voucher"

@@ -1,6 +1,7 @@
 """Tables of rewards and redemptions. The CHECK on `rewards.stock` is the last guard that the
-last item goes to one citizen only; the unique voucher code and the unique (citizen,
-idempotency key) are the database's word on uniqueness."""
+last item goes to one citizen only; the unique voucher hash and the unique (citizen,
+idempotency key) are the database's word on uniqueness. A voucher code is a bearer secret, kept
+only as its keyed hash and encrypted (`rewards.vouchers`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -51,7 +53,9 @@ redemptions = Table(
     Column("partner_id", String(64), nullable=False),
     Column("citizen_id", String(26), ForeignKey("citizens.id"), nullable=False),
     Column("idempotency_key", String(64), nullable=False),
-    Column("voucher_code", String(16), nullable=False, unique=True),
+    # The voucher code's keyed hash, which a till looks it up by, and the code encrypted.
+    Column("voucher_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("voucher_enc", LargeBinary, nullable=False),
     # The price when redeemed: a later price change does not touch held vouchers.
     Column("points", BigInteger, nullable=False),
     Column("state", String(16), nullable=False),

@@ -46,6 +46,7 @@ def _act(
         reward_id, merchant, price = pick(affordable, key=lambda offer: offer[2])
         redeemed = rewards.redeem(
             conn,
+            platform.keys,
             citizen_id,
             reward_id,
             f"demo-{serial}",
@@ -55,7 +56,7 @@ def _act(
         balance -= price
         done["redemptions"] += 1
         if serial % 2 == 0:
-            rewards.confirm(conn, merchant, redeemed.redemption.voucher_code, now, zone)
+            rewards.confirm(conn, platform.keys, merchant, redeemed.code, now, zone)
             done["confirmed"] += 1
     donor = serial % 4 == 1 and balance >= 2 * TREE_POINTS
     if donor or (serial == DEMO_CITIZEN and balance >= TREE_POINTS):

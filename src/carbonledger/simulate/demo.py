@@ -144,7 +144,7 @@ def _set_up(platform: Platform, first: date, days: int) -> tuple[showcase.Offers
             )
         password = logins.add_operator(conn)
         window = showcase.car_free_day(first, days, platform.settings.zone)
-        offers = showcase.set_up(conn, platform.catalogue, window, now)
+        offers = showcase.set_up(conn, platform.keys, platform.catalogue, window, now)
     return offers, password
 
 

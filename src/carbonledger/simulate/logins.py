@@ -71,8 +71,8 @@ def add_citizen(conn: Connection, keys: Keys, seed: int) -> tuple[str, str, str]
     )
     citizen_id = auth.add_registered(conn, keys, entry, now)
     for partner in (p.id for p in PARTNERS if p.role != "merchant"):
-        code = accounts.create_link_code(conn, citizen_id, partner, now, 10)
-        accounts.link(conn, partner, user_id(partner, DEMO_CITIZEN), code, now)
+        code = accounts.create_link_code(conn, keys, citizen_id, partner, now, 10)
+        accounts.link(conn, keys, partner, user_id(partner, DEMO_CITIZEN), code, now)
     return citizen_id, phone, password
 
 

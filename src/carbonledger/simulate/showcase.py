@@ -16,6 +16,7 @@ from carbonledger.donations.rules import ProjectTerms
 from carbonledger.engagement import events, quiz
 from carbonledger.engagement import service as engagement
 from carbonledger.engagement.rules import CHECKIN_BUDGET, QUIZ_BUDGET
+from carbonledger.keys import Keys
 from carbonledger.methodology.catalogue import Catalogue
 from carbonledger.points import service as points
 from carbonledger.points.campaigns import Campaign
@@ -89,6 +90,7 @@ def car_free_day(first_day: date, days: int, zone: ZoneInfo) -> tuple[datetime, 
 
 def set_up(
     conn: Connection,
+    keys: Keys,
     catalogue: Catalogue,
     window: tuple[datetime, datetime],
     now: datetime,
@@ -154,6 +156,7 @@ def set_up(
     begins = datetime.combine(now.date() + timedelta(days=3), time(1), now.tzinfo)
     event_id, _ = events.create_event(
         conn,
+        keys,
         events.NewEvent(
             "river_cleanup",
             "护城河清洁志愿活动",

@@ -174,7 +174,7 @@ def test_a_statement_counts_a_merchants_confirmed_vouchers_per_local_day(
     ]
     for number, (reward, merchant, at) in enumerate(plan):
         held = redeem(platform, citizen, reward, f"k-{number}", at - timedelta(minutes=5))
-        confirm(platform, merchant, held.redemption.voucher_code, at)
+        confirm(platform, merchant, held.code, at)
     cancel(platform, citizen, redeem(platform, citizen, coupon, "k-void").redemption.id)
     redeem(platform, citizen, coupon, "k-held")
     with db.read(platform.engine) as conn:

@@ -103,7 +103,7 @@ def test_awards_and_redemptions_on_one_citizen_never_go_negative(pg_platform: Pl
         outcomes: Counter[str] = Counter()
         for attempt in range(25):
             try:
-                held = redeem(pg_platform, citizen, reward, f"w{worker}-{attempt}").redemption
+                held = redeem(pg_platform, citizen, reward, f"w{worker}-{attempt}")
             except CarbonLedgerError as error:
                 outcomes[error.code] += 1
                 continue
@@ -112,11 +112,13 @@ def test_awards_and_redemptions_on_one_citizen_never_go_negative(pg_platform: Pl
             # (which may also void one of the others first: then they are refused).
             try:
                 if attempt % 3 == 0:
-                    confirm(pg_platform, merchant, held.voucher_code)
+                    confirm(pg_platform, merchant, held.code)
                 elif attempt % 3 == 1:
                     db.retrying(
                         pg_platform.engine,
-                        lambda conn, h=held: service.cancel(conn, citizen, h.id, clock.now()),
+                        lambda conn, h=held.redemption: service.cancel(
+                            conn, citizen, h.id, clock.now()
+                        ),
                     )
             except CarbonLedgerError as error:
                 outcomes[error.code] += 1
@@ -161,11 +163,12 @@ def test_awards_and_redemptions_on_one_citizen_never_go_negative(pg_platform: Pl
 
 def test_a_voucher_confirmed_and_cancelled_at_once_moves_once(pg_platform: Platform) -> None:
     merchant, citizen, reward = factories.shop(pg_platform, 100, price=100)
-    held = redeem(pg_platform, citizen, reward).redemption
+    redeemed = redeem(pg_platform, citizen, reward)
+    held = redeemed.redemption
 
     def either(number: int) -> str:
         if number % 2:
-            return str(confirm(pg_platform, merchant, held.voucher_code).state)
+            return str(confirm(pg_platform, merchant, redeemed.code).state)
         cancelled = db.retrying(
             pg_platform.engine,
             lambda conn: service.cancel(conn, citizen, held.id, clock.now()),

@@ -15,7 +15,7 @@ from carbonledger.errors import CarbonLedgerError
 from carbonledger.ledgers import service as ledgers
 from carbonledger.platform import Platform
 from carbonledger.points import ledger
-from carbonledger.rewards import catalogue, service
+from carbonledger.rewards import catalogue, service, vouchers
 from carbonledger.rewards.rules import RewardStatus
 from carbonledger.rewards.tables import redemptions, rewards
 from carbonledger.ticker import tick
@@ -37,14 +37,16 @@ def redeem(
     hold = platform.settings.redemption_hold_minutes
     when = now or clock.now()
     return db.retrying(
-        platform.engine, lambda conn: service.redeem(conn, citizen, reward, key, when, hold)
+        platform.engine,
+        lambda conn: service.redeem(conn, platform.keys, citizen, reward, key, when, hold),
     )
 
 
 def confirm(platform: Platform, merchant: str, code: str, now: datetime | None = None) -> Any:
     when, zone = now or clock.now(), platform.settings.zone
     return db.retrying(
-        platform.engine, lambda conn: service.confirm(conn, merchant, code, when, zone)
+        platform.engine,
+        lambda conn: service.confirm(conn, platform.keys, merchant, code, when, zone),
     )
 
 
@@ -95,7 +97,8 @@ def test_redeeming_reserves_points_and_an_item_and_issues_a_voucher(
         reward,
         merchant,
     )
-    assert len(row.voucher_code) == 12
+    assert len(redeemed.code) == 12
+    assert vouchers.shown(platform.keys, row) == redeemed.code
     hold = timedelta(minutes=platform.settings.redemption_hold_minutes)
     assert row.expires_at - row.created_at == hold
     assert balance(platform, f"citizen:{citizen}") == 400
@@ -106,7 +109,7 @@ def test_redeeming_reserves_points_and_an_item_and_issues_a_voucher(
 
 def test_confirming_a_voucher_pays_the_merchant_once(platform: Platform, made: Made) -> None:
     merchant, citizen, reward = made
-    code = redeem(platform, citizen, reward).redemption.voucher_code
+    code = redeem(platform, citizen, reward).code
     confirmed = confirm(platform, merchant, code.lower())
     assert confirmed.state == "confirmed"
     assert confirmed.confirmed_day == clock.now().astimezone(platform.settings.zone).date()
@@ -121,7 +124,7 @@ def test_confirming_a_voucher_pays_the_merchant_once(platform: Platform, made: M
 
 def test_a_merchant_confirms_only_its_own_vouchers(platform: Platform, made: Made) -> None:
     _, citizen, reward = made
-    code = redeem(platform, citizen, reward).redemption.voucher_code
+    code = redeem(platform, citizen, reward).code
     other = factories.add_partner(platform, role="both").id
     assert refused(lambda: confirm(platform, other, code)) == "unknown_voucher"
     assert refused(lambda: confirm(platform, other, "NOSUCHVOUCHER")) == "unknown_voucher"
@@ -130,14 +133,14 @@ def test_a_merchant_confirms_only_its_own_vouchers(platform: Platform, made: Mad
 
 def test_cancelling_returns_the_points_and_the_item(platform: Platform, made: Made) -> None:
     merchant, citizen, reward = made
-    first = redeem(platform, citizen, reward).redemption
+    redeemed = redeem(platform, citizen, reward)
+    first, code = redeemed.redemption, redeemed.code
     voided = cancel(platform, citizen, first.id)
     assert (voided.state, voided.void_reason) == ("voided", "cancelled")
     assert balance(platform, f"citizen:{citizen}") == 500
     assert balance(platform, "reserved") == 0
     assert stock(platform, reward) == 10
     assert refused(lambda: cancel(platform, citizen, first.id)) == "already_voided"
-    code = first.voucher_code
     assert refused(lambda: confirm(platform, merchant, code)) == "already_voided"
     assert balance(platform, f"citizen:{citizen}") == 500
     points_balance(platform)
@@ -156,10 +159,10 @@ def test_a_citizen_cannot_touch_another_citizens_redemption(platform: Platform, 
 def test_the_timeout_job_voids_expired_holds_once(platform: Platform, made: Made) -> None:
     merchant, citizen, reward = made
     now = clock.now()
-    first = redeem(platform, citizen, reward, "k-1", now).redemption
+    redeemed = redeem(platform, citizen, reward, "k-1", now)
+    first, code = redeemed.redemption, redeemed.code
     later = redeem(platform, citizen, reward, "k-2", now + timedelta(minutes=5)).redemption
     assert void_expired(platform, first.expires_at - timedelta(seconds=1)) == 0
-    code = first.voucher_code
     assert refused(lambda: confirm(platform, merchant, code, first.expires_at)) == "voucher_expired"
     assert void_expired(platform, first.expires_at) == 1
     assert void_expired(platform, first.expires_at) == 0
@@ -177,10 +180,10 @@ def test_the_timeout_job_voids_expired_holds_once(platform: Platform, made: Made
 
 def test_the_per_citizen_limit_counts_what_is_held_or_used(platform: Platform) -> None:
     merchant, citizen, reward = factories.shop(platform, 1000, per_citizen_limit=2)
-    first = redeem(platform, citizen, reward, "k-1").redemption
+    first = redeem(platform, citizen, reward, "k-1")
     redeem(platform, citizen, reward, "k-2")
     assert refused(lambda: redeem(platform, citizen, reward, "k-3")) == "redemption_limit_reached"
-    confirm(platform, merchant, first.voucher_code)
+    confirm(platform, merchant, first.code)
     assert refused(lambda: redeem(platform, citizen, reward, "k-3")) == "redemption_limit_reached"
     second = redeem(platform, citizen, reward, "k-2").redemption
     cancel(platform, citizen, second.id)
@@ -232,7 +235,7 @@ def test_a_retry_returns_the_first_redemption(platform: Platform, made: Made) ->
     again = redeem(platform, citizen, reward, "same-key")
     assert again.replayed
     assert again.redemption.id == first.redemption.id
-    assert again.redemption.voucher_code == first.redemption.voucher_code
+    assert again.code == first.code
     assert balance(platform, f"citizen:{citizen}") == 400
     assert stock(platform, reward) == 9
     cancel(platform, citizen, first.redemption.id)
@@ -255,7 +258,7 @@ def test_withdrawn_and_suspended_rewards_are_refused_but_held_vouchers_stay_usab
     platform: Platform, made: Made
 ) -> None:
     merchant, citizen, reward = made
-    held = redeem(platform, citizen, reward, "k-1").redemption
+    held = redeem(platform, citizen, reward, "k-1")
     now = clock.now()
     with db.write(platform.engine) as conn:
         catalogue.set_status(conn, reward, RewardStatus.SUSPENDED, now)
@@ -263,7 +266,7 @@ def test_withdrawn_and_suspended_rewards_are_refused_but_held_vouchers_stay_usab
     with db.write(platform.engine) as conn:
         catalogue.set_status(conn, reward, RewardStatus.WITHDRAWN, now, merchant_id=merchant)
     assert refused(lambda: redeem(platform, citizen, reward, "k-2")) == "reward_withdrawn"
-    assert confirm(platform, merchant, held.voucher_code).state == "confirmed"
+    assert confirm(platform, merchant, held.code).state == "confirmed"
     points_balance(platform)
 
 
@@ -293,10 +296,10 @@ def test_the_citys_points_flow_shows_held_and_redeemed_points(
     platform: Platform, made: Made
 ) -> None:
     merchant, citizen, reward = made
-    used = redeem(platform, citizen, reward, "k-1").redemption
+    used = redeem(platform, citizen, reward, "k-1")
     redeem(platform, citizen, reward, "k-2")
     given_back = redeem(platform, citizen, reward, "k-3").redemption
-    confirm(platform, merchant, used.voucher_code)
+    confirm(platform, merchant, used.code)
     cancel(platform, citizen, given_back.id)
     zone = platform.settings.zone
     with db.read(platform.engine) as conn:

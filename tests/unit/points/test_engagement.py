@@ -158,6 +158,7 @@ def test_daily_questions_are_fixed_per_citizen_and_day() -> None:
 # Volunteer events
 
 CODE = "7K3Q9PXA"
+KEY = bytes(range(32))  # the platform's hash key, in these tests a fixed one
 
 
 def make_event(**changes: Any) -> Event:
@@ -168,7 +169,7 @@ def make_event(**changes: Any) -> Event:
         ends_at=MORNING + timedelta(hours=3),
         points_per_hour=10,
         capacity=30,
-        attendance_code_hash=hash_attendance_code(CODE),
+        attendance_code_hash=hash_attendance_code(KEY, CODE),
     )
     return replace(base, **changes)
 
@@ -204,10 +205,19 @@ def test_attendance_points_never_exceed_the_event_length(
 
 def test_attendance_code_matches_however_it_is_typed() -> None:
     event = make_event()
-    assert attendance_code_matches(event, CODE)
-    assert attendance_code_matches(event, " 7k3q-9pxa ")
-    assert not attendance_code_matches(event, "7K3Q9PXB")
-    assert not attendance_code_matches(event, "")
+    assert attendance_code_matches(event, KEY, CODE)
+    assert attendance_code_matches(event, KEY, " 7k3q-9pxa ")
+    assert not attendance_code_matches(event, KEY, "7K3Q9PXB")
+    assert not attendance_code_matches(event, KEY, "")
+
+
+def test_the_stored_attendance_code_hash_needs_the_key() -> None:
+    # HMAC-SHA256 over the code's SHA-256 (hex): events stored before it was keyed were re-keyed.
+    digest = hashlib.sha256(CODE.encode()).hexdigest()
+    keyed = hmac.new(KEY, f"attendance_code\n{digest}".encode(), hashlib.sha256).digest()
+    assert hash_attendance_code(KEY, CODE) == keyed
+    assert hash_attendance_code(bytes(32), CODE) != keyed
+    assert not attendance_code_matches(make_event(), bytes(32), CODE)
 
 
 def test_attendance_code_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,8 +228,8 @@ def test_attendance_code_is_compared_in_constant_time(monkeypatch: pytest.Monkey
         return a == b
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
-    assert attendance_code_matches(make_event(), CODE)
-    assert calls == [(hashlib.sha256(CODE.encode()).digest(), make_event().attendance_code_hash)]
+    assert attendance_code_matches(make_event(), KEY, CODE)
+    assert calls == [(hash_attendance_code(KEY, CODE), make_event().attendance_code_hash)]
 
 
 def test_new_attendance_codes_are_random_and_checkable() -> None:
@@ -227,7 +237,7 @@ def test_new_attendance_codes_are_random_and_checkable() -> None:
     assert len(first) == 8
     assert first != second
     assert attendance_code_matches(
-        make_event(attendance_code_hash=hash_attendance_code(first)), first
+        make_event(attendance_code_hash=hash_attendance_code(KEY, first)), KEY, first
     )
 
 

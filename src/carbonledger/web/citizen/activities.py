@@ -71,8 +71,9 @@ def _withdraw(conn: Connection, _: Platform, citizen: str, form: dict[str, str])
     events.withdraw(conn, form.get("event", ""), citizen, clock.now())
 
 
-def _attend(conn: Connection, _: Platform, citizen: str, form: dict[str, str]) -> Payment:
-    return events.attend(conn, form.get("event", ""), citizen, form.get("code", ""), clock.now())
+def _attend(conn: Connection, platform: Platform, citizen: str, form: dict[str, str]) -> Payment:
+    event, code = form.get("event", ""), form.get("code", "")
+    return events.attend(conn, platform.keys, event, citizen, code, clock.now())
 
 
 FORMS: dict[str, tuple[str, Action[Payment | None]]] = {

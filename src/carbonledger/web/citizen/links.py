@@ -35,6 +35,7 @@ async def new_code(request: Request) -> Response:
         request,
         lambda conn, platform, citizen, form: accounts.offer_link_code(
             conn,
+            platform.keys,
             citizen,
             form.get("partner", ""),
             clock.now(),

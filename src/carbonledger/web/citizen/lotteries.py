@@ -19,19 +19,20 @@ from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
 from carbonledger.web.base.guard import page_session
 from carbonledger.web.citizen.page import Page, after
-from carbonledger.web.citizen.rewards import new_key, voucher_qr
+from carbonledger.web.citizen.rewards import new_key, voucher_codes, voucher_qr
 
 router = APIRouter(include_in_schema=False)
 PATH = "/app/lotteries"
 
 
-def _context(conn: Connection, _platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
+def _context(conn: Connection, platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
     return {
         "lotteries": views.visible(conn, citizen, clock.now()),
         "prizes": prizes.of_citizen(conn, citizen),
         "balance": balance(conn, citizen_account(citizen)),
         "new_key": new_key,
         "qr": voucher_qr,
+        "voucher": voucher_codes(platform),
     }
 
 

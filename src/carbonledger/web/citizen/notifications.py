@@ -13,9 +13,11 @@ from sqlalchemy.engine import Connection
 
 from carbonledger import clock
 from carbonledger.appeals import service as appeals
+from carbonledger.keys import Keys
 from carbonledger.platform import Platform
 from carbonledger.points.statement import statement
 from carbonledger.rewards import service as rewards
+from carbonledger.rewards import vouchers
 from carbonledger.web.base.guard import page_session
 from carbonledger.web.citizen.page import Page
 
@@ -27,7 +29,9 @@ MOVEMENTS = 500
 _EARNED = frozenset({"in"})
 
 
-def notices(conn: Connection, citizen_id: str, zone: Any, now: datetime) -> list[dict[str, Any]]:
+def notices(
+    conn: Connection, keys: Keys, citizen_id: str, zone: Any, now: datetime
+) -> list[dict[str, Any]]:
     """The citizen's notices, the most pressing first: vouchers about to be voided, points
     expiring this month, appeals answered, points arrived."""
     found: list[dict[str, Any]] = []
@@ -36,7 +40,7 @@ def notices(conn: Connection, citizen_id: str, zone: Any, now: datetime) -> list
             found.append(
                 {
                     "kind": "voucher",
-                    "code": row.voucher_code,
+                    "code": vouchers.shown(keys, row),
                     "at": row.expires_at,
                     "name_zh": row.name_zh,
                     "name_en": row.name_en,
@@ -72,7 +76,7 @@ def notices(conn: Connection, citizen_id: str, zone: Any, now: datetime) -> list
 
 
 def _context(conn: Connection, platform: Platform, citizen: str, _language: str) -> dict[str, Any]:
-    return {"notices": notices(conn, citizen, platform.settings.zone, clock.now())}
+    return {"notices": notices(conn, platform.keys, citizen, platform.settings.zone, clock.now())}
 
 
 NOTIFICATIONS = Page("citizen/notifications.html", "notifications", _context)

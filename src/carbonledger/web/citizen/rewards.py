@@ -10,6 +10,7 @@ the first redemption instead of redeeming twice."""
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
 import segno
@@ -26,7 +27,7 @@ from carbonledger.points.ledger import balance
 from carbonledger.points.postings import citizen_account
 from carbonledger.points.schemas import PointsOut
 from carbonledger.points.statement import statement
-from carbonledger.rewards import catalogue
+from carbonledger.rewards import catalogue, vouchers
 from carbonledger.rewards import service as rewards
 from carbonledger.rewards.rules import KINDS
 from carbonledger.web.base.guard import page_session
@@ -43,6 +44,11 @@ def voucher_qr(code: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG of a code the platform issued
 
 
+def voucher_codes(platform: Platform) -> partial[str]:
+    """For a page: a held voucher's code (decrypted here, for its own citizen only)."""
+    return partial(vouchers.shown, platform.keys)
+
+
 def new_key() -> str:
     """An idempotency key for one form: a retry of that form repeats it."""
     return secrets.token_urlsafe(18)
@@ -52,6 +58,7 @@ def _context(conn: Connection, platform: Platform, citizen: str, _language: str)
     return {
         "hold_minutes": platform.settings.redemption_hold_minutes,
         "qr": voucher_qr,
+        "voucher": voucher_codes(platform),
         "rewards": catalogue.available(conn, clock.now()),
         "redemptions": rewards.redemptions_of(conn, citizen),
         "balance": balance(conn, citizen_account(citizen)),
@@ -85,7 +92,8 @@ async def my_points(request: Request) -> HTMLResponse:
 def _redeem(conn: Connection, platform: Platform, citizen: str, form: dict[str, str]) -> str:
     hold = platform.settings.redemption_hold_minutes
     reward, key = form.get("reward", ""), form.get("key", "")
-    return str(rewards.redeem(conn, citizen, reward, key, clock.now(), hold).redemption.id)
+    redeemed = rewards.redeem(conn, platform.keys, citizen, reward, key, clock.now(), hold)
+    return str(redeemed.redemption.id)
 
 
 @router.post("/app/rewards/redeem")

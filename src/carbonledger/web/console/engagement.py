@@ -132,12 +132,13 @@ def _new_event(form: dict[str, str], zone: Any) -> NewEvent:
 
 @router.post(PATH + "/events")
 async def create_event(request: Request) -> Response:
-    zone = platform_of(request).settings.zone
+    platform = platform_of(request)
+    keys, zone = platform.keys, platform.settings.zone
 
     async def act(me: Operator, form: dict[str, str]) -> Response:
         created = _new_event(form, zone)
         _, code = await transactions.write(
-            request, lambda conn: events.create_event(conn, created, me.id, clock.now())
+            request, lambda conn: events.create_event(conn, keys, created, me.id, clock.now())
         )
         said = i18n.translate(language_of(request), "console.done.event_created", code=code)
         response = await page(request, me, flash=said, flash_kind="ok")
