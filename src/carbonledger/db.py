@@ -337,8 +337,8 @@ def copy_rows(
     conn: Connection, table: Table, names: tuple[str, ...], values: Sequence[tuple[Any, ...]]
 ) -> None:
     """PostgreSQL's COPY of rows already in storage form, in the caller's transaction."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor, cursor.copy(f'COPY "{table.name}" ({_quoted(names)}) FROM STDIN') as copy:
+    statement = f'COPY "{table.name}" ({_quoted(names)}) FROM STDIN'
+    with _driver_cursor(conn, statement) as cursor, cursor.copy(statement) as copy:
         for row in values:
             copy.write_row(row)
 
@@ -505,12 +505,32 @@ def _row_reader(
 def fetch(conn: Connection, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of a driver-level query, as the driver gives them, read in the caller's
     transaction."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with _driver_cursor(conn, sql) as cursor:
         cursor.execute(sql, tuple(parameters))
         return list(cursor.fetchall())
+
+
+@contextmanager
+def _driver_cursor(conn: Connection, statement: str) -> Iterator[Any]:
+    """A cursor of the driver's own, in the caller's transaction, whose errors reach the caller
+    as the toolkit's would: wrapped in its `DBAPIError` classes (so retries and 503s see them)
+    and, for a lost server, with the connection invalidated."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    except dbapi.Error as error:
+        gone = _server_gone(error) or conn.dialect.is_disconnect(
+            error, conn.connection.dbapi_connection, cursor
+        )
+        if gone:
+            conn.invalidate()
+        raise DBAPIError.instance(
+            statement, None, error, dbapi.Error, connection_invalidated=gone, dialect=conn.dialect
+        ) from error
     finally:
-        cursor.close()
+        with suppress(dbapi.Error):
+            cursor.close()
 
 
 def select_in(

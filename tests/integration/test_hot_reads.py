@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from carbonledger import db
 from carbonledger.ingest.tables import daily_usage
@@ -89,3 +91,15 @@ def test_read_values_come_back_in_python_form(platform: Platform) -> None:
             conn, f"SELECT {db.parameter_mark(conn)}", [db.stored_instant(conn, at)]
         )[0][0]
     assert db.read_instant(instant) == at
+
+
+def test_driver_level_errors_reach_callers_as_the_toolkits(platform: Platform) -> None:
+    """A read or a COPY on the driver's own cursor fails with the toolkit's error classes, so
+    the route helpers' retries and 503s treat it like any other statement's."""
+    with pytest.raises(DBAPIError), db.read(platform.engine) as conn:
+        db.fetch(conn, "SELECT no_such_column FROM citizen_day_points", [])
+    row = {"citizen_id": "c1", "day": FIRST, "points": 1}
+    with db.write(platform.engine) as conn:
+        db.insert_rows(conn, citizen_day_points, [row])
+    with pytest.raises(IntegrityError), db.write(platform.engine) as conn:
+        db.insert_rows(conn, citizen_day_points, [row])  # COPY on PostgreSQL
