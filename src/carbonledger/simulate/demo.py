@@ -131,21 +131,19 @@ def _batches(town: City, first: date, days: int) -> Iterator[tuple[str, list[dic
         yield "", []
 
 
-def _set_up(platform: Platform, first: date, days: int) -> tuple[showcase.Offers, str]:
-    """Partners with their keys, the operator and the offers; return them and the operator's
-    password."""
+def _set_up(platform: Platform, first: date, days: int, made: logins.Accounts) -> showcase.Offers:
+    """Partners with their signing keys (made and saved first), the operator and the offers."""
     now = clock.now()
+    keys = {profile.id: Ed25519PrivateKey.generate() for profile in PARTNERS}
+    for partner_id, key in keys.items():
+        _save_key(partner_key_path(platform.settings, partner_id), key)
     with db.write(platform.engine) as conn:
         for profile in PARTNERS:
-            key = Ed25519PrivateKey.generate()
-            _save_key(partner_key_path(platform.settings, profile.id), key)
-            accounts.add_partner(
-                conn, profile.id, profile.name, public_key_b64(key), profile.role, now
-            )
-        password = logins.add_operator(conn)
+            public = public_key_b64(keys[profile.id])
+            accounts.add_partner(conn, profile.id, profile.name, public, profile.role, now)
+        logins.add_operator(conn, made)
         window = showcase.car_free_day(first, days, platform.settings.zone)
-        offers = showcase.set_up(conn, platform.keys, platform.catalogue, window, now)
-    return offers, password
+        return showcase.set_up(conn, platform.keys, platform.catalogue, window, now)
 
 
 def _behaviour(
@@ -173,10 +171,11 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
     first = clock.now().astimezone(zone).date() - timedelta(days=size.days)
     town = City(_SEED, size.citizens, zone, engaged=size.engaged)
     task = progress.add_task("partners and offers", total=1)
-    offers, operator_password = _set_up(platform, first, size.days)
+    made = logins.new_accounts(_SEED)
+    offers = _set_up(platform, first, size.days, made)
     with db.write(platform.engine) as conn:
-        data_key, mall_key = logins.portal_keys(conn)
-        citizen_id, phone, citizen_password = logins.add_citizen(conn, platform.keys, _SEED)
+        data_key, mall_key = logins.portal_keys(conn, made)
+        citizen_id = logins.add_citizen(conn, platform.keys, made)
     progress.update(task, advance=1)
 
     task = progress.add_task("citizens", total=size.citizens, completed=1)
@@ -215,10 +214,10 @@ def build(platform: Platform, size: DemoSize, progress: Progress) -> Built:
     logins.save(
         platform.settings.data_dir,
         logins.Logins(
-            phone,
-            citizen_password,
+            made.citizen.phone,
+            made.citizen_password,
             showcase.DEMO_OPERATOR,
-            operator_password,
+            made.operator_password,
             logins.PORTAL_DATA_PARTNER,
             data_key,
             logins.PORTAL_MERCHANT,

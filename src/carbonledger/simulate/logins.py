@@ -46,42 +46,62 @@ def _password() -> str:
     return f"demo-{secrets.token_urlsafe(9)}-7"
 
 
-def add_operator(conn: Connection) -> str:
-    """The demo's operator with role admin; return its password."""
-    password = _password()
-    new = auth.new_operator(DEMO_OPERATOR, "演示管理员 Demo admin", password, ["admin"])
-    auth.add_operator(conn, new, clock.now())
-    return password
+@dataclass(frozen=True)
+class Accounts:
+    """The demo's operator, citizen 0 and portal keys, checked and hashed before the write
+    transactions that store them (hashing is slow; nothing slow runs inside a write)."""
+
+    operator: dict[str, str]
+    operator_password: str
+    citizen: auth.Registration
+    citizen_password: str
+    portal_keys: tuple[tuple[str, str], tuple[str, str]]
 
 
-def add_citizen(conn: Connection, keys: Keys, seed: int) -> tuple[str, str, str]:
-    """Register the synthetic city's citizen 0 with a password and link them at every data
-    partner (their behaviour is sent later, so nothing waits to be released). Return (citizen
-    id, phone, password)."""
-    now = clock.now()
-    password = _password()
+def new_accounts(seed: int) -> Accounts:
+    """The demo's operator (role admin), the synthetic city's citizen 0 with a password, and
+    fresh portal access keys for the data partner and the mall."""
+    operator_password, citizen_password = _password(), _password()
     region = habits(seed, DEMO_CITIZEN).district
-    phone = synthetic_phone(DEMO_CITIZEN)
-    entry = auth.registration(
-        name=synthetic_name(DEMO_CITIZEN),
-        phone=phone,
-        id_number=synthetic_id_number(DEMO_CITIZEN, region),
-        password=password,
-        region=region,
+    return Accounts(
+        operator=auth.new_operator(
+            DEMO_OPERATOR, "演示管理员 Demo admin", operator_password, ["admin"]
+        ),
+        operator_password=operator_password,
+        citizen=auth.registration(
+            name=synthetic_name(DEMO_CITIZEN),
+            phone=synthetic_phone(DEMO_CITIZEN),
+            id_number=synthetic_id_number(DEMO_CITIZEN, region),
+            password=citizen_password,
+            region=region,
+        ),
+        citizen_password=citizen_password,
+        portal_keys=(portal.new_portal_key(), portal.new_portal_key()),
     )
-    citizen_id = auth.add_registered(conn, keys, entry, now)
+
+
+def add_operator(conn: Connection, made: Accounts) -> None:
+    auth.add_operator(conn, made.operator, clock.now())
+
+
+def add_citizen(conn: Connection, keys: Keys, made: Accounts) -> str:
+    """Store citizen 0 and link them at every data partner (their behaviour is sent later, so
+    nothing waits to be released); their id."""
+    now = clock.now()
+    citizen_id = auth.add_registered(conn, keys, made.citizen, now)
     for partner in (p.id for p in PARTNERS if p.role != "merchant"):
         code = accounts.create_link_code(conn, keys, citizen_id, partner, now, 10)
         accounts.link(conn, keys, partner, user_id(partner, DEMO_CITIZEN), code, now)
-    return citizen_id, phone, password
+    return citizen_id
 
 
-def portal_keys(conn: Connection) -> tuple[str, str]:
-    """Fresh portal access keys for the data partner and the mall."""
+def portal_keys(conn: Connection, made: Accounts) -> tuple[str, str]:
+    """Issue the portal access keys of the data partner and the mall."""
     now = clock.now()
+    data_partner, merchant = made.portal_keys
     return (
-        portal.issue_portal_key(conn, PORTAL_DATA_PARTNER, portal.new_portal_key(), now),
-        portal.issue_portal_key(conn, PORTAL_MERCHANT, portal.new_portal_key(), now),
+        portal.issue_portal_key(conn, PORTAL_DATA_PARTNER, data_partner, now),
+        portal.issue_portal_key(conn, PORTAL_MERCHANT, merchant, now),
     )
 
 
