@@ -221,6 +221,7 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     app.state.platform = platform
     app.state.limiter = RateLimiter()
     app.state.code_tries = RateLimiter()  # guessable codes, per citizen
+    app.state.public_forms = RateLimiter()  # forms anyone may post, per client address
     # One feed per process: every open dashboard stream shares its figures (a test may swap it).
     app.state.dashboard_feed = DashboardFeed(platform)
     app.add_exception_handler(CarbonLedgerError, _domain_error)

@@ -15,6 +15,7 @@ from tests import factories
 from tests.integration.market.market_helpers import (
     buyer,
     credit,
+    form,
     issued_lot,
     new_verifier,
     sell,
@@ -177,3 +178,30 @@ def test_the_public_registry_never_names_a_citizen_buyer(served: tuple[Platform,
         body = httpx.get(f"{url}{path}").text
         assert "wang-fang-1988" not in body and "Wang-Fang" not in body, path
     assert '"holder":"citizen"' in httpx.get(f"{url}/api/v1/market/registry").text.replace(" ", "")
+
+
+def test_public_objections_are_limited_per_address_and_refused_in_the_pages_language(
+    served: tuple[Platform, str],
+) -> None:
+    platform, url = served
+    credit(platform, 3)
+    number = form(platform)
+    path = f"{url}/market/lots/{number}/objections"
+    flooder = {"X-Forwarded-For": "203.0.113.7"}
+    empty = httpx.post(path, data={"text": "  "}, headers={"X-Forwarded-For": "203.0.113.8"})
+    assert empty.status_code == 400 and "empty_objection" not in empty.text
+    assert "an objection needs a text" not in empty.text  # the Chinese page's own words
+    first = httpx.post(path, data={"text": "trip 1 twice?"}, headers=flooder)
+    assert first.status_code == 303
+    second = httpx.post(path, data={"text": "trip 2 twice?"}, headers=flooder)
+    assert second.status_code == 429 and int(second.headers["Retry-After"]) > 0
+    assert "操作太频繁，请稍后再试。" in second.text
+    english = httpx.post(f"{path}?lang=en", data={"text": "trip 3?"}, headers=flooder)
+    assert english.status_code == 429 and "Too many requests; try again later." in english.text
+    other = httpx.post(
+        path, data={"text": "trip 4 twice?"}, headers={"X-Forwarded-For": "198.51.100.9"}
+    )
+    assert other.status_code == 303
+    with db.read(platform.engine) as conn:
+        texts = {row.text for row in lots.repo.objections(conn, number)}
+    assert texts == {"trip 1 twice?", "trip 4 twice?"}

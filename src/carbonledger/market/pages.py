@@ -5,6 +5,7 @@ console's market area (console_pages.py), all on one router."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,11 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock, transactions
-from carbonledger.errors import CarbonLedgerError
+from carbonledger.accounts.dependencies import client_address
+from carbonledger.errors import CarbonLedgerError, RateLimited
+from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.market import console_pages, documents, lots, registry
 from carbonledger.market.console_pages import LotNumber, number_field
+from carbonledger.web.base.errors import error_text
 from carbonledger.web.base.guard import checked_form, page_session
-from carbonledger.web.base.rendering import render
+from carbonledger.web.base.rendering import language_of, render
 from carbonledger.web.citizen.page import Page
 from carbonledger.web.portal.auth import portal_partner
 
@@ -57,17 +61,30 @@ async def public_lot(request: Request, number: LotNumber) -> HTMLResponse:
     return await _lot_page(request, number)
 
 
+# Objections a client address may post a minute (the rest wait, 429 with Retry-After): anyone
+# may object, so nothing else stops one address from flooding a lot's page.
+OBJECTIONS_PER_MINUTE = 2
+
+
 @router.post("/market/lots/{number}/objections")
 async def public_objection(request: Request, number: LotNumber) -> Response:
     # Anyone may object, logged in or not: the form carries no session, so it needs no CSRF
     # token; it can only add an objection, never act for someone.
     text = str((await request.form()).get("text", ""))
+    limiter: RateLimiter = request.app.state.public_forms
+    key = f"objection:{client_address(request)}"
     try:
+        if wait := limiter.take(key, OBJECTIONS_PER_MINUTE, time.monotonic()):
+            raise RateLimited(f"too many objections sent; try again in {wait} s", wait)
         await transactions.write(
             request, lambda conn: lots.object_to(conn, number, text, clock.now())
         )
     except CarbonLedgerError as error:
-        return await _lot_page(request, number, error.message, error.status)
+        said = error_text(language_of(request), error)
+        page = await _lot_page(request, number, said, error.status)
+        if isinstance(error, RateLimited):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     return RedirectResponse(f"/market/lots/{number}?objected=1#objections", status_code=303)
 
 
