@@ -142,28 +142,26 @@ def test_an_enterprise_retires_its_own_units_in_the_portal(served: tuple[Platfor
         page = portal.get("/portal/market?lang=en")
         assert page.status_code == 200 and f"{account}" in page.text
         csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-        too_many = portal.post(
-            "/portal/market/retire",
-            data={
-                "csrf_token": csrf,
-                "lot": str(number),
-                "units": "6",
-                "purpose": "Annual report",
-                "beneficiary": "ACME",
-            },
-        )
+
+        def retire(units: int, purpose: str, language: str = "") -> httpx.Response:
+            return portal.post(
+                f"/portal/market/retire{language}",
+                data={
+                    "csrf_token": csrf,
+                    "lot": str(number),
+                    "units": str(units),
+                    "purpose": purpose,
+                    "beneficiary": "ACME",
+                },
+                follow_redirects=True,
+            )
+
+        too_many = retire(6, "Annual report")
         assert too_many.status_code == 409 and "holds 5 unit" in too_many.text
-        done = portal.post(
-            "/portal/market/retire",
-            data={
-                "csrf_token": csrf,
-                "lot": str(number),
-                "units": "5",
-                "purpose": "Annual report 2026",
-                "beneficiary": "ACME",
-            },
-            follow_redirects=True,
-        )
+        chinese = retire(6, "Annual report", "?lang=zh")
+        assert chinese.status_code == 409 and "持有的减排量单位不足。" in chinese.text
+        assert "holds 5 unit" not in chinese.text
+        done = retire(5, "Annual report 2026")
         assert done.status_code == 200 and "Annual report 2026" in done.text
     with db.read(platform.engine) as conn:
         assert sum(s.units for s in registry_repo.holdings(conn, number, account)) == 0

@@ -163,5 +163,6 @@ async def portal_retire(request: Request) -> Response:
             ),
         )
     except CarbonLedgerError as error:
-        return await _portal_page(request, error.message, error.status)
+        said = error_text(language_of(request), error)
+        return await _portal_page(request, said, error.status)
     return RedirectResponse("/portal/market?retired=1", status_code=303)

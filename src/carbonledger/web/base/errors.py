@@ -13,7 +13,8 @@ from carbonledger.errors import CarbonLedgerError
 from carbonledger.web.base import i18n
 
 _FIELD = re.compile(r"(?:^|;\s*)([a-z_]+):")
-_DETAILED = frozenset({"too_many_attempts"})  # the English message says how long to wait
+# The English message says how long to wait, or how many units are held.
+_DETAILED = frozenset({"too_many_attempts", "insufficient_units"})
 
 
 def fields_named(message: str) -> list[str]:
