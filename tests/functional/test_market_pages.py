@@ -196,6 +196,9 @@ def test_public_objections_are_limited_per_address_and_refused_in_the_pages_lang
     assert "操作太频繁，请稍后再试。" in second.text
     english = httpx.post(f"{path}?lang=en", data={"text": "trip 3?"}, headers=flooder)
     assert english.status_code == 429 and "Too many requests; try again later." in english.text
+    api = f"{url}/api/v1/market/lots/{number}/objections"
+    by_api = httpx.post(api, json={"text": "trip 5?"}, headers=flooder)
+    assert by_api.status_code == 429 and int(by_api.headers["Retry-After"]) > 0
     other = httpx.post(
         path, data={"text": "trip 4 twice?"}, headers={"X-Forwarded-For": "198.51.100.9"}
     )

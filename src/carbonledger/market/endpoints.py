@@ -3,6 +3,7 @@ retire; verifiers submit signatures; anyone reads the registry and files objecti
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -15,9 +16,12 @@ from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
     CurrentCitizen,
+    client_address,
     operator_with,
     platform_of,
 )
+from carbonledger.errors import RateLimited
+from carbonledger.ingest.ratelimit import RateLimiter
 from carbonledger.ingest.schemas import ErrorOut
 from carbonledger.market import (
     certificates,
@@ -189,6 +193,19 @@ async def retire(body: RetireIn, _operator: MarketOperator, request: Request) ->
     return asdict(moved)
 
 
+# Objections a client address may file a minute, by the API or the lot's page: anyone may
+# object, so nothing else stops one address from flooding a lot's record.
+OBJECTIONS_PER_MINUTE = 2
+
+
+def limit_objections(request: Request) -> None:
+    """One objection every 30 s from one client address; then 429 with Retry-After."""
+    limiter: RateLimiter = request.app.state.public_forms
+    key = f"objection:{client_address(request)}"
+    if wait := limiter.take(key, OBJECTIONS_PER_MINUTE, time.monotonic()):
+        raise RateLimited(f"too many objections sent; try again in {wait} s", wait)
+
+
 @router.post(
     f"{_PUBLIC}/lots/{{number}}/objections",
     status_code=201,
@@ -197,6 +214,7 @@ async def retire(body: RetireIn, _operator: MarketOperator, request: Request) ->
     summary="File an objection against a lot under notice",
 )
 async def object_to(number: LotNumber, body: TextIn, request: Request) -> dict[str, str]:
+    limit_objections(request)
     objection = await transactions.write(
         request, lambda conn: lots.object_to(conn, number, body.text, clock.now())
     )

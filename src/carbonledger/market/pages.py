@@ -5,7 +5,6 @@ console's market area (console_pages.py), all on one router."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,14 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from carbonledger import clock, transactions
-from carbonledger.accounts.dependencies import client_address
-from carbonledger.errors import CarbonLedgerError, RateLimited
-from carbonledger.ingest.ratelimit import RateLimiter
+from carbonledger.errors import CarbonLedgerError
 from carbonledger.market import console_pages, documents, lots, registry
 from carbonledger.market.console_pages import LotNumber, number_field
-from carbonledger.web.base.errors import error_text
+from carbonledger.market.endpoints import limit_objections
 from carbonledger.web.base.guard import checked_form, page_session
-from carbonledger.web.base.rendering import language_of, render
+from carbonledger.web.base.rendering import refused, render
 from carbonledger.web.citizen.page import Page
 from carbonledger.web.portal.auth import portal_partner
 
@@ -38,8 +35,10 @@ async def public_lots(request: Request) -> HTMLResponse:
 
 
 async def _lot_page(
-    request: Request, number: int, flash: str | None = None, status: int = 200
+    request: Request, number: int, error: CarbonLedgerError | None = None
 ) -> HTMLResponse:
+    """The lot's public page; with `error`, refusing a form in the page's language."""
+
     def read(conn: Connection) -> dict[str, Any]:
         return {
             "lot": documents.lot_document(conn, number),
@@ -47,13 +46,10 @@ async def _lot_page(
             "retirements": documents.retirements_document(conn, number),
         }
 
-    return render(
-        request,
-        "market/lot.html",
-        status=status,
-        flash=flash,
-        **await transactions.read(request, read),
-    )
+    found = await transactions.read(request, read)
+    if error is not None:
+        return refused(request, "market/lot.html", error, audience="", **found)
+    return render(request, "market/lot.html", **found)
 
 
 @router.get("/market/lots/{number}")
@@ -61,30 +57,18 @@ async def public_lot(request: Request, number: LotNumber) -> HTMLResponse:
     return await _lot_page(request, number)
 
 
-# Objections a client address may post a minute (the rest wait, 429 with Retry-After): anyone
-# may object, so nothing else stops one address from flooding a lot's page.
-OBJECTIONS_PER_MINUTE = 2
-
-
 @router.post("/market/lots/{number}/objections")
 async def public_objection(request: Request, number: LotNumber) -> Response:
     # Anyone may object, logged in or not: the form carries no session, so it needs no CSRF
     # token; it can only add an objection, never act for someone.
     text = str((await request.form()).get("text", ""))
-    limiter: RateLimiter = request.app.state.public_forms
-    key = f"objection:{client_address(request)}"
     try:
-        if wait := limiter.take(key, OBJECTIONS_PER_MINUTE, time.monotonic()):
-            raise RateLimited(f"too many objections sent; try again in {wait} s", wait)
+        limit_objections(request)
         await transactions.write(
             request, lambda conn: lots.object_to(conn, number, text, clock.now())
         )
     except CarbonLedgerError as error:
-        said = error_text(language_of(request), error)
-        page = await _lot_page(request, number, said, error.status)
-        if isinstance(error, RateLimited):
-            page.headers["Retry-After"] = str(error.retry_after)
-        return page
+        return await _lot_page(request, number, error)
     return RedirectResponse(f"/market/lots/{number}?objected=1#objections", status_code=303)
 
 
@@ -122,22 +106,21 @@ def _enterprise(partner: dict[str, Any]) -> str:
     return f"enterprise:{partner['partner']}"
 
 
-async def _portal_page(request: Request, flash: str | None = None, status: int = 200) -> Response:
+async def _portal_page(request: Request, error: CarbonLedgerError | None = None) -> Response:
+    """The enterprise's market page; with `error`, refusing a form in the page's language."""
     session, partner = await portal_partner(request)
     view = await transactions.read(
         request, lambda conn: documents.holder_view(conn, _enterprise(partner))
     )
-    return render(
-        request,
-        "market/portal.html",
-        session=session,
-        partner=partner,
-        active="market",
-        status=status,
-        flash=flash,
-        flash_kind="error" if flash else None,
-        view=view,
-    )
+    context: dict[str, Any] = {
+        "session": session,
+        "partner": partner,
+        "active": "market",
+        "view": view,
+    }
+    if error is not None:
+        return refused(request, "market/portal.html", error, audience="portal", **context)
+    return render(request, "market/portal.html", **context)
 
 
 @router.get("/portal/market")
@@ -163,6 +146,5 @@ async def portal_retire(request: Request) -> Response:
             ),
         )
     except CarbonLedgerError as error:
-        said = error_text(language_of(request), error)
-        return await _portal_page(request, said, error.status)
+        return await _portal_page(request, error)
     return RedirectResponse("/portal/market?retired=1", status_code=303)
