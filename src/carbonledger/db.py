@@ -388,8 +388,7 @@ def insert_new(
     else:
         statement = _arrays_statement(conn, table, names) + tail
         found = [tuple(row) for row in conn.exec_driver_sql(statement, _arrays(values))]
-    read = _row_reader(conn.dialect.name, table, key)
-    return found if read is None else [read(row) for row in found]
+    return _in_python_form(conn, table, key, found)
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -502,6 +501,14 @@ def _row_reader(
     return _tuple_function([(str(number), read) for number, read in enumerate(readers)])
 
 
+def _in_python_form(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Fetched rows of `names` columns with their values in Python form."""
+    read = _row_reader(conn.dialect.name, table, tuple(names))
+    return rows if read is None else [read(row) for row in rows]
+
+
 def fetch(conn: Connection, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of a driver-level query, as the driver gives them, read in the caller's
     transaction."""
@@ -566,8 +573,7 @@ def select_in(
         parameters = [v for _, values in fixed for v in values] + chunk
         parameters += [v for _, values in others for v in values]
         found += fetch(conn, head + " AND ".join(clauses), parameters)
-    read = _row_reader(dialect, table, tuple(names))
-    return found if read is None else [read(row) for row in found]
+    return _in_python_form(conn, table, names, found)
 
 
 def select_keys(
@@ -596,8 +602,7 @@ def select_keys(
             f'SELECT {columns} FROM w JOIN "{table.name}" t ON {joined}',
             [value for item in chunk for value in item],
         )
-    read = _row_reader(dialect, table, tuple(names))
-    return found if read is None else [read(row) for row in found]
+    return _in_python_form(conn, table, names, found)
 
 
 def insert_if_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
