@@ -209,7 +209,13 @@ def limit_objections(request: Request) -> None:
 @router.post(
     f"{_PUBLIC}/lots/{{number}}/objections",
     status_code=201,
-    responses=_REFUSED,
+    responses={
+        **_REFUSED,
+        429: {
+            "model": ErrorOut,
+            "description": "rate_limited: one objection every 30 s per address; see Retry-After",
+        },
+    },
     tags=["market"],
     summary="File an objection against a lot under notice",
 )
