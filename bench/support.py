@@ -106,6 +106,7 @@ def served(platform: Platform, port: int, workers: int = 1) -> Iterator[str]:
         CARBONLEDGER_DATA_DIR=str(platform.settings.data_dir),
         CARBONLEDGER_DATABASE_URL=platform.settings.database_url,
         CARBONLEDGER_METRICS_TOKEN=platform.settings.metrics_token,
+        CARBONLEDGER_RATE_LIMIT_PER_MINUTE=str(platform.settings.rate_limit_per_minute),
     )
     server = subprocess.Popen(
         [

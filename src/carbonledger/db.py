@@ -2,13 +2,17 @@
 and the transaction scopes that entry points own.
 
 A write transaction on SQLite starts with `BEGIN IMMEDIATE`, so it holds the single writer lock
-from its first statement and never fails half-way on a lock upgrade; on PostgreSQL the sequencer
-takes a row lock on the log state instead (see translog.sequencer).
+from its first statement and never fails half-way on a lock upgrade; before it, the writer waits
+for its turn (`WriterTurn`), which passes to the next waiting writer, in this process or another,
+the moment the holder commits. On PostgreSQL the sequencer takes a row lock on the log state
+instead (see translog.sequencer).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -165,9 +169,85 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class WriterTurn:
+    """One writer at a time on a SQLite file, across threads and processes, handed over as soon
+    as the holder's transaction ends: SQLite's own busy handler makes a waiting writer sleep
+    between tries (up to 100 ms each), so a writer that just committed would often start its
+    next transaction before a waiting one woke. A thread lock orders this process's writers;
+    an advisory lock on `<database>-writer` orders the processes, tried every half millisecond.
+    A writer that cannot get its turn within `timeout` goes on to SQLite's own wait, which
+    reports a locked database as before."""
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._thread = threading.Lock()
+        self._file: tuple[int, int] | None = None  # (process id, descriptor)
+
+    def _descriptor(self) -> int:
+        if self._file is None or self._file[0] != os.getpid():
+            private_file(self.path)
+            self._file = (os.getpid(), os.open(self.path, os.O_RDWR))
+        return self._file[1]
+
+    def _take_file(self, deadline: float) -> int | None:
+        descriptor = self._descriptor()
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return descriptor
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return None
+                time.sleep(0.0005)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.timeout
+        if not self._thread.acquire(timeout=self.timeout):
+            yield
+            return
+        try:
+            descriptor = self._take_file(deadline)
+            try:
+                yield
+            finally:
+                if descriptor is not None:
+                    fcntl.flock(descriptor, fcntl.LOCK_UN)
+        finally:
+            self._thread.release()
+
+
+_turns: dict[str, WriterTurn] = {}
+_turns_guard = threading.Lock()
+
+
+def _writer_turn(engine: Engine) -> WriterTurn | None:
+    """The writer turn of a SQLite file engine (one per file in this process), else None."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name.startswith((":memory:", "file:")):
+        return None
+    with _turns_guard:
+        turn = _turns.get(name)
+        if turn is None:
+            turn = _turns[name] = WriterTurn(Path(name + "-writer"))
+        return turn
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """A transaction that will write: committed on success, rolled back on any error."""
+    turn = _writer_turn(engine)
+    if turn is None:
+        with _transaction(engine) as conn:
+            yield conn
+        return
+    with turn.held(), _transaction(engine) as conn:
+        yield conn
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():

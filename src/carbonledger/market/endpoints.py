@@ -9,9 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import clock, db, transactions
+from carbonledger import clock, transactions
 from carbonledger.accounts.dependencies import (
     CITIZEN_ERRORS,
     OPERATOR_ERRORS,
@@ -297,11 +296,7 @@ async def retirements(request: Request) -> Any:
     summary="CSV or JSON exports: lot-N.csv, lot-N.json, retirements.csv, retirements.json",
 )
 async def export(name: str, request: Request) -> Response:
-    def build() -> tuple[bytes, str]:
-        with db.read(platform_of(request).engine) as conn:
-            return exports.export(conn, name)
-
-    data, media = await run_in_threadpool(build)
+    data, media = await transactions.read(request, lambda conn: exports.export(conn, name))
     return Response(
         data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
@@ -327,12 +322,10 @@ async def retirement(retirement_id: str, request: Request) -> Any:
 )
 async def certificate(retirement_id: str, request: Request) -> Response:
     font = platform_of(request).settings.report_font
-
-    def build() -> bytes:
-        with db.read(platform_of(request).engine) as conn:
-            return certificates.certificate(conn, retirement_id, font)
-
-    return Response(await run_in_threadpool(build), media_type="application/pdf")
+    pdf = await transactions.read(
+        request, lambda conn: certificates.certificate(conn, retirement_id, font)
+    )
+    return Response(pdf, media_type="application/pdf")
 
 
 @router.get(

@@ -7,10 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
-from carbonledger import db
-from carbonledger.accounts.dependencies import platform_of
+from carbonledger import transactions
 from carbonledger.errors import Conflict, NotFound
 from carbonledger.ingest import repository as ingest_repo
 from carbonledger.ingest.endpoints import signed_call
@@ -50,18 +48,16 @@ def receipt_response(text: str, name: str) -> Response:
 )
 async def get_receipt(request: Request, external_id: str) -> Response:
     caller, _, _ = await signed_call(request)
-    platform = platform_of(request)
 
-    def read() -> tuple[str, str]:
-        with db.read(platform.engine) as conn:
-            result = ingest_repo.result_of(conn, caller.partner_id, external_id)
-            if result is None:
-                raise NotFound(
-                    f"this partner sent no record with external_id {external_id!r}",
-                    code="unknown_record",
-                )
-            what = f"record {external_id!r}"
-            return receipt_of_leaf(conn, result.leaf_index, what), str(result.record)
+    def read(conn: Connection) -> tuple[str, str]:
+        result = ingest_repo.result_of(conn, caller.partner_id, external_id)
+        if result is None:
+            raise NotFound(
+                f"this partner sent no record with external_id {external_id!r}",
+                code="unknown_record",
+            )
+        what = f"record {external_id!r}"
+        return receipt_of_leaf(conn, result.leaf_index, what), str(result.record)
 
-    text, record = await run_in_threadpool(read)
+    text, record = await transactions.read(request, read)
     return receipt_response(text, record)

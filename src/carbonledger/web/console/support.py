@@ -25,10 +25,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
-from carbonledger import db, transactions
+from carbonledger import transactions
 from carbonledger.accounts import auth, sessions
 from carbonledger.accounts import repository as accounts_repo
-from carbonledger.accounts.dependencies import platform_of
 from carbonledger.accounts.sessions import Session
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.web.base import errors, rendering
@@ -69,17 +68,16 @@ class Operator:
         return [(name, path) for name, path, role in AREAS if self.can(role)]
 
 
-def _load(request: Request, session: Session) -> Operator:
-    with db.read(platform_of(request).engine) as conn:
-        roles = auth.operator_roles(conn, session.subject)
-        found = accounts_repo.operator(conn, session.subject)
+def _load(conn: Connection, session: Session) -> Operator:
+    roles = auth.operator_roles(conn, session.subject)
+    found = accounts_repo.operator(conn, session.subject)
     return Operator(session, session.subject, found.name if found else "", tuple(roles))
 
 
 async def operator(request: Request) -> Operator:
     """The logged-in operator; a visitor without an operator session goes to the login form."""
     session = await page_session(request, "operator")
-    return await run_in_threadpool(_load, request, session)
+    return await transactions.read(request, lambda conn: _load(conn, session))
 
 
 def show(

@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.engine import Connection
 
-from carbonledger import clock, db
+from carbonledger import clock, transactions
 from carbonledger.accounts import service as accounts
 from carbonledger.accounts.dependencies import platform_of
 from carbonledger.ledgers import service
@@ -75,15 +75,13 @@ def _labels(request: Request, partners: dict[str, str]) -> dict[str, Any]:
 
 @router.get("/dashboard", include_in_schema=False)
 async def dashboard_page(request: Request) -> HTMLResponse:
-    platform = platform_of(request)
+    zone = platform_of(request).settings.zone
 
-    def read() -> tuple[dict[str, Any], dict[str, str]]:
-        zone = platform.settings.zone
-        with db.read(platform.read_engine) as conn:
-            figures = service.dashboard(conn, zone, service.today_in(zone, clock.now()))
-            return figures, accounts.partner_names(conn)
+    def read(conn: Connection) -> tuple[dict[str, Any], dict[str, str]]:
+        figures = service.dashboard(conn, zone, service.today_in(zone, clock.now()))
+        return figures, accounts.partner_names(conn)
 
-    figures, partners = await run_in_threadpool(read)
+    figures, partners = await transactions.read(request, read, may_lag=True)
     labels = _labels(request, partners)
     return render(request, "dashboard.html", figures=figures, labels=labels)
 
