@@ -56,6 +56,7 @@ _RETRY_SQLSTATES = {"40001", "40P01"}
 # recovery (57P…), a write on a server that became a standby (25006).
 _GONE_SQLSTATE_PREFIXES = ("08", "57P", "25006")
 WRITE_OPTION = "carbonledger_write"
+_OWN_CHECKPOINT_PAGES = 16_384
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -161,6 +162,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # The log is copied back by the Checkpointer's thread; a writer does it itself only
+        # past 64 MiB of log, and the log file is cut back to that size after a checkpoint.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_OWN_CHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={_OWN_CHECKPOINT_PAGES * 4096}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -218,32 +223,93 @@ class WriterTurn:
             self._thread.release()
 
 
-_turns: dict[str, WriterTurn] = {}
-_turns_guard = threading.Lock()
+class Checkpointer:
+    """Copies a SQLite file's write-ahead log back into the database on a thread of its own,
+    shortly after writes commit, so a committing writer does not: left to SQLite, the commit
+    that fills the log past its limit copies it back and syncs the file while it still holds
+    the writer lock (about a tenth of a batch's time). The thread runs while writes come and
+    ends when they stop. PASSIVE never blocks readers or writers; the writer's own automatic
+    checkpoint, at a much larger log, remains the safety net."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self._guard = threading.Lock()
+        self._engine: Engine | None = None
+        self._thread: threading.Thread | None = None
+
+    def committed(self, engine: Engine) -> None:
+        """A write transaction on `engine` committed: checkpoint within `interval`."""
+        with self._guard:
+            self._engine = engine
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sqlite-checkpoint", daemon=True
+                )
+                self._thread.start()
+
+    def idle(self, timeout: float) -> bool:
+        """Wait until no checkpoint is due or running; False if still busy after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._guard:
+                if self._thread is None:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)  # let the commits of the next moments gather
+            with self._guard:
+                engine, self._engine = self._engine, None
+                if engine is None:
+                    self._thread = None
+                    return
+            with suppress(Exception):  # a checkpoint missed now is made by the next one
+                raw = engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                finally:
+                    raw.close()
 
 
-def _writer_turn(engine: Engine) -> WriterTurn | None:
-    """The writer turn of a SQLite file engine (one per file in this process), else None."""
+class _SQLiteFile:
+    """What this process keeps for one SQLite database file: its writers' turn and its
+    checkpoints."""
+
+    def __init__(self, name: str) -> None:
+        self.turn = WriterTurn(Path(name + "-writer"))
+        self.checkpointer = Checkpointer()
+
+
+_files: dict[str, _SQLiteFile] = {}
+_files_guard = threading.Lock()
+
+
+def sqlite_file(engine: Engine) -> _SQLiteFile | None:
+    """The writer turn and checkpointer of a SQLite file engine (one per file in this
+    process), else None."""
     name = engine.url.database
     if engine.dialect.name != "sqlite" or not name or name.startswith((":memory:", "file:")):
         return None
-    with _turns_guard:
-        turn = _turns.get(name)
-        if turn is None:
-            turn = _turns[name] = WriterTurn(Path(name + "-writer"))
-        return turn
+    with _files_guard:
+        found = _files.get(name)
+        if found is None:
+            found = _files[name] = _SQLiteFile(name)
+        return found
 
 
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """A transaction that will write: committed on success, rolled back on any error."""
-    turn = _writer_turn(engine)
-    if turn is None:
+    file = sqlite_file(engine)
+    if file is None:
         with _transaction(engine) as conn:
             yield conn
         return
-    with turn.held(), _transaction(engine) as conn:
+    with file.turn.held(), _transaction(engine) as conn:
         yield conn
+    file.checkpointer.committed(engine)
 
 
 @contextmanager

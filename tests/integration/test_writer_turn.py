@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import multiprocessing
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -110,3 +111,24 @@ def test_a_turn_not_had_in_time_falls_back_to_the_database_wait(tmp_path: Path) 
     with turn.held():
         assert not _turn_is_free(lock)
     assert _turn_is_free(lock)
+
+
+def test_the_log_is_copied_back_by_the_checkpointer_not_by_the_writer(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    file = db.sqlite_file(engine)
+    assert file is not None
+    assert file.checkpointer.idle(timeout=5)
+    for _ in range(5):
+        _add_one(engine)
+    # `immutable` reads the database file alone, without the log: the writes are there only
+    # once a checkpoint copied them back, which a writer does itself only past 64 MiB of log.
+    assert file.checkpointer.idle(timeout=5)
+    plain = sqlite3.connect(f"file:{tmp_path / 'turns.db'}?immutable=1", uri=True)
+    try:
+        assert plain.execute("SELECT n FROM counter").fetchone() == (5,)
+    finally:
+        plain.close()
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+    assert pages == 16_384
+    engine.dispose()
