@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -20,6 +21,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from sqlalchemy import (
     Boolean,
@@ -228,24 +230,35 @@ class Checkpointer:
     shortly after writes commit, so a committing writer does not: left to SQLite, the commit
     that fills the log past its limit copies it back and syncs the file while it still holds
     the writer lock (about a tenth of a batch's time). The thread runs while writes come and
-    ends when they stop. PASSIVE never blocks readers or writers; the writer's own automatic
-    checkpoint, at a much larger log, remains the safety net."""
+    ends when they stop; it opens the file only if it exists, and `stop` (on closing the
+    platform) waits for a checkpoint under way. PASSIVE never blocks readers or writers; the
+    writer's own automatic checkpoint, at a much larger log, remains the safety net."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, path: str, interval: float = 0.2) -> None:
+        self.path = path
         self.interval = interval
         self._guard = threading.Lock()
-        self._engine: Engine | None = None
+        self._working = threading.Lock()
+        self._due = False
+        self._stopped = False
         self._thread: threading.Thread | None = None
 
-    def committed(self, engine: Engine) -> None:
-        """A write transaction on `engine` committed: checkpoint within `interval`."""
+    def committed(self) -> None:
+        """A write transaction committed: checkpoint within `interval`."""
         with self._guard:
-            self._engine = engine
+            self._due, self._stopped = True, False
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="sqlite-checkpoint", daemon=True
                 )
                 self._thread.start()
+
+    def stop(self) -> None:
+        """Drop the checkpoint due, and wait for one under way."""
+        with self._guard:
+            self._due, self._stopped = False, True
+        with self._working:
+            pass
 
     def idle(self, timeout: float) -> bool:
         """Wait until no checkpoint is due or running; False if still busy after `timeout`."""
@@ -261,16 +274,24 @@ class Checkpointer:
         while True:
             time.sleep(self.interval)  # let the commits of the next moments gather
             with self._guard:
-                engine, self._engine = self._engine, None
-                if engine is None:
+                if not self._due:
                     self._thread = None
                     return
-            with suppress(Exception):  # a checkpoint missed now is made by the next one
-                raw = engine.raw_connection()
-                try:
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
-                finally:
-                    raw.close()
+                self._due = False
+            with self._working:
+                with self._guard:
+                    if self._stopped:
+                        continue
+                self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        # A checkpoint missed now is made by the next one, or by a writer past the limit.
+        with suppress(sqlite3.Error):
+            conn = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=5)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
 
 
 class _SQLiteFile:
@@ -279,7 +300,7 @@ class _SQLiteFile:
 
     def __init__(self, name: str) -> None:
         self.turn = WriterTurn(Path(name + "-writer"))
-        self.checkpointer = Checkpointer()
+        self.checkpointer = Checkpointer(name)
 
 
 _files: dict[str, _SQLiteFile] = {}
@@ -309,7 +330,15 @@ def write(engine: Engine) -> Iterator[Connection]:
         return
     with file.turn.held(), _transaction(engine) as conn:
         yield conn
-    file.checkpointer.committed(engine)
+    file.checkpointer.committed()
+
+
+def close(engine: Engine) -> None:
+    """Close the engine's connections, after any checkpoint under way on its SQLite file."""
+    file = sqlite_file(engine)
+    if file is not None:
+        file.checkpointer.stop()
+    engine.dispose()
 
 
 @contextmanager

@@ -90,4 +90,4 @@ class Platform:
     def close(self) -> None:
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
-        self.engine.dispose()
+        db.close(self.engine)

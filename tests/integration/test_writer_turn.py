@@ -132,3 +132,15 @@ def test_the_log_is_copied_back_by_the_checkpointer_not_by_the_writer(tmp_path: 
         pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
     assert pages == 16_384
     engine.dispose()
+
+
+def test_a_closed_engine_leaves_no_checkpoint_behind(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    _add_one(engine)
+    db.close(engine)
+    for name in ("turns.db", "turns.db-wal", "turns.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    file = db.sqlite_file(engine)
+    assert file is not None
+    assert file.checkpointer.idle(timeout=5)
+    assert not (tmp_path / "turns.db").exists()
