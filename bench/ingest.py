@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import sys
 import time
@@ -486,25 +487,32 @@ def bulk_load(platform: Platform, count: int) -> float:
 
 
 def http(platform: Platform, keys: dict[str, Any], pairs: Any, total: int, workers: int) -> str:
-    """Signed batches of 500 from two clients per worker; the figures as a line."""
+    """Signed batches of 500 from two clients per worker; the figures as a line. The batches are
+    made, encoded and signed before the clock starts: on two cores a client doing that while it
+    sends would take a share of the server's cores."""
     from concurrent.futures import ThreadPoolExecutor
 
+    path = "/api/v1/records"
     with served(platform, 18000 + os.getpid() % 500 + workers * 7, workers) as url:
         clients = {p: PartnerClient(url, p, k) for p, k in keys.items()}
+        requests = []
+        for partner, batch in batches(pairs, 500, total):
+            body = json.dumps({"records": batch}, ensure_ascii=False).encode()
+            requests.append((partner, body, clients[partner].headers("POST", path, body)))
         latencies: list[float] = []
         outcome: Counter[str] = Counter()
 
-        def send(item: tuple[str, list[dict[str, Any]]]) -> None:
-            partner, batch = item
+        def send(item: tuple[str, bytes, dict[str, str]]) -> None:
+            partner, body, headers = item
             began = time.perf_counter()
-            response = clients[partner].submit(batch)
+            response = clients[partner].http.post(path, content=body, headers=headers)
             latencies.append((time.perf_counter() - began) * 1000)
             response.raise_for_status()
             outcome.update(response.json()["summary"])
 
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2 * workers) as pool:
-            list(pool.map(send, batches(pairs, 500, total)))
+            list(pool.map(send, requests))
         elapsed = time.perf_counter() - started
     done = sum(outcome.values())
     return (

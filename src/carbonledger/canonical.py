@@ -18,6 +18,7 @@ _SAFE_INTEGER = 2**53
 _encode = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 ).encode
+_string = json.encoder.encode_basestring  # what the encoder above uses for every string
 
 
 def _fast(value: Any) -> Any:
@@ -48,6 +49,21 @@ def _fast(value: Any) -> Any:
     if kind is list or kind is tuple:
         return [_fast(item) for item in value]
     raise LookupError
+
+
+def json_string(value: str) -> str:
+    """A string's RFC 8785 form: the standard library's escaping agrees (quote, backslash and
+    control characters only; everything else as itself)."""
+    return _string(value)
+
+
+def json_number(value: int | float) -> str | None:
+    """A number's RFC 8785 form where the standard library's agrees with ECMAScript's, else None
+    (the caller then takes `canonical_json`)."""
+    try:
+        return repr(_fast(value))
+    except LookupError:
+        return None
 
 
 def canonical_json(value: Any) -> bytes:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carbonledger.canonical import canonical_json
+from carbonledger.canonical import canonical_json, json_number, json_string
 from carbonledger.market.leaf import RETIREMENT_KIND, RetirementLeaf
 from carbonledger.translog.pseudonyms import day_pseudonym, record_tag
 
@@ -176,12 +176,25 @@ def credit_leaf(
     region: str,
 ) -> bytes:
     """The bytes of a new (v2) credit leaf: the citizen named by the pseudonym of the day and
-    scenario, the record by its tag, no time of day."""
+    scenario, the record by its tag, no time of day. Written from a template of the canonical
+    form (the members in RFC 8785 order) where every number has its standard-library form, which
+    is every credit in practice; otherwise by `Leaf`, whose bytes the template equals."""
+    account, tag = day_pseudonym(pseudonym_key, day, scenario), record_tag(record_id)
+    numbers = json_number(points), json_number(quantity), json_number(reduction_mg)
+    if None not in numbers:
+        points_text, quantity_text, reduction_text = numbers
+        return (
+            f'{{"account":{json_string(account)},"day":"{day.isoformat()}","kind":"credit",'
+            f'"methodology":{json_string(methodology)},"partner":{json_string(partner)},'
+            f'"points":{points_text},"quantity":{quantity_text},"record":{json_string(tag)},'
+            f'"reduction_mg":{reduction_text},"region":{json_string(region)},'
+            f'"scenario":{json_string(scenario)},"unit":{json_string(unit)},"v":{LEAF_VERSION}}}'
+        ).encode()
     return Leaf(
         kind="credit",
-        record=record_tag(record_id),
+        record=tag,
         partner=partner,
-        account=day_pseudonym(pseudonym_key, day, scenario),
+        account=account,
         scenario=scenario,
         methodology=methodology,
         quantity=quantity,

@@ -7,6 +7,9 @@ import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carbonledger.translog import merkle
 from carbonledger.translog.leaves import Leaf, credit_leaf, decode_leaf, reversal_leaf
@@ -136,3 +139,41 @@ def test_names_differ_by_day_scenario_citizen_and_lottery() -> None:
 def test_a_malformed_leaf_is_refused_with_what_is_wrong(data: bytes, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         decode_leaf(data)
+
+
+_texts = st.text(max_size=12)
+_numbers = st.integers(min_value=-(2**60), max_value=2**60) | st.floats(
+    allow_nan=False, allow_infinity=False
+)
+
+
+@given(
+    partner=_texts,
+    scenario=_texts,
+    methodology=_texts,
+    unit=_texts,
+    region=_texts,
+    quantity=_numbers,
+    reduction_mg=st.integers(min_value=-(2**60), max_value=2**60),
+    points=st.integers(min_value=-(2**60), max_value=2**60),
+    day=st.dates(),
+)
+def test_the_credit_template_writes_the_bytes_of_the_leaf(**values: object) -> None:
+    """`credit_leaf` writes most credits from a template: byte for byte what `Leaf` and the
+    RFC 8785 reference write, for any text and any number (large ones take `Leaf`'s way, and
+    one the reference refuses is refused alike)."""
+    leaf = Leaf(
+        kind="credit",
+        record=record_tag(RECORD),
+        account=day_pseudonym(KEY, values["day"], values["scenario"]),  # type: ignore[arg-type]
+        **values,  # type: ignore[arg-type]
+    )
+    try:
+        expected = rfc8785.dumps(leaf.to_json())
+    except rfc8785.CanonicalizationError as error:
+        with pytest.raises(type(error)):
+            _credit(**values)
+        return
+    written = _credit(**values)
+    assert written == expected
+    assert written == leaf.encode()
