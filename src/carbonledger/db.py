@@ -723,8 +723,9 @@ def select_in(
     equal: dict[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The `names` columns of the rows whose columns equal `equal` and whose `within` columns
-    each hold one of the values given: one driver-level statement per 32,000 values of the
-    first `within` column, with the values in storage form and the rows in Python form."""
+    each hold one of the values given, with the values in storage form and the rows in Python
+    form: on SQLite one driver-level statement per 32,000 values of the first `within` column,
+    on PostgreSQL one statement with an array a column."""
     dialect, mark = conn.dialect.name, parameter_mark(conn)
     equal = equal or {}
     if any(not values for values in within.values()):
@@ -736,9 +737,19 @@ def select_in(
 
     fixed = [(f'"{name}" = {mark}', stored(name, [value])) for name, value in equal.items()]
     lists = [(name, stored(name, set(values))) for name, values in within.items()]
+    head = f'SELECT {_quoted(names)} FROM "{table.name}" WHERE '  # noqa: S608
+    if dialect == "postgresql":
+        # One array a column: the same short statement whatever the count.
+        kinds = _array_types(conn.dialect, table, tuple(within))
+        clauses = [c for c, _ in fixed]
+        pairs = zip(lists, kinds, strict=True)
+        clauses += [f'"{name}" = ANY(%s::{kind})' for (name, _), kind in pairs]
+        parameters = [v for _, values in fixed for v in values] + [v for _, v in lists]
+        return _in_python_form(
+            conn, table, names, fetch(conn, head + " AND ".join(clauses), parameters)
+        )
     first, first_values = lists[0]
     others = [(f'"{n}" IN ({", ".join([mark] * len(v))})', v) for n, v in lists[1:]]
-    head = f'SELECT {_quoted(names)} FROM "{table.name}" WHERE '  # noqa: S608
     found: list[tuple[Any, ...]] = []
     step = max(_MAX_PARAMETERS - sum(len(v) for _, v in others) - len(fixed), 1)
     for start in range(0, len(first_values), step):
@@ -764,10 +775,28 @@ def select_keys(
     dialect, mark = conn.dialect.name, parameter_mark(conn)
     store = _key_maker(dialect, table, tuple(keys))
     stored = [store(item) for item in set(wanted)]
-    one = "(" + ", ".join([mark] * len(keys)) + ")"
+    if not stored:
+        return []
     joined = " AND ".join(f't."{key}" = w."{key}"' for key in keys)
     columns = ", ".join(f't."{name}"' for name in names)
     found: list[tuple[Any, ...]] = []
+    if dialect == "postgresql":
+        # One array a key column: the statement's text stays the same whatever the count,
+        # so PostgreSQL neither parses nor plans a list of thousands of values.
+        # LATERAL, kept apart by OFFSET 0, makes each wanted tuple one look-up in the index
+        # that starts with `keys`: joined as a whole, the planner may read the whole table.
+        kinds = _array_types(conn.dialect, table, tuple(keys))
+        arrays = ", ".join(f"%s::{kind}" for kind in kinds)
+        matching = " AND ".join(f'"{table.name}"."{key}" = w."{key}"' for key in keys)
+        found = fetch(
+            conn,
+            f"SELECT {columns} FROM unnest({arrays}) AS w ({_quoted(keys)}) "  # noqa: S608
+            f'CROSS JOIN LATERAL (SELECT {_quoted(names)} FROM "{table.name}" '
+            f"WHERE {matching} OFFSET 0) AS t",
+            _arrays(stored),
+        )
+        return _in_python_form(conn, table, names, found)
+    one = "(" + ", ".join([mark] * len(keys)) + ")"
     step = _MAX_PARAMETERS // len(keys)
     for start in range(0, len(stored), step):
         chunk = stored[start : start + step]

@@ -219,27 +219,44 @@ def _trips_near(conn: Connection, claims: Sequence[Candidate]) -> list[Trip]:
     spans = {(c.citizen_id, c.occurred_at, c.ended_at) for c in claims if c.ended_at is not None}
     if not spans:
         return []
-    mark = parameter_mark(conn)
-    values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(spans))
-    parameters = tuple(
-        value
-        for citizen_id, start, end in spans
-        for value in (
+    near = [
+        (
             citizen_id,
             stored_instant(conn, start - LONGEST_INTERVAL),
             stored_instant(conn, start),
             stored_instant(conn, end),
         )
-    )
-    rows = fetch(
-        conn,
-        f"WITH claims (citizen_id, reach, low, high) AS (VALUES {values}) "  # noqa: S608
+        for citizen_id, start, end in spans
+    ]
+    select = (
         "SELECT t.record_id, t.citizen_id, t.dedupe_group, t.scenario, t.started_at, "
         "t.ended_at FROM claims JOIN trips t ON t.citizen_id = claims.citizen_id "
         "AND t.started_at >= claims.reach AND t.started_at < claims.high "
-        "AND t.ended_at > claims.low",
-        parameters,
+        "AND t.ended_at > claims.low"
     )
+    if conn.dialect.name == "postgresql":
+        # One array a column: the same statement whatever the count, nothing long to plan.
+        # LATERAL (kept apart by OFFSET 0) makes each claim one range scan of the (citizen,
+        # start) index: joined as a whole, a few citizens with many trips each led the planner
+        # to hash every trip they ever made and test it against every claim.
+        rows = fetch(
+            conn,
+            "SELECT t.record_id, t.citizen_id, t.dedupe_group, t.scenario, t.started_at, "
+            "t.ended_at FROM unnest(%s::varchar[], %s::timestamptz[], %s::timestamptz[], "
+            "%s::timestamptz[]) AS claims (citizen_id, reach, low, high) CROSS JOIN LATERAL ("
+            "SELECT * FROM trips WHERE trips.citizen_id = claims.citizen_id "
+            "AND trips.started_at >= claims.reach AND trips.started_at < claims.high "
+            "AND trips.ended_at > claims.low OFFSET 0) AS t",
+            tuple(list(column) for column in zip(*near, strict=True)),
+        )
+    else:
+        mark = parameter_mark(conn)
+        values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(near))
+        rows = fetch(
+            conn,
+            f"WITH claims (citizen_id, reach, low, high) AS (VALUES {values}) " + select,
+            tuple(value for claim in near for value in claim),
+        )
     return [
         Trip(record_id, citizen_id, group, scenario, read_instant(start), read_instant(end))
         for record_id, citizen_id, group, scenario, start, end in rows
