@@ -5,13 +5,16 @@ parameters one statement may carry."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from carbonledger import db
-from carbonledger.ingest.tables import daily_usage
+from carbonledger.ingest import repository
+from carbonledger.ingest.tables import daily_usage, trips
 from carbonledger.platform import Platform
 from carbonledger.points.tables import citizen_day_points
 
@@ -103,3 +106,76 @@ def test_driver_level_errors_reach_callers_as_the_toolkits(platform: Platform) -
         db.insert_rows(conn, citizen_day_points, [row])
     with pytest.raises(IntegrityError), db.write(platform.engine) as conn:
         db.insert_rows(conn, citizen_day_points, [row])  # COPY on PostgreSQL
+
+
+def test_batch_look_ups_on_postgresql_read_by_index_whatever_the_history(
+    pg_platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few citizens with a long history: the dedupe's reads for a batch look each key up in
+    its index (their cost follows the batch), never scan, hash or sort a whole table."""
+    start = datetime(2026, 1, 1, 7, tzinfo=UTC)
+    with db.write(pg_platform.engine) as conn:
+        db.insert_rows(
+            conn,
+            trips,
+            [
+                {
+                    "record_id": f"t{c}-{n:05d}",
+                    "citizen_id": f"c{c}",
+                    "dedupe_group": "commute",
+                    "scenario": "cycling",
+                    "started_at": start + timedelta(hours=3 * n),
+                    "ended_at": start + timedelta(hours=3 * n, minutes=30),
+                }
+                for c in range(3)
+                for n in range(2_000)
+            ],
+        )
+        db.insert_rows(
+            conn,
+            daily_usage,
+            [
+                {
+                    "citizen_id": f"c{c}",
+                    "day": FIRST - timedelta(days=d),
+                    "scenario": "cycling",
+                    "used_milli": 1_000,
+                    "last_record": "r",
+                }
+                for c in range(3)
+                for d in range(2_000)
+            ],
+        )
+        conn.exec_driver_sql("ANALYZE trips")
+        conn.exec_driver_sql("ANALYZE daily_usage")
+    plans: list[str] = []
+    real_fetch = db.fetch
+
+    def explaining(conn: Any, sql: str, parameters: Any) -> list[tuple[Any, ...]]:
+        plan = real_fetch(conn, "EXPLAIN " + sql, parameters)
+        plans.append("\n".join(line for (line,) in plan))
+        return real_fetch(conn, sql, parameters)
+
+    monkeypatch.setattr(db, "fetch", explaining)
+    monkeypatch.setattr(repository, "fetch", explaining)
+    claims = [
+        SimpleNamespace(
+            citizen_id=f"c{c}",
+            day=FIRST - timedelta(days=n),
+            scenario="cycling",
+            evidence_key=None,
+            occurred_at=start + timedelta(hours=3 * 100 * n, minutes=5),
+            ended_at=start + timedelta(hours=3 * 100 * n, minutes=20),
+        )
+        for c in range(3)
+        for n in range(20)
+    ]
+    with db.read(pg_platform.engine) as conn:
+        state = repository.load_dedupe(conn, claims)  # type: ignore[arg-type]
+    assert sum(len(index) for index in state.trips.values()) == 60
+    assert len(state.usage) == 60
+    assert len(plans) == 2
+    for plan in plans:
+        assert "Index" in plan, plan
+        for whole_table in ("Seq Scan", "Hash Join", "Merge Join"):
+            assert whole_table not in plan, plan
