@@ -52,11 +52,9 @@ def recover(conn: Connection, citizen_ids: Iterable[str], now: datetime) -> int:
     wanted = sorted(set(citizen_ids))
     if not wanted:
         return 0
-    debts = conn.execute(
-        select(point_debts.c.citizen_id, point_debts.c.owed).where(
-            point_debts.c.citizen_id.in_(wanted), point_debts.c.owed > 0
-        )
-    ).all()
+    # Read on every batch of credits, for every citizen awarded: one driver-level statement.
+    found = db.select_in(conn, point_debts, ("citizen_id", "owed"), {"citizen_id": wanted})
+    debts = sorted((citizen_id, owed) for citizen_id, owed in found if owed > 0)
     moves, recovered = [], 0
     for citizen_id, debt in debts:
         taken = min(int(debt), ledger.balance(conn, citizen_account(citizen_id)))
