@@ -738,16 +738,23 @@ def select_in(
     fixed = [(f'"{name}" = {mark}', stored(name, [value])) for name, value in equal.items()]
     lists = [(name, stored(name, set(values))) for name, values in within.items()]
     head = f'SELECT {_quoted(names)} FROM "{table.name}" WHERE '  # noqa: S608
+    first_name, first_list = lists[0]
     if dialect == "postgresql":
-        # One array a column: the same short statement whatever the count.
+        # One array a column: the same short statement whatever the count. Each value of the
+        # first is looked up on its own (LATERAL, kept apart by OFFSET 0) in the index that
+        # serves it: as one `= ANY` the planner may read every row of the `equal` columns, a
+        # partner's whole history, and filter.
         kinds = _array_types(conn.dialect, table, tuple(within))
-        clauses = [c for c, _ in fixed]
-        pairs = zip(lists, kinds, strict=True)
+        clauses = [c for c, _ in fixed] + [f'"{table.name}"."{first_name}" = w.value']
+        pairs = zip(lists[1:], kinds[1:], strict=True)
         clauses += [f'"{name}" = ANY(%s::{kind})' for (name, _), kind in pairs]
-        parameters = [v for _, values in fixed for v in values] + [v for _, v in lists]
-        return _in_python_form(
-            conn, table, names, fetch(conn, head + " AND ".join(clauses), parameters)
-        )
+        parameters = [first_list] + [v for _, values in fixed for v in values]
+        parameters += [v for _, v in lists[1:]]
+        columns = ", ".join(f't."{name}"' for name in names)
+        # Names from the metadata, values only ever from parameters.
+        statement = f"SELECT {columns} FROM unnest(%s::{kinds[0]}) AS w (value) "  # noqa: S608
+        statement += f"CROSS JOIN LATERAL ({head}{' AND '.join(clauses)} OFFSET 0) AS t"
+        return _in_python_form(conn, table, names, fetch(conn, statement, parameters))
     first, first_values = lists[0]
     others = [(f'"{n}" IN ({", ".join([mark] * len(v))})', v) for n, v in lists[1:]]
     found: list[tuple[Any, ...]] = []
