@@ -146,15 +146,28 @@ def linked_citizens(
     wanted = list(set(users))
     if not wanted:
         return {}
-    mark = parameter_mark(conn)
     # The hot path's read: one driver-level statement (a batch names at most a few thousand).
-    rows = fetch(
-        conn,
-        f"SELECT l.partner_user, c.id, c.pseudonym_key FROM {links.name} l "  # noqa: S608
-        f"JOIN {citizens.name} c ON c.id = l.citizen_id WHERE l.partner_id = {mark} "
-        f"AND c.status = 'active' AND l.partner_user IN ({', '.join([mark] * len(wanted))})",
-        [partner_id, *wanted],
-    )
+    if conn.dialect.name == "postgresql":
+        # One array, and each user looked up on its own (LATERAL, kept apart by OFFSET 0): as
+        # one list the planner may read all of the partner's links, or all citizens, to join.
+        rows = fetch(
+            conn,
+            f"SELECT l.partner_user, c.id, c.pseudonym_key FROM unnest(%s::varchar[]) AS w (u) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT partner_user, citizen_id FROM {links.name} "
+            "WHERE partner_id = %s AND partner_user = w.u OFFSET 0) AS l "
+            f"CROSS JOIN LATERAL (SELECT id, pseudonym_key FROM {citizens.name} "
+            "WHERE id = l.citizen_id AND status = 'active' OFFSET 0) AS c",
+            [wanted, partner_id],
+        )
+    else:
+        mark = parameter_mark(conn)
+        rows = fetch(
+            conn,
+            f"SELECT l.partner_user, c.id, c.pseudonym_key FROM {links.name} l "  # noqa: S608
+            f"JOIN {citizens.name} c ON c.id = l.citizen_id WHERE l.partner_id = {mark} "
+            f"AND c.status = 'active' AND l.partner_user IN ({', '.join([mark] * len(wanted))})",
+            [partner_id, *wanted],
+        )
     return {user: (citizen_id, key) for user, citizen_id, key in rows}
 
 
