@@ -588,8 +588,8 @@ def add_to_rows(
     """Add each (key value, amount) of `changes` (distinct keys), in key order, to `column` of
     the row with that key; return how many rows changed. Rows are locked in key order, so
     that transactions changing the same rows never wait on each other in a circle: on
-    PostgreSQL the rows are locked first by one ordered SELECT … FOR UPDATE, then changed by
-    one statement."""
+    PostgreSQL one statement locks them through an ordered SELECT … FOR UPDATE and changes
+    them."""
     changes = sorted(changes)
     if not changes:
         return 0
@@ -598,15 +598,13 @@ def add_to_rows(
         return conn.exec_driver_sql(sql, [(amount, k) for k, amount in changes]).rowcount
     keys, amounts = [k for k, _ in changes], [amount for _, amount in changes]
     kind = table.c[key].type.compile(dialect=conn.dialect)
-    conn.exec_driver_sql(
-        f'SELECT 1 FROM "{table.name}" WHERE "{key}" = ANY(%s::{kind}[]) '  # noqa: S608
-        f'ORDER BY "{key}" FOR UPDATE',
-        (keys,),
-    )
+    # The subquery locks the rows as its sorted rows come out (FOR UPDATE above the sort),
+    # then the UPDATE changes them: one statement, rows locked in key order.
     return conn.exec_driver_sql(
         f'UPDATE "{table.name}" AS t SET "{column}" = t."{column}" + c.amount '  # noqa: S608
-        f"FROM unnest(%s::{kind}[], %s::bigint[]) AS c (key, amount) "
-        f'WHERE t."{key}" = c.key',
+        f'FROM (SELECT a."{key}" AS key, u.amount FROM unnest(%s::{kind}[], %s::bigint[]) '
+        f'AS u (key, amount) JOIN "{table.name}" AS a ON a."{key}" = u.key '
+        f'ORDER BY a."{key}" FOR UPDATE OF a) AS c WHERE t."{key}" = c.key',
         (keys, amounts),
     ).rowcount
 
