@@ -49,7 +49,7 @@ from sqlalchemy import Column, MetaData, Table, event, make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from carbonledger import clock, db
+from carbonledger import clock, db, heap
 from carbonledger.accounts import service as accounts
 from carbonledger.client import PartnerClient
 from carbonledger.ingest import crediting, pending, pipeline
@@ -577,6 +577,7 @@ def main() -> None:
             print(
                 f"[{backend}] {CITIZENS} citizens linked in {time.perf_counter() - started:.1f} s"
             )
+            heap.freeze_startup()  # as the server does once it is built
             width = width_ceiling(platform, args.records)
             if "city" in workloads:
                 run, ceiling = city(platform, args.records)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from carbonledger import heap
 from carbonledger.app import create_app
 from carbonledger.observability import logs
 from carbonledger.platform import Platform
@@ -11,4 +12,6 @@ from carbonledger.platform import Platform
 
 def app() -> FastAPI:
     logs.configure()
-    return create_app(Platform.open(upgrade=False))
+    built = create_app(Platform.open(upgrade=False))
+    heap.freeze_startup()
+    return built

@@ -111,6 +111,9 @@ def demo(
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
+        from carbonledger import heap
+
+        heap.freeze_startup()
         with Progress(*columns, console=err) as progress:
             built = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
         err.print(
