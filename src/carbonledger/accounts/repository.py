@@ -21,7 +21,7 @@ from carbonledger.accounts.tables import (
     retired_keys,
     sessions,
 )
-from carbonledger.db import fetch, insert_if_new, insert_rows, parameter_mark
+from carbonledger.db import insert_if_new, insert_rows, select_in
 
 
 def partner(conn: Connection, partner_id: str) -> Row[Any] | None:
@@ -146,29 +146,30 @@ def linked_citizens(
     wanted = list(set(users))
     if not wanted:
         return {}
-    # The hot path's read: one driver-level statement (a batch names at most a few thousand).
-    if conn.dialect.name == "postgresql":
-        # One array, and each user looked up on its own (LATERAL, kept apart by OFFSET 0): as
-        # one list the planner may read all of the partner's links, or all citizens, to join.
-        rows = fetch(
+    # The hot path's read: each user and each citizen looked up by its key (db.select_in).
+    linked = select_in(
+        conn,
+        links,
+        ("partner_user", "citizen_id"),
+        {"partner_user": wanted},
+        {"partner_id": partner_id},
+    )
+    if not linked:
+        return {}
+    active = dict(
+        select_in(
             conn,
-            f"SELECT l.partner_user, c.id, c.pseudonym_key FROM unnest(%s::varchar[]) AS w (u) "  # noqa: S608
-            f"CROSS JOIN LATERAL (SELECT partner_user, citizen_id FROM {links.name} "
-            "WHERE partner_id = %s AND partner_user = w.u OFFSET 0) AS l "
-            f"CROSS JOIN LATERAL (SELECT id, pseudonym_key FROM {citizens.name} "
-            "WHERE id = l.citizen_id AND status = 'active' OFFSET 0) AS c",
-            [wanted, partner_id],
+            citizens,
+            ("id", "pseudonym_key"),
+            {"id": {citizen_id for _, citizen_id in linked}},
+            {"status": "active"},
         )
-    else:
-        mark = parameter_mark(conn)
-        rows = fetch(
-            conn,
-            f"SELECT l.partner_user, c.id, c.pseudonym_key FROM {links.name} l "  # noqa: S608
-            f"JOIN {citizens.name} c ON c.id = l.citizen_id WHERE l.partner_id = {mark} "
-            f"AND c.status = 'active' AND l.partner_user IN ({', '.join([mark] * len(wanted))})",
-            [partner_id, *wanted],
-        )
-    return {user: (citizen_id, key) for user, citizen_id, key in rows}
+    )
+    return {
+        user: (citizen_id, active[citizen_id])
+        for user, citizen_id in linked
+        if citizen_id in active
+    }
 
 
 def insert_operator(conn: Connection, row: dict[str, Any]) -> bool:
