@@ -228,11 +228,13 @@ def _trips_near(conn: Connection, claims: Sequence[Candidate]) -> list[Trip]:
         )
         for citizen_id, start, end in spans
     ]
-    select = (
-        "SELECT t.record_id, t.citizen_id, t.dedupe_group, t.scenario, t.started_at, "
-        "t.ended_at FROM claims JOIN trips t ON t.citizen_id = claims.citizen_id "
-        "AND t.started_at >= claims.reach AND t.started_at < claims.high "
-        "AND t.ended_at > claims.low"
+    columns = (
+        "trips.record_id, trips.citizen_id, trips.dedupe_group, trips.scenario, "
+        "trips.started_at, trips.ended_at"
+    )
+    near_claim = (
+        "trips.citizen_id = claims.citizen_id AND trips.started_at >= claims.reach "
+        "AND trips.started_at < claims.high AND trips.ended_at > claims.low"
     )
     if conn.dialect.name == "postgresql":
         # One array a column: the same statement whatever the count, nothing long to plan.
@@ -241,12 +243,9 @@ def _trips_near(conn: Connection, claims: Sequence[Candidate]) -> list[Trip]:
         # to hash every trip they ever made and test it against every claim.
         rows = fetch(
             conn,
-            "SELECT t.record_id, t.citizen_id, t.dedupe_group, t.scenario, t.started_at, "
-            "t.ended_at FROM unnest(%s::varchar[], %s::timestamptz[], %s::timestamptz[], "
+            "SELECT t.* FROM unnest(%s::varchar[], %s::timestamptz[], %s::timestamptz[], "  # noqa: S608
             "%s::timestamptz[]) AS claims (citizen_id, reach, low, high) CROSS JOIN LATERAL ("
-            "SELECT * FROM trips WHERE trips.citizen_id = claims.citizen_id "
-            "AND trips.started_at >= claims.reach AND trips.started_at < claims.high "
-            "AND trips.ended_at > claims.low OFFSET 0) AS t",
+            f"SELECT {columns} FROM trips WHERE {near_claim} OFFSET 0) AS t",
             tuple(list(column) for column in zip(*near, strict=True)),
         )
     else:
@@ -254,7 +253,8 @@ def _trips_near(conn: Connection, claims: Sequence[Candidate]) -> list[Trip]:
         values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(near))
         rows = fetch(
             conn,
-            f"WITH claims (citizen_id, reach, low, high) AS (VALUES {values}) " + select,
+            f"WITH claims (citizen_id, reach, low, high) AS (VALUES {values}) "  # noqa: S608
+            f"SELECT {columns} FROM claims JOIN trips ON {near_claim}",
             tuple(value for claim in near for value in claim),
         )
     return [
