@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import shutil
 import sys
@@ -535,8 +534,7 @@ def http(platform: Platform, keys: dict[str, Any], pairs: Any, total: int, worke
         clients = {p: PartnerClient(url, p, k) for p, k in keys.items()}
         requests = []
         for partner, batch in batches(pairs, 500, total):
-            body = json.dumps({"records": batch}, ensure_ascii=False).encode()
-            requests.append((partner, body, clients[partner].headers("POST", path, body)))
+            requests.append((partner, *clients[partner].signed("POST", path, {"records": batch})))
         latencies: list[float] = []
         outcome: Counter[str] = Counter()
 

@@ -51,11 +51,17 @@ class PartnerClient:
             "Content-Type": "application/json",
         }
 
+    def signed(
+        self, method: str, path: str, payload: Any = None, **sign_options: Any
+    ) -> tuple[bytes, dict[str, str]]:
+        """A request's body (the payload's JSON) and its signature headers, ready to send."""
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        return body, self.headers(method, path, body, **sign_options)
+
     def request(
         self, method: str, path: str, payload: Any = None, **sign_options: Any
     ) -> httpx.Response:
-        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
-        headers = self.headers(method, path, body, **sign_options)
+        body, headers = self.signed(method, path, payload, **sign_options)
         return self.http.request(method, path, content=body, headers=headers)
 
     def submit(self, records: list[dict[str, Any]]) -> httpx.Response:
