@@ -56,7 +56,15 @@ from carbonledger.ingest.tables import records as records_table
 from carbonledger.platform import Platform
 from carbonledger.simulate.city import City, user_id
 from carbonledger.simulate.population import synthetic_id_number, synthetic_name, synthetic_phone
-from support import PG_ADMIN, fresh_platform, percentile, populate, rss_mib, served
+from support import (
+    PG_ADMIN,
+    fresh_platform,
+    host_reference,
+    percentile,
+    populate,
+    rss_mib,
+    served,
+)
 
 CITIZENS = 20_000
 LINKED_SHARE = 0.97
@@ -568,6 +576,7 @@ def main() -> None:
     args = parser.parse_args()
     workloads = set(args.workloads.split(","))
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    print(f"[host] reference piece of Python: {host_reference():.1f} ms (smaller is faster)")
     for backend in backends:
         with fresh_platform(backend, rate_limit_per_minute=1_000_000) as platform:
             started = time.perf_counter()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import time
 import zipfile
 from datetime import datetime, timedelta
 
@@ -17,6 +19,7 @@ from carbonledger import clock
 from carbonledger.accounts import sessions
 from carbonledger.client import PartnerClient
 from carbonledger.platform import Platform
+from carbonledger.translog.pseudonyms import account_of_opening
 from tests import factories
 from tests.browser.citizen import add_event, add_project, sign_up
 
@@ -36,6 +39,16 @@ def _credited(platform: Platform, url: str, citizen_id: str, user: str) -> list[
         ).json()
     assert answer["summary"]["accepted"] == 2, answer
     return [result["record"] for result in answer["results"]]
+
+
+def _public_leaf(url: str, index: int) -> dict[str, object]:
+    """The leaf at `index` as anyone reads it from the public log."""
+    deadline = time.monotonic() + 10
+    while (entry := httpx.get(f"{url}/api/v1/log/entries/{index}")).status_code != 200:
+        assert time.monotonic() < deadline, entry.text
+        time.sleep(0.05)
+    leaf: dict[str, object] = json.loads(entry.json()["leaf"])
+    return leaf
 
 
 def _error(response: httpx.Response) -> tuple[int, str]:
@@ -141,6 +154,13 @@ def test_the_json_export_holds_my_profile_links_and_records(served: Served) -> N
     assert [link["user"] for link in document["links"]] == ["exporter"]
     assert sorted(record["record"] for record in document["records"]) == sorted(mine)
     assert {record["status"] for record in document["records"]} == {"accepted"}
+    # Each credit names the account its leaf carries in the public log, with the opening that
+    # proves that name is mine (the day's pseudonym for the record's scenario).
+    for record in document["records"]:
+        leaf = _public_leaf(url, record["leaf_index"])
+        assert record["log_name"] == leaf["account"]
+        assert account_of_opening(bytes.fromhex(record["log_opening"])) == leaf["account"]
+        assert leaf["day"] == record["day"] and leaf["scenario"] == record["scenario"]
 
 
 def test_the_csv_export_is_one_file_per_section(served: Served) -> None:

@@ -1,8 +1,12 @@
 """Download my data (个人数据下载): everything the platform holds about one citizen, for that
-citizen only — the profile with name and phone decrypted, the pseudonym that stands for them in
-the public log, their partner links, every record of theirs with its result, every point
-transfer in or out of their account and what expires when, redemptions, donations and event
-sign-ups, as named tables.
+citizen only — the profile with name and phone decrypted, their partner links, every record of
+theirs with its result and, for a credit, the name its leaf gives them in the public log with
+the opening that proves the name is theirs, every point transfer in or out of their account and
+what expires when, redemptions, donations and event sign-ups, as named tables.
+
+Leaves written now name a citizen by a pseudonym of the day and scenario (translog/pseudonyms.py),
+so each credit carries its own `log_name` and `log_opening`; the profile's `log_account` is the
+one name for life that the first leaves (version 1) carried.
 
 As JSON it is one document; as CSV it is a ZIP archive with one CSV file per section (a single
 CSV cannot hold tables of different columns), each UTF-8 with a byte-order mark so spreadsheet
@@ -41,6 +45,10 @@ from carbonledger.points.statement import statement
 from carbonledger.rewards import service as rewards
 from carbonledger.rewards import vouchers
 from carbonledger.rewards.schemas import redemption_out
+from carbonledger.translog import repository as log_repo
+from carbonledger.translog import tiles
+from carbonledger.translog.leaves import Leaf
+from carbonledger.translog.pseudonyms import day_opening
 
 FORMAT_VERSION = 1
 _PAGE = 1000
@@ -92,6 +100,32 @@ def _all_records(conn: Connection, citizen_id: str) -> list[dict[str, Any]]:
             return records
 
 
+def _with_log_names(
+    conn: Connection, pseudonym_key: bytes, records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each record with the account its credit leaf names in the log (`log_name`) and, for a
+    leaf of the day's pseudonym, the opening that proves the name is the citizen's, as the ledger
+    page shows it (`log_opening`); both empty for a record with no leaf."""
+    bundles: dict[int, bytes | None] = {}
+    for record in records:
+        record["log_name"] = record["log_opening"] = None
+        index = record["leaf_index"]
+        if index is None:
+            continue
+        where = index // tiles.TILE_WIDTH
+        if where not in bundles:
+            bundles[where] = log_repo.bundle(conn, where)
+        data = bundles[where]
+        if data is None:
+            continue
+        leaf = Leaf.decode(tiles.bundle_entry(data, index % tiles.TILE_WIDTH))
+        record["log_name"] = leaf.account
+        if leaf.v != 1:
+            day = date.fromisoformat(record["day"])
+            record["log_opening"] = day_opening(pseudonym_key, day, record["scenario"]).hex()
+    return records
+
+
 def export(
     conn: Connection, keys: Keys, citizen_id: str, zone: ZoneInfo, now: datetime
 ) -> dict[str, Any]:
@@ -100,12 +134,13 @@ def export(
     if row is None or row.status != "active":
         raise NotFound("this account no longer exists", code="unknown_citizen")
     points = PointsOut.of(statement(conn, citizen_id, zone, now, None))
+    records = _with_log_names(conn, row.pseudonym_key, _all_records(conn, citizen_id))
     return {
         "format": FORMAT_VERSION,
         "exported_at": _plain(now),
         "profile": _profile(keys, citizen_id, row),
         "links": _rows(citizen_links(conn, citizen_id)),
-        "records": _rows(_all_records(conn, citizen_id)),
+        "records": _rows(records),
         # The other sections as the citizen's own routes show them.
         "transfers": _views(points.movements),
         "expiring": _views(points.expiring),

@@ -30,8 +30,7 @@ _CONFLICT_SLACK = timedelta(minutes=2)
 _ONE = 1000  # one record, in milli-units
 
 
-@dataclass(frozen=True, slots=True)
-class Trip:
+class Trip(NamedTuple):
     """A credited interval behaviour."""
 
     record_id: str
@@ -42,8 +41,7 @@ class Trip:
     ended_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(NamedTuple):
     """What a citizen has been credited for one scenario on one local day (milli-units); for a
     daily total, the highest total credited. `last_record` is the record that set it."""
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from carbonledger.points.campaigns import Campaign, campaign_account, matches
 from carbonledger.points.postings import ISSUANCE, Transfer, citizen_account
@@ -34,11 +35,10 @@ class AwardError(ValueError):
     """An award was asked for with inputs that cannot be right; the message says which."""
 
 
-@dataclass(frozen=True, slots=True)
-class Award:
+class Award(NamedTuple):
     """The points one credit earns: `base` from issuance, `bonuses` as (campaign id, points)
     from campaign budgets, in campaign order, none of them 0. `capped` says the daily cap took
-    some points away."""
+    some points away. (A NamedTuple: one is made for every credit.)"""
 
     base: int
     bonuses: Bonuses = ()
@@ -71,12 +71,14 @@ def award(
         raise AwardError("the credit's time must carry a time zone")
     if awarded_today < 0:
         raise AwardError(f"points awarded today cannot be negative ({awarded_today})")
+    base = rules.points_for(reduction_mg)
     campaigns = list(campaigns)
+    if not campaigns and rules.daily_cap is None:
+        return Award(base)  # the common case: nothing to match, nothing to cut
     ids = [c.id for c in campaigns]
     if len(set(ids)) != len(ids):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         raise AwardError(f"campaign(s) listed more than once: {', '.join(repeated)}")
-    base = rules.points_for(reduction_mg)
     matching = [c for c in campaigns if matches(c, scenario, category, region, at)]
     if len(matching) > 1:
         matching.sort(key=lambda c: (c.starts_at, c.id))
@@ -113,27 +115,27 @@ def _legs(
     direction."""
     citizen = citizen_account(citizen_id)
     base_kind, bonus_kind = kinds
-    legs = [(base_kind, f"{base_kind}:{record_id}", ISSUANCE, base, None)] + [
-        (
-            bonus_kind,
-            f"{bonus_kind}:{record_id}:{campaign}",
-            campaign_account(campaign),
-            points,
-            campaign,
-        )
-        for campaign, points in bonuses
+    legs: list[tuple[str, str, str, int, str | None]] = [
+        (base_kind, f"{base_kind}:{record_id}", ISSUANCE, base, None)
     ]
+    if bonuses:
+        legs += [
+            (bonus_kind, f"{bonus_kind}:{record_id}:{c}", campaign_account(c), points, c)
+            for c, points in bonuses
+        ]
+    # Positional, in field order: one of these is made for every credit.
     return [
         Transfer(
-            idempotency_key=key,
-            kind=kind,
-            debit=source if paying else citizen,
-            credit=citizen if paying else source,
-            amount=amount,
-            leaf_index=leaf_index,
-            record_id=record_id,
-            ref=ref,
-            at=at,
+            key,
+            kind,
+            source if paying else citizen,
+            citizen if paying else source,
+            amount,
+            leaf_index,
+            record_id,
+            ref,
+            None,
+            at,
         )
         for kind, key, source, amount, ref in legs
         if amount > 0
