@@ -123,6 +123,9 @@ def served(platform: Platform, port: int, workers: int = 1) -> Iterator[str]:
         CARBONLEDGER_METRICS_TOKEN=platform.settings.metrics_token,
         CARBONLEDGER_RATE_LIMIT_PER_MINUTE=str(platform.settings.rate_limit_per_minute),
     )
+    # The server's log lines (one a request) go to a file beside its data, not between the
+    # benchmark's figures.
+    log = (platform.settings.data_dir / f"server-{port}.log").open("ab")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -135,6 +138,7 @@ def served(platform: Platform, port: int, workers: int = 1) -> Iterator[str]:
             str(workers),
         ],
         env=env,
+        stderr=log,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -144,8 +148,11 @@ def served(platform: Platform, port: int, workers: int = 1) -> Iterator[str]:
                 httpx.get(f"{url}/api/v1/scenarios", timeout=1).raise_for_status()
                 break
             except httpx.HTTPError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"the server stopped; its log is {log.name}") from None
                 time.sleep(0.1)
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        log.close()

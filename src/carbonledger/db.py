@@ -405,8 +405,19 @@ def _sqlite_instant(value: datetime | None) -> str | None:
     return text
 
 
+_days: dict[date, str] = {}
+
+
 def _sqlite_day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+    if value is None:
+        return None
+    # A batch's rows fall on a few dozen days: each is spelled once.
+    text = _days.get(value)
+    if text is None:
+        if len(_days) >= _INSTANTS_KEPT:
+            _days.clear()
+        text = _days[value] = value.isoformat()
+    return text
 
 
 def _sqlite_flag(value: bool | None) -> int | None:

@@ -46,6 +46,8 @@ class Award(NamedTuple):
 
     @property
     def total(self) -> int:
+        if not self.bonuses:
+            return self.base
         return self.base + sum(points for _, points in self.bonuses)
 
 
