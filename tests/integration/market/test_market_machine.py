@@ -240,9 +240,9 @@ class MarketMachine(RuleBasedStateMachine):
                 assert stored == lot.held, number
 
 
-def test_units_are_never_created_lost_or_spent_twice(sqlite_platform: Platform) -> None:
+def test_units_are_never_created_lost_or_spent_twice(platform: Platform) -> None:
     run_state_machine_as_test(
-        lambda: MarketMachine(sqlite_platform),
+        lambda: MarketMachine(platform),
         settings=settings(
             max_examples=15,
             stateful_step_count=30,
