@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -384,24 +384,32 @@ def retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 5)
 
 
 # Instants already converted: a batch's rows share `now`, and a record's times reach the
-# records, trips and points rows alike. Equal instants are equal keys whatever their zone, and
-# all have the one UTC text. Cleared when full; dict operations are atomic across threads.
+# records, trips and points rows alike. Only instants at a fixed offset (UTC, or the offset a
+# partner sent) are kept: equal ones are the same instant whatever their offset, with the one
+# UTC text; two times of a zone with daylight saving that differ only in `fold` compare equal
+# but are an hour apart, so those are converted every time. Cleared when full; dict operations
+# are atomic across threads.
 _instants: dict[datetime, str] = {}
 _INSTANTS_KEPT = 16_384
+
+
+def _utc_text(value: datetime) -> str:
+    # "YYYY-MM-DD HH:MM:SS.ffffff", cut before "+00:00" (cheaper than a naive copy).
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
-    text = _instants.get(value)
-    if text is None:
+    if type(value.tzinfo) is not timezone:
         if value.tzinfo is None:
             raise ValueError("instants must be timezone-aware")
-        # "YYYY-MM-DD HH:MM:SS.ffffff", cut before "+00:00" (cheaper than a naive copy).
-        text = value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+        return _utc_text(value)
+    text = _instants.get(value)
+    if text is None:
         if len(_instants) >= _INSTANTS_KEPT:
             _instants.clear()
-        _instants[value] = text
+        text = _instants[value] = _utc_text(value)
     return text
 
 

@@ -46,9 +46,8 @@ from carbonledger.rewards import service as rewards
 from carbonledger.rewards import vouchers
 from carbonledger.rewards.schemas import redemption_out
 from carbonledger.translog import repository as log_repo
-from carbonledger.translog import tiles
 from carbonledger.translog.leaves import Leaf
-from carbonledger.translog.pseudonyms import day_opening
+from carbonledger.translog.pseudonyms import account_of_opening, day_opening
 
 FORMAT_VERSION = 1
 _PAGE = 1000
@@ -105,24 +104,27 @@ def _with_log_names(
 ) -> list[dict[str, Any]]:
     """Each record with the account its credit leaf names in the log (`log_name`) and, for a
     leaf of the day's pseudonym, the opening that proves the name is the citizen's, as the ledger
-    page shows it (`log_opening`); both empty for a record with no leaf."""
-    bundles: dict[int, bytes | None] = {}
+    page shows it (`log_opening`). Both are given only when the leaf names this record and the
+    name is provably the citizen's own (the opening hashes to it, or a version 1 leaf carries
+    their name for life); otherwise, and for a record with no leaf, both are empty."""
+    leaves = log_repo.entries(
+        conn, (r["leaf_index"] for r in records if r["leaf_index"] is not None)
+    )
     for record in records:
         record["log_name"] = record["log_opening"] = None
-        index = record["leaf_index"]
-        if index is None:
-            continue
-        where = index // tiles.TILE_WIDTH
-        if where not in bundles:
-            bundles[where] = log_repo.bundle(conn, where)
-        data = bundles[where]
+        data = leaves.get(record["leaf_index"])
         if data is None:
             continue
-        leaf = Leaf.decode(tiles.bundle_entry(data, index % tiles.TILE_WIDTH))
-        record["log_name"] = leaf.account
-        if leaf.v != 1:
-            day = date.fromisoformat(record["day"])
-            record["log_opening"] = day_opening(pseudonym_key, day, record["scenario"]).hex()
+        leaf = Leaf.decode(data)
+        if leaf.account is None or not leaf.names_record(record["record"]):
+            continue
+        if leaf.v == 1:
+            if leaf.account == protection.pseudonym(pseudonym_key):
+                record["log_name"] = leaf.account
+            continue
+        opening = day_opening(pseudonym_key, leaf.day, leaf.scenario)
+        if account_of_opening(opening) == leaf.account:
+            record["log_name"], record["log_opening"] = leaf.account, opening.hex()
     return records
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
 
-from carbonledger.db import insert_if_new, insert_ignore
+from carbonledger.db import insert_if_new, insert_ignore, select_in
 from carbonledger.translog import tiles
 from carbonledger.translog.tables import checkpoints, cosignatures, log_bundles, log_tiles
 
@@ -33,6 +35,25 @@ def entry(conn: Connection, index: int) -> bytes:
     if data is None:
         raise LookupError(f"no entry bundle holds leaf {index}")
     return tiles.bundle_entry(data, index % tiles.TILE_WIDTH)
+
+
+_BUNDLES_A_READ = 32
+
+
+def entries(conn: Connection, indexes: Iterable[int]) -> dict[int, bytes]:
+    """The leaves at `indexes` that exist, by index: each bundle read once, a few dozen bundles
+    a statement, and let go once its leaves are taken."""
+    wanted: dict[int, list[int]] = defaultdict(list)
+    for index in set(indexes):
+        wanted[index // tiles.TILE_WIDTH].append(index)
+    found: dict[int, bytes] = {}
+    numbers = sorted(wanted)
+    for start in range(0, len(numbers), _BUNDLES_A_READ):
+        chunk = numbers[start : start + _BUNDLES_A_READ]
+        for number, data in select_in(conn, log_bundles, ("idx", "data"), {"idx": chunk}):
+            for index in wanted[number]:
+                found[index] = tiles.bundle_entry(data, index % tiles.TILE_WIDTH)
+    return found
 
 
 def latest_checkpoint(conn: Connection) -> Row[Any] | None:
