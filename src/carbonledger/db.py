@@ -51,6 +51,7 @@ metadata = MetaData(
 )
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 # PostgreSQL asks for a retry with these SQLSTATEs; SQLite says "database is locked".
 _RETRY_SQLSTATES = {"40001", "40P01"}
@@ -390,7 +391,19 @@ def retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 5)
 # but are an hour apart, so those are converted every time. Cleared when full; dict operations
 # are atomic across threads.
 _instants: dict[datetime, str] = {}
-_INSTANTS_KEPT = 16_384
+# A batch's rows fall on a few dozen local days: each is spelled once too.
+_days: dict[date, str] = {}
+_SPELLINGS_KEPT = 16_384
+
+
+def _spelled(kept: dict[K, str], value: K, spell: Callable[[K], str]) -> str:
+    """`spell(value)`, from `kept` when it was spelled before; `kept` is cleared when full."""
+    text = kept.get(value)
+    if text is None:
+        if len(kept) >= _SPELLINGS_KEPT:
+            kept.clear()
+        text = kept[value] = spell(value)
+    return text
 
 
 def _utc_text(value: datetime) -> str:
@@ -405,27 +418,11 @@ def _sqlite_instant(value: datetime | None) -> str | None:
         if value.tzinfo is None:
             raise ValueError("instants must be timezone-aware")
         return _utc_text(value)
-    text = _instants.get(value)
-    if text is None:
-        if len(_instants) >= _INSTANTS_KEPT:
-            _instants.clear()
-        text = _instants[value] = _utc_text(value)
-    return text
-
-
-_days: dict[date, str] = {}
+    return _spelled(_instants, value, _utc_text)
 
 
 def _sqlite_day(value: date | None) -> str | None:
-    if value is None:
-        return None
-    # A batch's rows fall on a few dozen days: each is spelled once.
-    text = _days.get(value)
-    if text is None:
-        if len(_days) >= _INSTANTS_KEPT:
-            _days.clear()
-        text = _days[value] = value.isoformat()
-    return text
+    return None if value is None else _spelled(_days, value, date.isoformat)
 
 
 def _sqlite_flag(value: bool | None) -> int | None:
