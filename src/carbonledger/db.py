@@ -239,27 +239,33 @@ class Checkpointer:
         self.path = path
         self.interval = interval
         self._guard = threading.Lock()
-        self._working = threading.Lock()
         self._due = False
-        self._stopped = False
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()  # the running thread's
 
     def committed(self) -> None:
         """A write transaction committed: checkpoint within `interval`."""
         with self._guard:
-            self._due, self._stopped = True, False
+            self._due = True
             if self._thread is None:
+                self._stopping = threading.Event()
                 self._thread = threading.Thread(
-                    target=self._run, name="sqlite-checkpoint", daemon=True
+                    target=self._run,
+                    args=(self._stopping,),
+                    name=f"sqlite-checkpoint {self.path}",
+                    daemon=True,
                 )
                 self._thread.start()
 
     def stop(self) -> None:
-        """Drop the checkpoint due, and wait for one under way."""
+        """Drop the checkpoint due and end the thread, after a checkpoint under way, so that
+        no thread of ours runs on while the interpreter shuts down. A later commit starts a
+        new one."""
         with self._guard:
-            self._due, self._stopped = False, True
-        with self._working:
-            pass
+            thread, self._thread, self._due = self._thread, None, False
+            self._stopping.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def idle(self, timeout: float) -> bool:
         """Wait until no checkpoint is due or running; False if still busy after `timeout`."""
@@ -271,19 +277,17 @@ class Checkpointer:
             time.sleep(0.01)
         return False
 
-    def _run(self) -> None:
-        while True:
-            time.sleep(self.interval)  # let the commits of the next moments gather
+    def _run(self, stopping: threading.Event) -> None:
+        # Wait a moment to let the commits of the next moments gather; end when stopped.
+        while not stopping.wait(self.interval):
             with self._guard:
+                if stopping.is_set():
+                    return
                 if not self._due:
                     self._thread = None
                     return
                 self._due = False
-            with self._working:
-                with self._guard:
-                    if self._stopped:
-                        continue
-                self._checkpoint()
+            self._checkpoint()
 
     def _checkpoint(self) -> None:
         # A checkpoint missed now is made by the next one, or by a writer past the limit.

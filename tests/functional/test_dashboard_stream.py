@@ -26,10 +26,11 @@ from carbonledger.app import create_app
 from carbonledger.client import PartnerClient
 from carbonledger.config import Settings
 from carbonledger.platform import Platform
+from carbonledger.server import in_thread
 from carbonledger.web.public.dashboard_feed import DashboardFeed
 from tests import factories
 from tests.factories import record
-from tests.served import free_port, serve_app
+from tests.served import free_port
 
 STREAM = "/api/v1/dashboard/stream"
 
@@ -42,7 +43,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, s
     app = create_app(platform)
     feed = DashboardFeed(platform, poll_seconds=0.1, heartbeat_seconds=0.5)
     app.state.dashboard_feed = feed
-    with serve_app(app) as url:
+    with in_thread(app) as url:
         yield platform, url, feed
     platform.close()
 

@@ -21,13 +21,14 @@ import pytest
 from carbonledger import clock, db
 from carbonledger.config import Settings
 from carbonledger.platform import Platform
+from carbonledger.server import in_thread
 from carbonledger.translog import proofs, publisher, sequencer
 from carbonledger.translog.checkpoint import open_checkpoint
 from carbonledger.translog.leaves import Leaf, credit_leaf
 from carbonledger.translog.note import parse_verifier_key
 from carbonledger.translog.witness_server import WitnessState, create_witness_app, witness_signer
 from tests import factories
-from tests.served import serve, serve_app
+from tests.served import serve
 
 SOURCE = Path(__file__).parents[1] / "interop" / "checklog"
 GOCODE = Path("/usr/share/gocode")
@@ -117,7 +118,7 @@ def witnessed_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pl
     platform = Platform.open(Settings(data_dir=root / "data", checkpoint_interval_seconds=3600))
     signer = witness_signer(root / "witness.key", "witness.example")
     log = platform.log_signer.verifier()
-    with serve_app(create_witness_app(signer, [log], WitnessState(root / "w.json"))) as witness:
+    with in_thread(create_witness_app(signer, [log], WitnessState(root / "w.json"))) as witness:
         settings = platform.settings.model_copy(
             update={"witnesses": f"{signer.verifier_key()}={witness}"}
         )

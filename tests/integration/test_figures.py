@@ -10,12 +10,12 @@ from pathlib import Path
 from carbonledger import clock
 from carbonledger.observability.figures import DatabaseFigures
 from carbonledger.platform import Platform
+from carbonledger.server import in_thread
 from carbonledger.translog import publisher
 from carbonledger.translog.witness_server import WitnessState, create_witness_app, witness_signer
 from tests import factories
 from tests.factories import record
 from tests.integration.helpers import submit
-from tests.served import serve_app
 
 
 def _figures(platform: Platform) -> dict[tuple[str, tuple[str, ...]], float]:
@@ -30,7 +30,7 @@ def test_figures_follow_the_log_witnesses_and_records(tmp_path: Path, platform: 
     signer = witness_signer(tmp_path / "witness.key", "witness.example")
     silent = witness_signer(tmp_path / "silent.key", "silent.example")
     state = WitnessState(tmp_path / "witness.state.json")
-    with serve_app(create_witness_app(signer, [platform.log_signer.verifier()], state)) as url:
+    with in_thread(create_witness_app(signer, [platform.log_signer.verifier()], state)) as url:
         witnesses = f"{signer.verifier_key()}={url},{silent.verifier_key()}=http://127.0.0.1:9"
         platform = replace(
             platform, settings=platform.settings.model_copy(update={"witnesses": witnesses})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from carbonledger import clock, db
 from carbonledger.config import Settings
 from carbonledger.platform import Platform
+from carbonledger.server import in_thread
 from carbonledger.translog import checkpoint, publisher, witness
 from carbonledger.translog import repository as log_repo
 from carbonledger.translog.note import parse_verifier_key
@@ -22,7 +24,6 @@ from carbonledger.translog.witness_server import WitnessState, create_witness_ap
 from tests import factories
 from tests.factories import record
 from tests.integration.helpers import submit
-from tests.served import serve_app
 
 
 @pytest.fixture
@@ -31,11 +32,24 @@ def witnessed(tmp_path: Path, sqlite_platform: Platform) -> Iterator[tuple[Platf
     signer = witness_signer(tmp_path / "witness.key", "witness.example")
     state_file = tmp_path / "witness.state.json"
     log = sqlite_platform.log_signer.verifier()
-    with serve_app(create_witness_app(signer, [log], WitnessState(state_file))) as url:
+    with in_thread(create_witness_app(signer, [log], WitnessState(state_file))) as url:
         settings = sqlite_platform.settings.model_copy(
             update={"witnesses": f"{signer.verifier_key()}={url}"}
         )
         yield replace(sqlite_platform, settings=settings), url, state_file
+
+
+def test_a_witness_served_from_a_thread_is_gone_on_leaving(tmp_path: Path) -> None:
+    signer = witness_signer(tmp_path / "witness.key", "witness.example")
+    app = create_witness_app(signer, [], WitnessState(tmp_path / "state.json"))
+    with in_thread(app, lifespan="off") as url:
+        port = url.rpartition(":")[2]
+        assert httpx.get(f"{url}/add-checkpoint").status_code == 405
+        assert [t for t in threading.enumerate() if t.name == f"serve-{port}"]
+    # Stopped and its thread joined: no event loop runs on while the interpreter shuts down.
+    assert not [t for t in threading.enumerate() if t.name == f"serve-{port}"]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/add-checkpoint")
 
 
 def _grow(platform: Platform, users: int = 1) -> None:

@@ -134,10 +134,18 @@ def test_the_log_is_copied_back_by_the_checkpointer_not_by_the_writer(tmp_path: 
     engine.dispose()
 
 
+def _checkpoint_threads(database: Path) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == f"sqlite-checkpoint {database}"]
+
+
 def test_a_closed_engine_leaves_no_checkpoint_behind(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     _add_one(engine)
+    assert _checkpoint_threads(tmp_path / "turns.db")  # a checkpoint is due
     db.close(engine)
+    # Ended by the close itself, not some moments later: a thread still running while the
+    # interpreter shuts down can crash the process on its way out.
+    assert _checkpoint_threads(tmp_path / "turns.db") == []
     for name in ("turns.db", "turns.db-wal", "turns.db-shm"):
         (tmp_path / name).unlink(missing_ok=True)
     file = db.sqlite_file(engine)

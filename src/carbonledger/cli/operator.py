@@ -76,8 +76,6 @@ def demo(
     import os
     from dataclasses import replace
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from carbonledger.config import Settings
     from carbonledger.simulate import demo as city_demo
     from carbonledger.simulate import logins
@@ -87,52 +85,63 @@ def demo(
     if fresh:
         city_demo.wipe(settings)
     platform = Platform.open(settings)
-    # A witness beside the city cosigns its checkpoints, from the build's first one on.
-    witness = demo_witness.start(settings.data_dir, platform.log_signer.verifier_key())
-    witnesses = ",".join(filter(None, (settings.witnesses, witness)))
-    os.environ["CARBONLEDGER_WITNESSES"] = witnesses
-    settings = platform.settings.model_copy(update={"witnesses": witnesses})
-    platform = replace(platform, settings=settings)
-    err.print(f"witness            {witness.partition('=')[2]} ({demo_witness.NAME})")
+    # A witness beside the city cosigns its checkpoints, from the build's first one on; it
+    # stops, its thread joined, before the process ends.
+    with demo_witness.serving(settings.data_dir, platform.log_signer.verifier_key()) as witness:
+        witnesses = ",".join(filter(None, (settings.witnesses, witness)))
+        os.environ["CARBONLEDGER_WITNESSES"] = witnesses
+        settings = platform.settings.model_copy(update={"witnesses": witnesses})
+        platform = replace(platform, settings=settings)
+        err.print(f"witness            {witness.partition('=')[2]} ({demo_witness.NAME})")
+        try:
+            _build_demo(platform, citizens, days)
+        finally:
+            platform.close()
+        found = logins.load(settings.data_dir)
+        assert found is not None  # written at the end of every build
+        for line in logins.describe(found, f"http://{host}:{port}"):
+            print(line)
+        print(f"partner keys       {settings.data_dir / 'partners'} (PEM, one per partner)")
+        print(f"logins kept in     {settings.data_dir / logins.FILE_NAME}")
+        print(f"SMS codes sent to  {settings.data_dir / OUTBOX} (reset a password, verify a phone)")
+        if not build_only:
+            serve(host=host, port=port, workers=1)
+
+
+def _build_demo(platform: Platform, citizens: int, days: int) -> None:
+    """Build the demo city in the platform's data directory, or reuse the one built there."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from carbonledger import heap
+    from carbonledger.simulate import demo as city_demo
+
+    data_dir = platform.settings.data_dir
     if city_demo.is_built(platform):
-        err.print(f"reusing the demo city in {settings.data_dir} (--fresh rebuilds it)")
-    elif city_demo.has_data(platform):
-        platform.close()
+        err.print(f"reusing the demo city in {data_dir} (--fresh rebuilds it)")
+        return
+    if city_demo.has_data(platform):
         err.print(
-            f"{settings.data_dir} holds partners but no finished demo city: run "
+            f"{data_dir} holds partners but no finished demo city: run "
             "`carbonledger demo --fresh` to rebuild it there (its data is removed), or set "
             "CARBONLEDGER_DATA_DIR to another directory"
         )
         raise typer.Exit(1)
-    else:
-        columns = (
-            TextColumn("{task.description:<36}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        from carbonledger import heap
-
-        heap.freeze_startup()
-        with Progress(*columns, console=err) as progress:
-            built = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
-        err.print(
-            f"built the demo city in {settings.data_dir}: {citizens:,} citizens, {days} days, "
-            f"{built.records:,} records in {built.seconds:.1f} s "
-            f"({built.records / built.seconds:,.0f} records/s overall)"
-        )
-        for label, counts in (("results", built.statuses), ("points loop", built.activity)):
-            err.print(f"{label}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
-    platform.close()
-    found = logins.load(settings.data_dir)
-    assert found is not None  # written at the end of every build
-    for line in logins.describe(found, f"http://{host}:{port}"):
-        print(line)
-    print(f"partner keys       {settings.data_dir / 'partners'} (PEM, one per partner)")
-    print(f"logins kept in     {settings.data_dir / logins.FILE_NAME}")
-    print(f"SMS codes sent to  {settings.data_dir / OUTBOX} (reset a password, verify a phone)")
-    if not build_only:
-        serve(host=host, port=port, workers=1)
+    columns = (
+        TextColumn("{task.description:<36}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    heap.freeze_startup()
+    with Progress(*columns, console=err) as progress:
+        built = city_demo.build(platform, city_demo.DemoSize(citizens, days), progress)
+    err.print(
+        f"built the demo city in {data_dir}: {citizens:,} citizens, {days} days, "
+        f"{built.records:,} records in {built.seconds:.1f} s "
+        f"({built.records / built.seconds:,.0f} records/s overall)"
+    )
+    for label, counts in (("results", built.statuses), ("points loop", built.activity)):
+        err.print(f"{label}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
 
 
 @db_app.command("upgrade")
