@@ -42,12 +42,16 @@ def witnessed(tmp_path: Path, sqlite_platform: Platform) -> Iterator[tuple[Platf
 def test_a_witness_served_from_a_thread_is_gone_on_leaving(tmp_path: Path) -> None:
     signer = witness_signer(tmp_path / "witness.key", "witness.example")
     app = create_witness_app(signer, [], WitnessState(tmp_path / "state.json"))
+
+    def its_thread(url: str) -> list[threading.Thread]:
+        name = f"serve-{url.rpartition(':')[2]}"
+        return [t for t in threading.enumerate() if t.name == name]
+
     with in_thread(app, lifespan="off") as url:
-        port = url.rpartition(":")[2]
         assert httpx.get(f"{url}/add-checkpoint").status_code == 405
-        assert [t for t in threading.enumerate() if t.name == f"serve-{port}"]
+        assert its_thread(url)
     # Stopped and its thread joined: no event loop runs on while the interpreter shuts down.
-    assert not [t for t in threading.enumerate() if t.name == f"serve-{port}"]
+    assert its_thread(url) == []
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/add-checkpoint")
 
